@@ -1,0 +1,246 @@
+/*
+ * midatlas.h - lock-free 16-bit request ids (MIDs) mapped to request contexts.
+ *
+ * An atlas hands out MIDs, maps a MID back to the context it was associated
+ * with, and tells a late reply (stale MID) from a current one.  One atlas per
+ * connection is the usual shape; thousands may coexist.
+ *
+ * ============================ Concurrency contract ===========================
+ *
+ * Who may call what, when
+ *   - midatlas_create and midatlas_destroy are NOT thread-safe with respect to
+ *     the atlas they create or destroy: the caller publishes the atlas pointer
+ *     to other threads after create returns (with any release/acquire pair,
+ *     e.g. a mutex or thread creation), and calls destroy only after every
+ *     other call on the atlas has returned and none will follow.
+ *   - Every other function may be called from any number of threads at once on
+ *     the same atlas, in any combination, including racing calls on the same
+ *     MID.  When several calls race to end the same association (dissociate,
+ *     dissociate_if, discard, drain) exactly one wins; the others get
+ *     MIDATLAS_EFREE or MIDATLAS_ESTALE (or EDISCARDED/EMISMATCH as the table
+ *     below says) and change nothing.
+ *
+ * Progress
+ *   - midatlas_map, midatlas_lookup, midatlas_stats and midatlas_strerror are
+ *     wait-free: a bounded number of steps whatever other threads do.
+ *     map and lookup write no shared memory.
+ *   - Every other call except create/destroy is lock-free: a thread that
+ *     stalls, is preempted or dies inside a call cannot keep the others from
+ *     completing theirs; a call retries only because another call made
+ *     progress.  reassociate retries only when another reassociate of the same
+ *     MID got in between.
+ *
+ * Memory ordering, as seen by callers
+ *   - Everything a thread wrote before associating ctx (or reassociating to
+ *     ctx) is visible to any thread that obtains ctx from map, lookup,
+ *     dissociate, dissociate_if, reassociate (old), discard or drain.  The
+ *     atlas itself never dereferences a context.
+ *
+ * Context lifetime: what the caller must guarantee
+ *   - map and lookup return a context that was current at some instant during
+ *     the call.  Another thread may dissociate (or discard, or drain) the MID
+ *     the moment after, and that thread then owns the context.  A caller that
+ *     dereferences what map returned must therefore make sure the context
+ *     outlives the read: free contexts only after a grace period (liburcu:
+ *     map under rcu_read_lock, free with call_rcu/synchronize_rcu), or hold a
+ *     reference count taken before the context was associated and dropped by
+ *     whoever wins the dissociation.  The usual transport shape - a single
+ *     receiver thread that is also the only thread that dissociates - needs
+ *     neither.
+ *   - Exactly one call obtains a given association's context as "ended"
+ *     (dissociate, dissociate_if, discard, reassociate's old value, drain's
+ *     visitor, destroy's visitor): that caller owns it.
+ *
+ * Platform assumption: contexts are stored packed into one 64-bit word with
+ *   the slot's generation; a context must fit in the low 48 bits (every user
+ *   space pointer on x86-64 and AArch64 Linux with 48-bit virtual addresses,
+ *   and every pointer on 32-bit targets).  A context with any of bits 48..63
+ *   set is rejected with MIDATLAS_EINVAL, never truncated.
+ *   MIDATLAS_CONTEXT_FITS(p) tests it.
+ *
+ * ================================ MID layout =================================
+ *
+ *   index_bits = ceil(log2(capacity))    (0 when capacity == 1)
+ *   mid        = generation << index_bits | slot index
+ *
+ *   The generation has 16 - index_bits bits, except at capacity 1 where it has
+ *   15 (so MIDs 0x8000..0xFFFF are never handed out at capacity 1).  It
+ *   advances every time a slot is handed out, so a reply carrying an old MID is
+ *   recognised as stale (MIDATLAS_ESTALE, map returns NULL) until that slot
+ *   has been handed out 2^generation_bits more times.  At capacities above
+ *   32768 there are no generation bits and stale MIDs cannot be detected.
+ *   The first MID handed out for slot i is i itself (generation 0) unless
+ *   that value is reserved by a flag.
+ */
+#ifndef MIDATLAS_H
+#define MIDATLAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------- statuses -------------------------------- */
+
+enum midatlas_status {
+    MIDATLAS_OK = 0,
+    MIDATLAS_EINVAL = -1,     /* bad argument: NULL atlas/out-pointer/context,
+                                 capacity 0 or > 65536, unknown flag, context
+                                 that does not fit in 48 bits               */
+    MIDATLAS_EFULL = -2,      /* every usable slot is live or discarded      */
+    MIDATLAS_ERANGE = -3,     /* index >= capacity, or a reserved MID value  */
+    MIDATLAS_EFREE = -4,      /* the MID's slot is free                      */
+    MIDATLAS_ESTALE = -5,     /* slot live/discarded under another generation*/
+    MIDATLAS_EDISCARDED = -6, /* the MID is a tombstone                      */
+    MIDATLAS_EMISMATCH = -7,  /* conditional op found another context        */
+    MIDATLAS_EBUSY = -8,      /* release of a live MID                       */
+    MIDATLAS_ENOMEM = -9,     /* allocation failed                           */
+    MIDATLAS_ETIMEDOUT = -10, /* a waiting call ran out of time              */
+};
+
+/* Precedence when several statuses hold:
+ * EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED, EMISMATCH. */
+
+/* -------------------------------- limits --------------------------------- */
+
+#define MIDATLAS_MAX_CAPACITY 65536u
+
+/* Largest context value the atlas can store (see "Platform assumption"). */
+#define MIDATLAS_CONTEXT_MAX ((uint64_t)0xFFFFFFFFFFFFull)
+#define MIDATLAS_CONTEXT_FITS(p) ((uint64_t)(uintptr_t)(p) <= MIDATLAS_CONTEXT_MAX)
+
+/* --------------------------------- flags --------------------------------- */
+
+/* Never hand out 0x0000 (SMB1 clients skip it). */
+#define MIDATLAS_F_NO_ZERO 0x1u
+/* Never hand out 0xFFFF (9P NOTAG, SMB1 oplock-break MID). */
+#define MIDATLAS_F_NO_FFFF 0x2u
+/* Both, as an SMB1 client wants. */
+#define MIDATLAS_F_SMB1 (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF)
+/* What a 9P client wants: NOTAG is never a tag. */
+#define MIDATLAS_F_9P MIDATLAS_F_NO_FFFF
+/* Every flag this version knows; other bits give MIDATLAS_EINVAL. */
+#define MIDATLAS_F_ALL (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF)
+
+/* A reserved value is never handed out, and every call given it answers
+ * MIDATLAS_ERANGE (map: NULL).  At capacities above 32768 a slot has a single
+ * MID, so reserving 0x0000 or 0xFFFF takes slot 0 or slot 65535 out of use and
+ * one fewer MID can be live at once (stats.usable says how many can). */
+
+/* --------------------------------- types --------------------------------- */
+
+struct midatlas; /* opaque */
+
+typedef void midatlas_visit_fn(void *ctx, uint16_t mid, void *arg);
+
+struct midatlas_stats {
+    uint32_t capacity;   /* as created                                      */
+    uint32_t live;       /* associated MIDs                                  */
+    uint32_t discarded;  /* tombstones                                       */
+    /* The most live + discarded seen at once.  Approximate: it is sampled
+     * (never on the associate/dissociate fast path) whenever an associate
+     * finds its thread's stripe of free MIDs empty, whenever associate fails
+     * with EFULL, and on every midatlas_stats and midatlas_drain call.  It is
+     * therefore a lower bound of the true peak, never above it, and exact
+     * whenever the peak emptied a stripe or was followed by a stats call
+     * before any MID was freed; it misses at most the MIDs a thread took from
+     * a stripe that had not run dry since the last sample.                   */
+    uint32_t high_water;
+    uint64_t associations;  /* successful associates, ever                   */
+    uint64_t full_failures; /* associates that returned MIDATLAS_EFULL       */
+    /* Additions (the contract allows adding fields): */
+    uint32_t usable;        /* capacity less slots taken out by flags        */
+    uint32_t free;          /* usable - live - discarded                     */
+    uint32_t stripes;       /* number of free-list stripes                   */
+    uint32_t reserved_;
+    uint64_t cas_failures;  /* failed compare-and-swaps on the free lists and
+                               slot words: a measure of contention           */
+    size_t bytes;           /* memory held by the atlas                      */
+};
+
+/* -------------------------------- functions ------------------------------ */
+
+/* Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
+ * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
+ * Memory: 8 bytes per slot plus one 64-byte line per stripe (at most 16) plus
+ * a header, whatever the number of threads that use it. */
+int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
+
+/* Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then
+ * free the atlas.  Tombstones are dropped silently.  No other call on the
+ * atlas may run or follow.  NULL atlas: no-op. */
+void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
+
+/* Hand out a free MID bound to ctx, stored in *mid.
+ * OK, EINVAL (NULL atlas/mid/ctx, ctx does not fit), EFULL (every usable slot
+ * live or discarded; a free MID anywhere in the atlas is always found). */
+int midatlas_associate(struct midatlas *atlas, void *ctx, uint16_t *mid);
+
+/* The context of a live MID of the current generation, else NULL (also for a
+ * NULL atlas).  One acquire load and a compare; wait-free. */
+void *midatlas_map(struct midatlas *atlas, uint16_t mid);
+
+/* Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE, ESTALE,
+ * EDISCARDED.  Wait-free, writes nothing shared. */
+int midatlas_lookup(struct midatlas *atlas, uint16_t mid, void **ctx);
+
+/* End the association: the MID becomes free, its context goes to *ctx (ctx
+ * may be NULL).  OK, EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED. */
+int midatlas_dissociate(struct midatlas *atlas, uint16_t mid, void **ctx);
+
+/* Dissociate only if the current context is `expected`.
+ * OK, EINVAL (NULL atlas or expected), ERANGE, EFREE, ESTALE, EDISCARDED,
+ * EMISMATCH. */
+int midatlas_dissociate_if(struct midatlas *atlas, uint16_t mid, void *expected);
+
+/* Bind live MID to `desired`, previous context to *old (may be NULL).  The MID
+ * keeps its value.  OK, EINVAL (NULL atlas/desired, desired does not fit),
+ * ERANGE, EFREE, ESTALE, EDISCARDED. */
+int midatlas_reassociate(struct midatlas *atlas, uint16_t mid, void *desired, void **old);
+
+/* One compare-and-swap: bind to `desired` only if the context is `expected`.
+ * OK, EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED, EMISMATCH. */
+int midatlas_reassociate_if(struct midatlas *atlas, uint16_t mid, void *expected, void *desired);
+
+/* Turn a live MID into a tombstone: the context goes to *ctx (may be NULL), the
+ * MID stays out of circulation until midatlas_release.
+ * OK, EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED. */
+int midatlas_discard(struct midatlas *atlas, uint16_t mid, void **ctx);
+
+/* Turn a tombstone of the current generation back into a free MID.
+ * OK, EINVAL, ERANGE, EFREE, ESTALE, EBUSY (the MID is live). */
+int midatlas_release(struct midatlas *atlas, uint16_t mid);
+
+/* Dissociate every live MID, calling fn(ctx, mid, arg) for each (fn may be
+ * NULL), and release every tombstone.  Returns the number of contexts that
+ * went to fn.  May race every other call: a context reaches fn only if this
+ * drain won its MID, and never twice.  MIDs associated while drain runs may or
+ * may not be drained.  Lock-free; 0 for a NULL atlas. */
+size_t midatlas_drain(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
+
+/* Fill *stats.  live, discarded, associations and full_failures are exact when
+ * no other call runs, momentary approximations otherwise; see high_water
+ * above.  O(stripes); NULL atlas or stats: no-op. */
+void midatlas_stats(struct midatlas *atlas, struct midatlas_stats *stats);
+
+/* A fixed message for every status, and for unknown values. */
+const char *midatlas_strerror(int status);
+
+/* ------------------------------- additions ------------------------------- */
+
+/* Capacity as created (0 for NULL). */
+uint32_t midatlas_capacity(const struct midatlas *atlas);
+
+/* Check every internal invariant of a quiescent atlas (no call running):
+ * each usable slot is on exactly one free list or live or discarded, list
+ * lengths match, no reserved MID is live.  OK, or EINVAL with a reason in
+ * *why (may be NULL).  Meant for tests and debug builds; O(capacity). */
+int midatlas_validate(struct midatlas *atlas, const char **why);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIDATLAS_H */

@@ -1,0 +1,87 @@
+/*
+ * atomics.h - the only place midatlas spells a C11 atomic operation.
+ *
+ * Each helper is named by operation and memory order, so every call site says
+ * what ordering it relies on, and no implicit seq_cst operation sneaks in
+ * (the idea is mimalloc's atomic.h).  Call sites comment non-relaxed uses with
+ * the operation they pair with.
+ */
+#ifndef MIDATLAS_ATOMICS_H
+#define MIDATLAS_ATOMICS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef _Atomic uint64_t atomic_u64;
+typedef _Atomic uint32_t atomic_u32;
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+
+static inline uint64_t load_relaxed(atomic_u64 *p)
+{
+    return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static inline uint64_t load_acquire(atomic_u64 *p)
+{
+    return atomic_load_explicit(p, memory_order_acquire);
+}
+
+static inline void store_relaxed(atomic_u64 *p, uint64_t v)
+{
+    atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
+static inline void store_release(atomic_u64 *p, uint64_t v)
+{
+    atomic_store_explicit(p, v, memory_order_release);
+}
+
+/* Compare-and-swap; on failure *expected receives the current value. */
+static inline bool cas_relaxed(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
+                                                   memory_order_relaxed);
+}
+
+static inline bool cas_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+static inline bool cas_release(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_release,
+                                                   memory_order_relaxed);
+}
+
+static inline bool cas_acq_rel(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acq_rel,
+                                                   memory_order_relaxed);
+}
+
+/* Counters: statistics only, never used to order anything. */
+static inline void add_relaxed(atomic_u64 *p, uint64_t v)
+{
+    atomic_fetch_add_explicit(p, v, memory_order_relaxed);
+}
+
+static inline uint32_t load32_relaxed(atomic_u32 *p)
+{
+    return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+/* Raise *p to at least v (statistics: high-water mark). */
+static inline void max32_relaxed(atomic_u32 *p, uint32_t v)
+{
+    uint32_t cur = atomic_load_explicit(p, memory_order_relaxed);
+    while (cur < v &&
+           !atomic_compare_exchange_weak_explicit(p, &cur, v, memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+#endif /* MIDATLAS_ATOMICS_H */

@@ -1,0 +1,107 @@
+/*
+ * create.c - sizing, allocating, laying out and destroying an atlas.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "atlas.h"
+#include "freelist.h"
+
+static uint32_t ceil_log2(uint32_t n)
+{
+    uint32_t bits = 0;
+    while (((uint32_t)1 << bits) < n)
+        bits++;
+    return bits;
+}
+
+/* Stripes: a power of two, at most MIDATLAS_MAX_STRIPES, and few enough that
+ * each starts with MIDATLAS_MIN_SLOTS_PER_STRIPE free slots. */
+static uint32_t stripe_count(uint32_t capacity)
+{
+    uint32_t n = 1;
+    while (n < MIDATLAS_MAX_STRIPES && (uint64_t)n * 2 * MIDATLAS_MIN_SLOTS_PER_STRIPE <= capacity)
+        n *= 2;
+    return n;
+}
+
+static size_t round_up(size_t n, size_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+/* Fill in sizes and masks; count slots the flags take out of use. */
+static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
+{
+    a->capacity = capacity;
+    a->flags = flags;
+    a->idx_bits = ceil_log2(capacity);
+    a->idx_mask = ((uint32_t)1 << a->idx_bits) - 1;
+    uint32_t gen_bits = 16 - a->idx_bits;
+    if (gen_bits > SLOT_GEN_BITS)
+        gen_bits = SLOT_GEN_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
+    a->gen_mask = ((uint32_t)1 << gen_bits) - 1;
+    a->stripe_mask = stripe_count(capacity) - 1;
+
+    a->usable = capacity;
+    if (a->gen_mask == 0) {
+        if ((flags & MIDATLAS_F_NO_ZERO))
+            a->usable--;
+        if ((flags & MIDATLAS_F_NO_FFFF) && capacity == MIDATLAS_MAX_CAPACITY)
+            a->usable--;
+    }
+}
+
+int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
+{
+    if (!atlas || capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || (flags & ~MIDATLAS_F_ALL))
+        return MIDATLAS_EINVAL;
+
+    struct midatlas shape;
+    memset(&shape, 0, sizeof shape);
+    layout(&shape, capacity, flags);
+
+    size_t nstripes = (size_t)shape.stripe_mask + 1;
+    size_t head_bytes = round_up(sizeof(struct midatlas), MIDATLAS_CACHE_LINE);
+    size_t stripe_bytes = nstripes * sizeof(struct stripe);
+    size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE);
+    size_t bytes = head_bytes + stripe_bytes + slot_bytes;
+
+    struct midatlas *a = aligned_alloc(MIDATLAS_CACHE_LINE, bytes);
+    if (!a)
+        return MIDATLAS_ENOMEM;
+    memset(a, 0, bytes);
+    *a = shape;
+    a->bytes = bytes;
+    a->stripes = (struct stripe *)((char *)a + head_bytes);
+    a->slots = (atomic_u64 *)((char *)a + head_bytes + stripe_bytes);
+
+    /* Every slot starts FREE with the generation before 0, so its first
+     * handout is generation 0 (MID == index) unless that MID is reserved. */
+    for (uint32_t i = 0; i < capacity; i++)
+        store_relaxed(&a->slots[i], slot_free(a->gen_mask, 0));
+    freelist_init(a);
+
+    *atlas = a;
+    return MIDATLAS_OK;
+}
+
+void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
+{
+    if (!a)
+        return;
+    if (fn) {
+        for (uint32_t i = 0; i < a->capacity; i++) {
+            /* The caller guarantees no call runs or follows: relaxed. */
+            uint64_t w = load_relaxed(&a->slots[i]);
+            if (slot_is_live(w))
+                fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
+        }
+    }
+    free(a);
+}
+
+uint32_t midatlas_capacity(const struct midatlas *a)
+{
+    return a ? a->capacity : 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * drain.c - connection teardown: dissociate every live MID, release every
+ * tombstone, while other calls may still be running.
+ */
+#include "atlas.h"
+#include "freelist.h"
+
+/*
+ * Free slot idx if it is LIVE or DISCARDED, winning it with one CAS like
+ * dissociate / release do, so a racing call and drain never both win.
+ * Returns 1 and the LIVE word taken in *won when a context was taken.
+ */
+static int drain_slot(struct midatlas *a, uint32_t idx, uint64_t *won)
+{
+    atomic_u64 *slot = &a->slots[idx];
+    uint64_t w = load_relaxed(slot);
+
+    while (!slot_is_free(w)) {
+        uint64_t head;
+        struct stripe *s = freelist_put_stripe(a, &head);
+        uint32_t gen = slot_gen(w);
+        int live = slot_is_live(w);
+        /* acquire: pairs with the release that published the context
+         * (associate's store_release, reassociate's CAS): the visitor owns
+         * it.  On failure w is reloaded and looked at again. */
+        if (cas_acquire(slot, &w, slot_free(gen, head_idx(head)))) {
+            freelist_put(a, s, head, idx, gen);
+            if (!live)
+                add_relaxed(&s->releases, 1);
+            *won = w;
+            return live;
+        }
+    }
+    return 0;
+}
+
+size_t midatlas_drain(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
+{
+    size_t taken = 0;
+    if (!a)
+        return 0;
+    freelist_sample_high_water(a);
+    for (uint32_t i = 0; i < a->capacity; i++) {
+        uint64_t w;
+        if (drain_slot(a, i, &w)) {
+            taken++;
+            if (fn)
+                fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
+        }
+    }
+    return taken;
+}

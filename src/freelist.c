@@ -21,40 +21,17 @@
  */
 #include "freelist.h"
 
-#include "hooks.h"
-
 static atomic_u32 thread_seq;
 
-static _Thread_local uint32_t tls_alloc_home;
-static _Thread_local uint32_t tls_free_home;
-static _Thread_local int tls_homes_set;
+_Thread_local struct freelist_tls freelist_tls FREELIST_TLS_MODEL;
 
-static void homes_init(void)
+void freelist_tls_init(void)
 {
-    /* Statistics-grade numbering: any distinct-enough value will do. */
+    /* Numbering only spreads threads over stripes: relaxed is enough. */
     uint32_t seq = atomic_fetch_add_explicit(&thread_seq, 1, memory_order_relaxed);
-    tls_alloc_home = seq;
-    tls_free_home = seq;
-    tls_homes_set = 1;
-}
-
-static inline uint32_t alloc_home(const struct midatlas *a)
-{
-    if (!tls_homes_set)
-        homes_init();
-    return tls_alloc_home & a->stripe_mask;
-}
-
-static inline uint32_t free_home(const struct midatlas *a)
-{
-    if (!tls_homes_set)
-        homes_init();
-    return tls_free_home & a->stripe_mask;
-}
-
-struct stripe *freelist_home(struct midatlas *a)
-{
-    return &a->stripes[alloc_home(a)];
+    freelist_tls.alloc_home = seq;
+    freelist_tls.free_home = seq;
+    freelist_tls.set = 1;
 }
 
 /* ---- init --------------------------------------------------------------- */
@@ -91,52 +68,7 @@ void freelist_init(struct midatlas *a)
     }
 }
 
-/* ---- pop ---------------------------------------------------------------- */
-
-/*
- * Pop one index off stripe s.  False when the stripe is empty; *seen then
- * holds the empty head word observed, for the caller's double collect.
- */
-static bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *idx, uint64_t *word,
-                       uint64_t *seen)
-{
-    /* acquire: pairs with the release CAS in freelist_put (and the relaxed
-     * initialisation published by create), so the link in the slot word
-     * loaded below is the one written before that push. */
-    uint64_t h = load_acquire(&s->head);
-
-    while (head_len(h) != 0) {
-        uint32_t i = head_idx(h);
-        uint64_t w = load_relaxed(&a->slots[i]);
-
-        if (!slot_is_free(w)) {
-            /* i was popped since we read h; the head has moved on. */
-            h = load_acquire(&s->head); /* pairs with freelist_put's release CAS */
-            continue;
-        }
-#if MIDATLAS_BROKEN == 2
-        uint64_t tag = head_tag(h);
-#else
-        uint64_t tag = head_tag(h) + 1;
-#endif
-        uint64_t next = head_make(slot_link(w), head_len(h) - 1, tag);
-        /* acquire on both outcomes: on failure h is reloaded and its link
-         * read next round must be the pusher's (pairs with freelist_put). */
-        if (atomic_compare_exchange_strong_explicit(&s->head, &h, next, memory_order_acquire,
-                                                    memory_order_acquire)) {
-            /* The tag is unchanged since we read w, so i was not popped in
-             * between and w is still its word. */
-            if ((tag & HEAD_TAG_MASK) == 0)
-                add_relaxed(&s->tag_wraps, 1);
-            *idx = i;
-            *word = w;
-            return true;
-        }
-        add_relaxed(&s->cas_failures, 1);
-    }
-    *seen = h;
-    return false;
-}
+/* ---- slow paths --------------------------------------------------------- */
 
 /*
  * Slow path: the home stripe is empty.  Sweep every stripe, adopting the first
@@ -147,7 +79,7 @@ static bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *idx, uint
  * something was freed meanwhile: try again.  A retry therefore always follows
  * another thread's progress (lock-free).
  */
-static bool take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
+bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
 {
     uint32_t nstripes = a->stripe_mask + 1;
     uint64_t seen[MIDATLAS_MAX_STRIPES];
@@ -156,8 +88,8 @@ static bool take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t
         for (uint32_t k = 0; k < nstripes; k++) {
             uint32_t si = (home + k) & a->stripe_mask;
             if (stripe_pop(a, &a->stripes[si], idx, word, &seen[si])) {
-                tls_alloc_home = si;
-                tls_free_home = si;
+                freelist_tls.alloc_home = si;
+                freelist_tls.free_home = si;
                 freelist_sample_high_water(a);
                 return true;
             }
@@ -172,42 +104,24 @@ static bool take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t
     }
 }
 
-bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *word)
-{
-    uint32_t home = alloc_home(a);
-    uint64_t seen;
-
-    if (stripe_pop(a, &a->stripes[home], idx, word, &seen))
-        return true;
-    return take_slow(a, home, idx, word);
-}
-
-/* ---- push --------------------------------------------------------------- */
-
-struct stripe *freelist_put_stripe(struct midatlas *a, uint64_t *head)
-{
-    struct stripe *s = &a->stripes[free_home(a)];
-    *head = load_relaxed(&s->head);
-    return s;
-}
-
-void freelist_put(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx, uint32_t gen)
+void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
+                       uint32_t gen)
 {
     for (;;) {
-        uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
-        /* release: publishes the slot's FREE word (its link) to the popper's
-         * acquire load of this head in stripe_pop. */
-        if (cas_release(&s->head, &head, next))
-            return;
         add_relaxed(&s->cas_failures, 1);
         /* Someone else works this stripe: move the free home along. */
-        tls_free_home++;
-        s = &a->stripes[free_home(a)];
+        freelist_tls.free_home++;
+        s = &a->stripes[freelist_tls.free_home & a->stripe_mask];
         head = load_relaxed(&s->head);
         /* Nobody else writes a FREE slot that is on no list (every other
          * writer CASes from LIVE or DISCARDED), so a plain store relinks it;
-         * the release CAS above orders it before the push. */
+         * the release CAS below orders it before the push. */
         store_relaxed(&a->slots[idx], slot_free(gen, head_idx(head)));
+        uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
+        /* release: publishes the relinked FREE word to the popper's acquire
+         * load of this head in stripe_pop. */
+        if (cas_release(&s->head, &head, next))
+            return;
     }
 }
 

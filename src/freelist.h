@@ -5,7 +5,11 @@
  * the free slots' own words (word.h).  A thread pops from and pushes to its
  * home stripes (thread-local hints, not per-atlas state, so an atlas's memory
  * never grows with the number of threads).  See midatlas.c for the theory of
- * operation.
+ * operation and freelist.c for the slow paths and the home-hint policy.
+ *
+ * The fast paths (pop from the home stripe, one push attempt) are inline here
+ * so associate and dissociate compile to straight-line code; everything that
+ * loops over stripes lives out of line in freelist.c.
  */
 #ifndef MIDATLAS_FREELIST_H
 #define MIDATLAS_FREELIST_H
@@ -14,32 +18,142 @@
 #include <stdint.h>
 
 #include "atlas.h"
+#include "hooks.h"
+
+/* ---- thread-local home hints -------------------------------------------- */
+
+struct freelist_tls {
+    uint32_t alloc_home; /* stripe hint for pops (masked per atlas)      */
+    uint32_t free_home;  /* stripe hint for pushes                        */
+    uint32_t set;        /* 0 until the first call of this thread         */
+};
+
+/* initial-exec: a library's TLS access is then one %fs-relative load instead
+ * of a __tls_get_addr call (12 bytes of static TLS; mimalloc does the same). */
+#if defined(__GNUC__)
+#define FREELIST_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define FREELIST_TLS_MODEL
+#endif
+extern _Thread_local struct freelist_tls freelist_tls FREELIST_TLS_MODEL;
+
+void freelist_tls_init(void);
+
+static inline struct freelist_tls *freelist_hints(void)
+{
+    if (__builtin_expect(!freelist_tls.set, 0))
+        freelist_tls_init();
+    return &freelist_tls;
+}
+
+/* The calling thread's home stripe, for its counters. */
+static inline struct stripe *freelist_home(struct midatlas *a)
+{
+    return &a->stripes[freelist_hints()->alloc_home & a->stripe_mask];
+}
+
+/* ---- out of line -------------------------------------------------------- */
 
 /* Lay the usable slots out on the stripes, lowest index first in each. */
 void freelist_init(struct midatlas *a);
 
-/* Take a free index.  On success *idx is the slot and *word the FREE word it
- * held (its generation is the last one handed out).  False only when every
- * stripe was empty at one instant during the call (a double collect). */
-bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *word);
+/* The home stripe was empty: adopt another, or prove every stripe empty. */
+bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word);
 
-/* The stripe the calling thread frees to, and its head as read now: callers
- * that won a slot store the head's index as the slot's link in the same CAS
- * that frees the slot, then call freelist_put. */
-struct stripe *freelist_put_stripe(struct midatlas *a, uint64_t *head);
-
-/* Put slot idx (already FREE with generation gen, linked to head_idx(head))
- * on stripe s, retrying on a moved head. */
-void freelist_put(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
-                  uint32_t gen);
-
-/* The calling thread's home stripe, for its counters. */
-struct stripe *freelist_home(struct midatlas *a);
+/* The first push attempt lost its CAS: move the free home and retry. */
+void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
+                       uint32_t gen);
 
 /* Number of slots on the lists now (exact when no call runs). */
 uint32_t freelist_count(struct midatlas *a);
 
 /* Record usable - listed in the high-water mark (slow paths and stats). */
 void freelist_sample_high_water(struct midatlas *a);
+
+/* ---- pop ---------------------------------------------------------------- */
+
+/*
+ * Pop one index off stripe s.  False when the stripe is empty; *seen then
+ * holds the empty head word observed, for the caller's double collect.
+ */
+static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *idx,
+                              uint64_t *word, uint64_t *seen)
+{
+    /* acquire: pairs with the release CAS in freelist_put / freelist_put_slow
+     * (create's relaxed initialisation is published with the atlas), so the
+     * link read from the slot word below is the one written before that push. */
+    uint64_t h = load_acquire(&s->head);
+
+    while (head_len(h) != 0) {
+        uint32_t i = head_idx(h);
+        uint64_t w = load_relaxed(&a->slots[i]);
+
+        if (__builtin_expect(!slot_is_free(w), 0)) {
+            /* i was popped since we read h; the head has moved on. */
+            h = load_acquire(&s->head); /* pairs with freelist_put's release CAS */
+            continue;
+        }
+#if MIDATLAS_BROKEN == 2
+        uint64_t tag = head_tag(h); /* deliberately broken: no ABA tag */
+#else
+        uint64_t tag = head_tag(h) + 1;
+#endif
+        uint64_t next = head_make(slot_link(w), head_len(h) - 1, tag);
+        /* acquire on both outcomes: on failure h is reloaded, and the link
+         * read next round must be the pusher's (pairs with freelist_put). */
+        if (__builtin_expect(atomic_compare_exchange_strong_explicit(
+                                 &s->head, &h, next, memory_order_acquire, memory_order_acquire),
+                             1)) {
+            /* The tag is unchanged since we read w, so i was not popped in
+             * between and w is still its word. */
+            if (__builtin_expect((tag & HEAD_TAG_MASK) == 0, 0))
+                add_relaxed(&s->tag_wraps, 1);
+            *idx = i;
+            *word = w;
+            return true;
+        }
+        add_relaxed(&s->cas_failures, 1);
+    }
+    *seen = h;
+    return false;
+}
+
+/* Take a free index.  On success *idx is the slot and *word the FREE word it
+ * held (its generation is the last one handed out).  False only when every
+ * stripe was empty at one instant during the call (a double collect). */
+static inline bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *word)
+{
+    uint32_t home = freelist_hints()->alloc_home & a->stripe_mask;
+    uint64_t seen;
+
+    if (__builtin_expect(stripe_pop(a, &a->stripes[home], idx, word, &seen), 1))
+        return true;
+    return freelist_take_slow(a, home, idx, word);
+}
+
+/* ---- push --------------------------------------------------------------- */
+
+/* The stripe the calling thread frees to, and its head as read now: callers
+ * that won a slot store the head's index as the slot's link in the same CAS
+ * that frees the slot, then call freelist_put. */
+static inline struct stripe *freelist_put_stripe(struct midatlas *a, uint64_t *head)
+{
+    struct stripe *s = &a->stripes[freelist_hints()->free_home & a->stripe_mask];
+    *head = load_relaxed(&s->head);
+    return s;
+}
+
+/* Put slot idx (already FREE with generation gen, linked to head_idx(head))
+ * on stripe s. */
+static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
+                                uint32_t gen)
+{
+    uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
+    /* release: publishes the slot's FREE word (its link) to the popper's
+     * acquire load of this head in stripe_pop. */
+    if (__builtin_expect(cas_release(&s->head, &head, next), 1))
+        return;
+    freelist_put_slow(a, s, head, idx, gen);
+}
 
 #endif /* MIDATLAS_FREELIST_H */

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# tools/test.sh - midatlas's test command (the README's, and CI's via .ci/run).
+#
+# Installs the Debian packages it needs (tools/install-deps.sh), then builds
+# three trees from scratch under build/ with -Werror and runs ctest in each:
+#
+#   build/test-release  normal build (gcc)            every label
+#   build/test-asan     ASan+UBSan (clang)            labels quick, sanitize, fuzz
+#   build/test-tsan     ThreadSanitizer (gcc)         labels quick, sanitize
+#
+# The fuzz label runs in the ASan tree because libFuzzer targets need clang
+# and are meant to run under ASan+UBSan.  Prints a summary line per tree and
+# exits non-zero if any configure, build or test failed.
+#
+# Usage: tools/test.sh [--quick] [--no-deps] [-j N] [TREE...]
+#   --quick     only the `quick` label in every tree (MIDATLAS_TEST_QUICK=1)
+#   --no-deps   do not run tools/install-deps.sh   (MIDATLAS_TEST_NO_DEPS=1)
+#   -j N        build and ctest parallelism, default 2 (MIDATLAS_TEST_JOBS)
+#   TREE        any of release asan tsan; default all three
+#               (MIDATLAS_TEST_TREES="release tsan")
+# Environment: CC_RELEASE, CC_ASAN, CC_TSAN pick each tree's C compiler
+# (C++ follows: gcc->g++, clang->clang++).  ASAN_OPTIONS, UBSAN_OPTIONS and
+# TSAN_OPTIONS given by the caller win over the defaults below.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+usage() {
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+
+quick=${MIDATLAS_TEST_QUICK:-0}
+no_deps=${MIDATLAS_TEST_NO_DEPS:-0}
+jobs=${MIDATLAS_TEST_JOBS:-2}
+read -r -a trees <<<"${MIDATLAS_TEST_TREES:-}"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --no-deps) no_deps=1 ;;
+        -j) shift; jobs=${1:?-j needs a number} ;;
+        -j*) jobs=${1#-j} ;;
+        -h|--help) usage; exit 0 ;;
+        release|asan|tsan) trees+=("$1") ;;
+        *) echo "test.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+[ ${#trees[@]} -eq 0 ] && trees=(release asan tsan)
+
+start=$SECONDS
+
+if [ "$no_deps" != 1 ]; then
+    tools/install-deps.sh test
+fi
+
+if command -v ninja >/dev/null 2>&1; then
+    generator=Ninja
+else
+    generator="Unix Makefiles"
+fi
+
+# Sanitizer reports must fail the test that produced them, with a stack.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:check_initialization_order=1:strict_init_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+cxx_for() {
+    case "$1" in
+        *clang*) echo "${1/clang/clang++}" ;;
+        *gcc*) echo "${1/gcc/g++}" ;;
+        *) echo c++ ;;
+    esac
+}
+
+# tree NAME -> compiler, sanitizer and ctest label regex for that tree.
+tree_cc() {
+    case "$1" in
+        release) echo "${CC_RELEASE:-${CC:-gcc}}" ;;
+        asan) echo "${CC_ASAN:-clang}" ;;
+        tsan) echo "${CC_TSAN:-gcc}" ;;
+    esac
+}
+tree_sanitize() {
+    case "$1" in
+        release) echo "" ;;
+        asan) echo address ;;
+        tsan) echo thread ;;
+    esac
+}
+tree_labels() {
+    if [ "$quick" = 1 ]; then
+        echo '^quick$'
+        return
+    fi
+    case "$1" in
+        release) echo "" ;;
+        asan) echo '^(quick|sanitize|fuzz)$' ;;
+        tsan) echo '^(quick|sanitize)$' ;;
+    esac
+}
+
+summary=()
+failed=0
+
+# run_tree NAME: configure, build and test one tree; one summary line.
+run_tree() {
+    local name=$1 dir=build/test-$1 cc cxx san labels t0 t_build t_test
+    cc=$(tree_cc "$name")
+    cxx=$(cxx_for "$cc")
+    san=$(tree_sanitize "$name")
+    labels=$(tree_labels "$name")
+
+    echo
+    echo "=== $name: $cc${san:+, MIDATLAS_SANITIZE=$san}${labels:+, labels $labels} ==="
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    t0=$SECONDS
+    local cmake_args=(-S . -B "$dir" -G "$generator"
+                      -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx"
+                      -DMIDATLAS_WERROR=ON -DMIDATLAS_SANITIZE="$san")
+    # Google Benchmark (an uninstrumented C++ library) stays out of the
+    # sanitizer trees; bench/ still provides the implementation table.
+    [ -n "$san" ] && cmake_args+=(-DMIDATLAS_BUILD_BENCH=OFF)
+    if ! cmake "${cmake_args[@]}" >"$dir/configure.log" 2>&1; then
+        tail -n 40 "$dir/configure.log"
+        summary+=("$(printf '%-8s FAIL  configure (see %s/configure.log)' "$name" "$dir")")
+        failed=1
+        return
+    fi
+    if ! cmake --build "$dir" -j "$jobs" >"$dir/build.log" 2>&1; then
+        grep -E -m 40 'error|warning|FAILED' "$dir/build.log" || tail -n 40 "$dir/build.log"
+        summary+=("$(printf '%-8s FAIL  build (see %s/build.log)' "$name" "$dir")")
+        failed=1
+        return
+    fi
+    t_build=$((SECONDS - t0))
+    echo "built in ${t_build}s"
+
+    t0=$SECONDS
+    local ctest_args=(--test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300)
+    [ -n "$labels" ] && ctest_args+=(-L "$labels")
+    local rc=0
+    ctest "${ctest_args[@]}" 2>&1 | tee "$dir/ctest.log" || rc=$?
+    t_test=$((SECONDS - t0))
+    local result
+    result=$(grep -E 'tests passed|No tests were found' "$dir/ctest.log" | tail -n 1 || true)
+    if [ "$rc" -ne 0 ] || [ -z "$result" ] || [[ "$result" == *"No tests"* ]]; then
+        summary+=("$(printf '%-8s FAIL  %s (build %ss, tests %ss)' "$name" "${result:-ctest rc $rc}" "$t_build" "$t_test")")
+        failed=1
+    else
+        summary+=("$(printf '%-8s ok    %s (build %ss, tests %ss)' "$name" "$result" "$t_build" "$t_test")")
+    fi
+}
+
+for t in "${trees[@]}"; do
+    run_tree "$t"
+done
+
+echo
+mode=full
+[ "$quick" = 1 ] && mode="quick label only"
+echo "=== summary: $mode, $((SECONDS - start))s in all ==="
+printf '%s\n' "${summary[@]}"
+exit "$failed"

@@ -40,7 +40,18 @@ struct mid_impl {
      * and after its last call, e.g. for liburcu thread registration. */
     void (*thread_init)(void);
     void (*thread_fini)(void);
+    /* Optional additions (NULL / 0 when absent), appended so that code
+     * written against the members above keeps working: */
+    /* Failed compare-and-swaps on this table so far, summed over all threads
+     * (midatlas: midatlas_stats().cas_failures); NULL when not counted. */
+    uint64_t (*cas_failures)(void *table);
+    unsigned traits; /* MID_IMPL_* below */
 };
+
+/* Built on inline-assembly atomics (Concurrency Kit, liburcu) that
+ * ThreadSanitizer cannot see: under TSan it reports false races, so TSan
+ * builds skip these implementations (stdatomic ones are checked exactly). */
+#define MID_IMPL_TSAN_BLIND 0x1u
 
 /* Every implementation, NULL-terminated; midatlas first, the mutex baseline
  * second. */

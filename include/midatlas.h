@@ -12,7 +12,9 @@
  *     the atlas they create or destroy: the caller publishes the atlas pointer
  *     to other threads after create returns (with any release/acquire pair,
  *     e.g. a mutex or thread creation), and calls destroy only after every
- *     other call on the atlas has returned and none will follow.
+ *     other call on the atlas has returned and none will follow - except
+ *     midatlas_associate_wait calls still waiting, which destroy wakes
+ *     (they return MIDATLAS_ECLOSED) and waits out before freeing.
  *   - Every other function may be called from any number of threads at once on
  *     the same atlas, in any combination, including racing calls on the same
  *     MID.  When several calls race to end the same association (dissociate,
@@ -24,6 +26,9 @@
  *   - midatlas_map, midatlas_lookup, midatlas_stats and midatlas_strerror are
  *     wait-free: a bounded number of steps whatever other threads do.
  *     map and lookup write no shared memory.
+ *   - midatlas_associate_wait blocks by design; while any thread waits in
+ *     it, the calls that free or take MIDs hand them over under the atlas's
+ *     wait-queue lock (see its comment).  Without waiters:
  *   - Every other call except create/destroy is lock-free: a thread that
  *     stalls, is preempted or dies inside a call cannot keep the others from
  *     completing theirs; a call retries only because another call made
@@ -98,6 +103,8 @@ enum midatlas_status {
     MIDATLAS_EBUSY = -8,      /* release of a live MID                       */
     MIDATLAS_ENOMEM = -9,     /* allocation failed                           */
     MIDATLAS_ETIMEDOUT = -10, /* a waiting call ran out of time              */
+    MIDATLAS_ECLOSED = -11,   /* addition: the atlas was drained or destroyed
+                                 while the call waited for a MID             */
 };
 
 /* Precedence when several statuses hold:
@@ -229,6 +236,25 @@ void midatlas_stats(struct midatlas *atlas, struct midatlas_stats *stats);
 const char *midatlas_strerror(int status);
 
 /* ------------------------------- additions ------------------------------- */
+
+/* Associate, waiting for a free MID when none is left.
+ *   timeout_ns == 0: try once; < 0: wait without limit; > 0: wait at most that
+ *   long (CLOCK_MONOTONIC).
+ * OK, EINVAL (as associate), ETIMEDOUT (no MID in time), ECLOSED (midatlas_drain
+ * or midatlas_destroy ran while this call waited).
+ * Waiters sleep (no spinning) and are served first in, first out: a MID freed
+ * while anyone waits goes to the oldest waiter, and associate (waiting or not)
+ * does not take a MID past a waiter queued before it - plain associate answers
+ * EFULL while older waiters remain unserved.  A waiter that times out while a
+ * MID is being handed to it either gets that MID (OK) or leaves it for the next
+ * waiter; no MID is ever lost.
+ * Progress: with nobody waiting, associate and dissociate add one load of a
+ * read-mostly word and stay lock-free; once waiters exist, dissociate, release,
+ * drain and associate take the atlas's wait-queue lock briefly to hand MIDs
+ * over.  midatlas_destroy may be called while calls wait: it wakes them (they
+ * return ECLOSED) and frees the atlas once they have left; no other call may
+ * start after destroy starts. */
+int midatlas_associate_wait(struct midatlas *atlas, void *ctx, uint16_t *mid, int64_t timeout_ns);
 
 /* Capacity as created (0 for NULL). */
 uint32_t midatlas_capacity(const struct midatlas *atlas);

@@ -25,6 +25,7 @@
 #ifndef MIDATLAS_ATLAS_H
 #define MIDATLAS_ATLAS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,18 @@ struct stripe {
 
 _Static_assert(sizeof(struct stripe) == MIDATLAS_CACHE_LINE, "a stripe is one cache line");
 
+struct waiter;
+
+/* FIFO of threads waiting in midatlas_associate_wait; all fields under lock. */
+struct waitq {
+    pthread_mutex_t lock;
+    pthread_cond_t gone;   /* destroy waits here for inside == 0          */
+    struct waiter *head;   /* oldest waiter                               */
+    struct waiter *tail;   /* newest waiter                               */
+    uint32_t inside;       /* threads inside associate_wait's slow path   */
+    int closing;           /* destroy has started                         */
+};
+
 struct midatlas {
     /* Read-only after create: the fields map and associate read. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 *slots;
@@ -68,6 +81,14 @@ struct midatlas {
     /* Cold, written only on slow paths and by stats: its own line so that
      * those writes never disturb the header readers. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 high_water;
+
+    /* Waiters queued in midatlas_associate_wait (wait.c).  Read by every
+     * associate and free, written only when waiters come and go: its own
+     * line, so that with nobody waiting it stays shared in every cache. */
+    _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 nwaiters;
+
+    /* The wait queue itself, touched only once waiters exist. */
+    _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;
 };
 
 /* ---- MID arithmetic ----------------------------------------------------- */

@@ -63,6 +63,19 @@ static inline bool cas_acq_rel(atomic_u64 *p, uint64_t *expected, uint64_t desir
                                                    memory_order_relaxed);
 }
 
+/* seq_cst where a Dekker-style "publish, then check the other side's flag"
+ * pairing needs a single total order (wait.c explains the one use). */
+static inline bool cas_seq_cst(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_seq_cst,
+                                                   memory_order_relaxed);
+}
+
+static inline uint32_t load32_seq_cst(atomic_u32 *p)
+{
+    return atomic_load_explicit(p, memory_order_seq_cst);
+}
+
 /* Counters: statistics only, never used to order anything. */
 static inline void add_relaxed(atomic_u64 *p, uint64_t v)
 {

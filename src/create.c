@@ -6,6 +6,7 @@
 
 #include "atlas.h"
 #include "freelist.h"
+#include "wait.h"
 
 static uint32_t ceil_log2(uint32_t n)
 {
@@ -81,6 +82,10 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     for (uint32_t i = 0; i < capacity; i++)
         store_relaxed(&a->slots[i], slot_free(a->gen_mask, 0));
     freelist_init(a);
+    if (wait_init(a) != MIDATLAS_OK) {
+        free(a);
+        return MIDATLAS_ENOMEM;
+    }
 
     *atlas = a;
     return MIDATLAS_OK;
@@ -90,6 +95,8 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
 {
     if (!a)
         return;
+    /* Wake anyone still waiting for a MID and wait for them to leave. */
+    wait_close_all(a, true);
     if (fn) {
         for (uint32_t i = 0; i < a->capacity; i++) {
             /* The caller guarantees no call runs or follows: relaxed. */
@@ -98,6 +105,7 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
                 fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
         }
     }
+    wait_fini(a);
     free(a);
 }
 

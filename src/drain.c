@@ -4,6 +4,7 @@
  */
 #include "atlas.h"
 #include "freelist.h"
+#include "wait.h"
 
 /*
  * Free slot idx if it is LIVE or DISCARDED, winning it with one CAS like
@@ -25,6 +26,7 @@ static int drain_slot(struct midatlas *a, uint32_t idx, uint64_t *won)
          * it.  On failure w is reloaded and looked at again. */
         if (cas_acquire(slot, &w, slot_free(gen, head_idx(head)))) {
             freelist_put(a, s, head, idx, gen);
+            wait_after_free(a); /* waiters that queued after drain began */
             if (!live)
                 add_relaxed(&s->releases, 1);
             *won = w;
@@ -40,6 +42,8 @@ size_t midatlas_drain(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     if (!a)
         return 0;
     freelist_sample_high_water(a);
+    /* Teardown: whoever waits for a MID of this connection is told so. */
+    wait_close_all(a, false);
     for (uint32_t i = 0; i < a->capacity; i++) {
         uint64_t w;
         if (drain_slot(a, i, &w)) {

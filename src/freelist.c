@@ -118,9 +118,9 @@ void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint
          * the release CAS below orders it before the push. */
         store_relaxed(&a->slots[idx], slot_free(gen, head_idx(head)));
         uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
-        /* release: publishes the relinked FREE word to the popper's acquire
-         * load of this head in stripe_pop. */
-        if (cas_release(&s->head, &head, next))
+        /* seq_cst: as in freelist_put (publishes the relinked FREE word to
+         * stripe_pop's acquire; Dekker partner of wait.c's increment). */
+        if (cas_seq_cst(&s->head, &head, next))
             return;
     }
 }

@@ -149,9 +149,12 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
                                 uint32_t gen)
 {
     uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
-    /* release: publishes the slot's FREE word (its link) to the popper's
-     * acquire load of this head in stripe_pop. */
-    if (__builtin_expect(cas_release(&s->head, &head, next), 1))
+    /* seq_cst, which includes release: publishes the slot's FREE word (its
+     * link) to the popper's acquire load of this head in stripe_pop; and it is
+     * the Dekker partner of the waiter's nwaiters increment (wait.c): either
+     * the waiter's sweep sees this push or our wait_after_free sees the
+     * waiter.  On x86 it is the same lock cmpxchg as a release CAS. */
+    if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1))
         return;
     freelist_put_slow(a, s, head, idx, gen);
 }

@@ -53,6 +53,11 @@
  * full generation wrap as above.  The context it gets may be dissociated right
  * after; its lifetime is the caller's business (midatlas.h).
  *
+ * Waiting.  midatlas_associate_wait queues sleepers in FIFO order (wait.c).
+ * With nobody waiting, associate and every free path read one read-mostly
+ * word (nwaiters) and nothing else changes; the push CAS is seq_cst so that
+ * a freer and a new waiter cannot miss each other.
+ *
  * EFULL.  Associate pops from its thread's home stripe; when that is empty it
  * sweeps all stripes, and reports EFULL only after a second sweep finds every
  * head word unchanged (freelist.c): at one instant every stripe was empty.
@@ -74,6 +79,7 @@
 #include "atlas.h"
 #include "freelist.h"
 #include "hooks.h"
+#include "wait.h"
 
 /* ---- classification ----------------------------------------------------- */
 
@@ -110,17 +116,17 @@ static inline uint64_t ctx_bits(const void *ctx)
 
 /* ---- associate, map, lookup --------------------------------------------- */
 
-int midatlas_associate(struct midatlas *a, void *ctx, uint16_t *mid)
+/* Take a free MID for ctx and publish it, unless waiters queued earlier must
+ * be served first.  False when no MID may be taken now. */
+static inline bool take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid)
 {
     uint32_t idx;
     uint64_t w;
 
-    if (!a || !ctx || !mid || !context_fits(ctx))
-        return MIDATLAS_EINVAL;
-    if (!freelist_take(a, &idx, &w)) {
-        add_relaxed(&freelist_home(a)->full_failures, 1);
-        return MIDATLAS_EFULL;
-    }
+    if (__builtin_expect(wait_anyone(a), 0) && !wait_gate(a))
+        return false;
+    if (!freelist_take(a, &idx, &w))
+        return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_ASSOCIATE_POPPED, idx);
 
     uint32_t gen = gen_next(a, slot_gen(w), idx);
@@ -128,7 +134,22 @@ int midatlas_associate(struct midatlas *a, void *ctx, uint16_t *mid)
      * of dissociate/discard/drain, which then see the caller's writes to *ctx. */
     store_release(&a->slots[idx], slot_live(gen, ctx_bits(ctx)));
     *mid = mid_make(a, gen, idx);
-    return MIDATLAS_OK;
+    return true;
+}
+
+bool associate_now(struct midatlas *a, void *ctx, uint16_t *mid)
+{
+    return take_and_publish(a, ctx, mid);
+}
+
+int midatlas_associate(struct midatlas *a, void *ctx, uint16_t *mid)
+{
+    if (!a || !ctx || !mid || !context_fits(ctx))
+        return MIDATLAS_EINVAL;
+    if (__builtin_expect(take_and_publish(a, ctx, mid), 1))
+        return MIDATLAS_OK;
+    add_relaxed(&freelist_home(a)->full_failures, 1);
+    return MIDATLAS_EFULL;
 }
 
 void *midatlas_map(struct midatlas *a, uint16_t mid)
@@ -217,6 +238,7 @@ static int dissociate_to_free(struct midatlas *a, uint16_t mid, const void *expe
         return rc;
     MIDATLAS_HOOK(MIDATLAS_HOOK_DISSOCIATE_WON, idx);
     freelist_put(a, s, head, idx, gen);
+    wait_after_free(a);
     if (ctx)
         *ctx = ctx_ptr(won);
     return MIDATLAS_OK;
@@ -281,6 +303,7 @@ int midatlas_release(struct midatlas *a, uint16_t mid)
     }
     freelist_put(a, s, head, idx, gen);
     add_relaxed(&s->releases, 1);
+    wait_after_free(a);
     return MIDATLAS_OK;
 }
 

@@ -1,0 +1,229 @@
+/*
+ * wait.c - midatlas_associate_wait: sleeping for a MID, served in FIFO order.
+ *
+ * Shape.  When no MID is free, a caller queues a waiter record on its own stack
+ * and sleeps on the record's condition variable (futex-backed in glibc: no
+ * spinning).  Whoever frees a MID while waiters are queued takes the queue lock
+ * and hands free MIDs to waiters oldest first, publishing each slot LIVE with
+ * the waiter's context itself, so the MID is never visible as free in between
+ * and no associate can take it first.  RDBSS callers did the same by hand with
+ * RxReassociateMid; Linux blk-mq sleeps on tag wait queues.
+ *
+ * No lost wakeup.  A waiter increments nwaiters (seq_cst RMW), issues a
+ * seq_cst fence, then sweeps the free lists.  A freeing thread pushes its slot
+ * with a seq_cst CAS, then loads nwaiters (seq_cst).  In the single total order
+ * of those operations either the load comes after the increment (the freer
+ * serves the queue) or the push comes before the fence (the sweep finds the
+ * slot).  Both may happen; serving is idempotent under the lock.
+ *
+ * No barging.  A plain associate that sees nwaiters != 0 serves the queue
+ * first and takes a MID only if nobody is left waiting, else answers EFULL.
+ *
+ * Timeouts.  Granting and giving up both happen under the queue lock, so a
+ * waiter either was granted a MID before it looked (and returns OK with it) or
+ * unlinks itself and the next grant goes to the next waiter: no MID is lost.
+ *
+ * Lifetime of a waiter record.  It lives on the waiter's stack; a granter
+ * touches it only under the lock, and the waiter returns only after taking the
+ * lock once more, so no granter can touch a dead record.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_condattr_setclock */
+
+#include <errno.h>
+#include <time.h>
+
+#include "freelist.h"
+#include "wait.h"
+
+enum waiter_state { WAITER_WAITING, WAITER_GRANTED, WAITER_CLOSED };
+
+struct waiter {
+    struct waiter *next;
+    struct waiter *prev;
+    void *ctx;
+    uint16_t mid;
+    enum waiter_state state;
+    pthread_cond_t wake;
+};
+
+int wait_init(struct midatlas *a)
+{
+    struct waitq *q = &a->wq;
+    if (pthread_mutex_init(&q->lock, NULL) != 0)
+        return MIDATLAS_ENOMEM;
+    if (pthread_cond_init(&q->gone, NULL) != 0) {
+        pthread_mutex_destroy(&q->lock);
+        return MIDATLAS_ENOMEM;
+    }
+    return MIDATLAS_OK;
+}
+
+void wait_fini(struct midatlas *a)
+{
+    pthread_cond_destroy(&a->wq.gone);
+    pthread_mutex_destroy(&a->wq.lock);
+}
+
+/* ---- the queue (all under q->lock) -------------------------------------- */
+
+static void queue_append(struct waitq *q, struct waiter *w)
+{
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+}
+
+static void queue_unlink(struct midatlas *a, struct waiter *w)
+{
+    struct waitq *q = &a->wq;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    /* relaxed: the lock orders queue changes; readers outside it only use
+     * the count as a hint (associate) or pair through the seq_cst ops. */
+    atomic_fetch_sub_explicit(&a->nwaiters, 1, memory_order_relaxed);
+}
+
+/* Give the oldest waiter a MID, or return false when none is free. */
+static bool grant_one(struct midatlas *a)
+{
+    struct waiter *w = a->wq.head;
+    uint32_t idx;
+    uint64_t word;
+
+    if (!freelist_take(a, &idx, &word))
+        return false;
+    uint32_t gen = gen_next(a, slot_gen(word), idx);
+    /* release: pairs with map/lookup's load_acquire and the acquire CAS of
+     * dissociate/discard/drain, exactly as in midatlas_associate. */
+    store_release(&a->slots[idx], slot_live(gen, (uint64_t)(uintptr_t)w->ctx));
+    w->mid = mid_make(a, gen, idx);
+    w->state = WAITER_GRANTED;
+    queue_unlink(a, w);
+    pthread_cond_signal(&w->wake);
+    return true;
+}
+
+static void serve_locked(struct midatlas *a)
+{
+    /* seq_cst fence: the waiter's half of the Dekker pairing (see top); for
+     * a freeing caller it is merely redundant. */
+    atomic_thread_fence(memory_order_seq_cst);
+    while (a->wq.head && grant_one(a))
+        ;
+}
+
+void wait_serve(struct midatlas *a)
+{
+    pthread_mutex_lock(&a->wq.lock);
+    serve_locked(a);
+    pthread_mutex_unlock(&a->wq.lock);
+}
+
+bool wait_gate(struct midatlas *a)
+{
+    pthread_mutex_lock(&a->wq.lock);
+    serve_locked(a);
+    bool clear = a->wq.head == NULL;
+    pthread_mutex_unlock(&a->wq.lock);
+    return clear;
+}
+
+void wait_close_all(struct midatlas *a, bool destroying)
+{
+    struct waitq *q = &a->wq;
+    pthread_mutex_lock(&q->lock);
+    if (destroying)
+        q->closing = 1;
+    while (q->head) {
+        struct waiter *w = q->head;
+        w->state = WAITER_CLOSED;
+        queue_unlink(a, w);
+        pthread_cond_signal(&w->wake);
+    }
+    while (destroying && q->inside > 0)
+        pthread_cond_wait(&q->gone, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- midatlas_associate_wait -------------------------------------------- */
+
+static struct timespec deadline_after(int64_t timeout_ns)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    int64_t ns = t.tv_nsec + timeout_ns % 1000000000;
+    t.tv_sec += (time_t)(timeout_ns / 1000000000 + ns / 1000000000);
+    t.tv_nsec = (long)(ns % 1000000000);
+    return t;
+}
+
+/* Sleep until granted, closed or past the deadline (NULL: no limit). */
+static void sleep_on(struct midatlas *a, struct waiter *w, const struct timespec *deadline)
+{
+    while (w->state == WAITER_WAITING) {
+        int rc = deadline ? pthread_cond_timedwait(&w->wake, &a->wq.lock, deadline)
+                          : pthread_cond_wait(&w->wake, &a->wq.lock);
+        if (rc == ETIMEDOUT && w->state == WAITER_WAITING) {
+            queue_unlink(a, w);
+            return;
+        }
+    }
+}
+
+static int wait_slow(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeout_ns)
+{
+    struct waitq *q = &a->wq;
+    struct waiter w = {.ctx = ctx, .state = WAITER_WAITING};
+    pthread_condattr_t attr;
+    struct timespec deadline;
+
+    if (timeout_ns > 0)
+        deadline = deadline_after(timeout_ns);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.wake, &attr);
+    pthread_condattr_destroy(&attr);
+
+    pthread_mutex_lock(&q->lock);
+    int rc = MIDATLAS_ECLOSED;
+    if (!q->closing) {
+        q->inside++;
+        queue_append(q, &w);
+        /* seq_cst: the waiter's half of the Dekker pairing (top of file). */
+        atomic_fetch_add_explicit(&a->nwaiters, 1, memory_order_seq_cst);
+        serve_locked(a);
+        if (timeout_ns != 0)
+            sleep_on(a, &w, timeout_ns > 0 ? &deadline : NULL);
+        else if (w.state == WAITER_WAITING)
+            queue_unlink(a, &w);
+        rc = w.state == WAITER_GRANTED ? MIDATLAS_OK
+             : w.state == WAITER_CLOSED ? MIDATLAS_ECLOSED
+                                        : MIDATLAS_ETIMEDOUT;
+        if (rc == MIDATLAS_OK)
+            *mid = w.mid;
+        if (--q->inside == 0 && q->closing)
+            pthread_cond_signal(&q->gone);
+    }
+    pthread_mutex_unlock(&q->lock);
+    pthread_cond_destroy(&w.wake);
+    return rc;
+}
+
+int midatlas_associate_wait(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeout_ns)
+{
+    if (!a || !ctx || !mid || !context_fits(ctx))
+        return MIDATLAS_EINVAL;
+    if (associate_now(a, ctx, mid))
+        return MIDATLAS_OK;
+    return wait_slow(a, ctx, mid, timeout_ns);
+}

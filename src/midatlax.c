@@ -54,11 +54,10 @@ PRX_MID_ATLAS RxCreateMidAtlas(USHORT MaximumNumberOfEntries, USHORT InitialAllo
      * maximum included, gives the same atlas. */
     (void)InitialAllocation;
 
-    if (MaximumNumberOfEntries == 0)
-        return NULL;
     rx = malloc(sizeof(*rx));
     if (rx == NULL)
         return NULL;
+    /* EINVAL for Maximum 0, ENOMEM: both are NULL here. */
     if (midatlas_create(&rx->atlas, MaximumNumberOfEntries, MIDATLAX_FLAGS) != MIDATLAS_OK) {
         free(rx);
         return NULL;

@@ -34,7 +34,9 @@
  *   - RxMapAndDissociateMidFromContext returns STATUS_SUCCESS always, as the
  *     original is documented to: for a MID without a context (never handed
  *     out, already dissociated, stale, out of range) *ContextPointer is NULL
- *     and nothing changes.  The only exception is a NULL ContextPointer, which
+ *     and nothing changes.  (A stale MID - a late reply for a finished
+ *     request - gets NULL here; the original handed it the context of
+ *     whatever request held the same slot by then.)  The only exception is a NULL ContextPointer, which
  *     the original would write through: here it returns
  *     STATUS_INVALID_PARAMETER and nothing changes.
  *   - RxReassociateMid returns STATUS_INVALID_PARAMETER (and changes nothing)
@@ -55,8 +57,10 @@
  *   map-and-dissociate (or iterate-and-remove) the same MID exactly one of them
  *   gets the context.  Create and destroy follow midatlas_create/destroy:
  *   publish the atlas after create returns, destroy it only once no other call
- *   runs or will follow.  The two macros are exact when no other call runs and
- *   a momentary approximation otherwise.  What map returns may be taken by a
+ *   runs or will follow.  No routine here waits for a MID (none calls
+ *   midatlas_associate_wait), so an RDBSS atlas never has waiters and
+ *   midatlas's wait-queue lock is never taken for it.  The two macros are
+ *   exact when no other call runs and a momentary approximation otherwise.  What map returns may be taken by a
  *   concurrent map-and-dissociate the moment after; midatlas.h says when such
  *   a context may be freed.
  *
@@ -89,8 +93,10 @@
  *   below Maximum <= 65535, so it never hands out 0xFFFF (also SMB1's
  *   oplock-break MID, which must never be mistaken for a reply) and it does
  *   hand out 0x0000.  NO_FFFF keeps both properties and never costs a slot:
- *   0xFFFF is out of range above 32768 MIDs and only one generation of one
- *   slot below, so all Maximum MIDs can be live at once.  MIDATLAS_F_SMB1
+ *   0xFFFF's index bits (all ones) are out of range unless Maximum is a power
+ *   of two, and then reserving it skips one generation of the last slot; at
+ *   Maximum 1 MIDs stop at 0x7FFF anyway.  So all Maximum MIDs can be live at
+ *   once.  MIDATLAS_F_SMB1
  *   would also skip 0x0000, which at Maximum 65535 leaves 65534 usable MIDs
  *   and breaks RxGetMaximumNumberOfMids's promise.  Unlike the original,
  *   MIDs carry midatlas's generation bits (see "MID layout" in midatlas.h),
@@ -123,11 +129,16 @@
  *                                     be struct rx_mid_atlas and a pointer to it
  *     MIDATLAX_NO_WINDOWS_TYPES       all of USHORT, PUSHORT, PVOID, NTSTATUS
  *
- *   A Windows-header user includes <ntdef.h> or <windows.h> first (their
- *   guards are detected) or defines MIDATLAX_NO_WINDOWS_TYPES.  Each switch is
- *   defined here after the type, so other headers can test it.  The types
- *   given must match these in size and meaning (NTSTATUS a 32-bit signed
- *   integer, USHORT 16-bit unsigned), since the library is compiled with them.
+ *   A Windows-header user defines MIDATLAX_NO_WINDOWS_TYPES (the simplest), or
+ *   includes the Windows headers first: the SDK guards named above are
+ *   detected, a convenience checked here only against a simulation of those
+ *   headers (tests/rdbss/guard_cases.c), not the SDK itself.  On _WIN32 the
+ *   types are spelled as the SDK spells them (NTSTATUS is long), so in C11 and
+ *   C++ an identical second typedef is harmless whichever header comes first.
+ *   Each switch is defined here after the type, so other headers can test it.
+ *   The types given must match these in size and meaning (NTSTATUS a 32-bit
+ *   signed integer, USHORT 16-bit unsigned): the library is compiled with
+ *   these, and src/midatlax.c checks the sizes.
  */
 #ifndef MIDATLAS_MIDATLAX_H
 #define MIDATLAS_MIDATLAX_H
@@ -172,7 +183,11 @@ typedef void *PVOID;
 #endif
 
 #if !defined(MIDATLAX_HAVE_NTSTATUS) && !defined(_NTDEF_)
+#if defined(_WIN32)
+typedef long NTSTATUS; /* the SDK's LONG: 32 bits on Windows */
+#else
 typedef int32_t NTSTATUS;
+#endif
 #endif
 #ifndef MIDATLAX_HAVE_NTSTATUS
 #define MIDATLAX_HAVE_NTSTATUS 1
@@ -192,6 +207,10 @@ typedef struct rx_mid_atlas RX_MID_ATLAS, *PRX_MID_ATLAS;
 #endif
 
 /* --------------------------------- statuses ------------------------------- */
+
+/* NT_SUCCESS(s) is s >= 0: the errors are negative.  No routine here returns
+ * STATUS_INSUFFICIENT_RESOURCES; it is what RDBSS callers report when
+ * RxCreateMidAtlas gives NULL. */
 
 #ifndef STATUS_SUCCESS
 #define STATUS_SUCCESS ((NTSTATUS)0x00000000L)

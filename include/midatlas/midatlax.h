@@ -36,9 +36,9 @@
  *     out, already dissociated, stale, out of range) *ContextPointer is NULL
  *     and nothing changes.  (A stale MID - a late reply for a finished
  *     request - gets NULL here; the original handed it the context of
- *     whatever request held the same slot by then.)  The only exception is a NULL ContextPointer, which
- *     the original would write through: here it returns
- *     STATUS_INVALID_PARAMETER and nothing changes.
+ *     whatever request held the same slot by then.)  The one exception is a
+ *     NULL ContextPointer, which the original would write through: here it
+ *     returns STATUS_INVALID_PARAMETER and nothing changes.
  *   - RxReassociateMid returns STATUS_INVALID_PARAMETER (and changes nothing)
  *     for a MID without a context or a NULL NewContext.  Its documentation page
  *     is wrong twice: it calls pNewContext an output ("will hold the new
@@ -58,11 +58,12 @@
  *   gets the context.  Create and destroy follow midatlas_create/destroy:
  *   publish the atlas after create returns, destroy it only once no other call
  *   runs or will follow.  No routine here waits for a MID (none calls
- *   midatlas_associate_wait), so an RDBSS atlas never has waiters and
- *   midatlas's wait-queue lock is never taken for it.  The two macros are
- *   exact when no other call runs and a momentary approximation otherwise.  What map returns may be taken by a
- *   concurrent map-and-dissociate the moment after; midatlas.h says when such
- *   a context may be freed.
+ *   midatlas_associate_wait), so unless the caller adds waiters itself an
+ *   RDBSS atlas has none and midatlas's wait-queue lock is never taken.  The
+ *   two macros are exact when no other call runs and a momentary
+ *   approximation otherwise.  What map returns may be taken by a concurrent
+ *   map-and-dissociate the moment after; midatlas.h says when such a context
+ *   may be freed.
  *
  * ================================ NULL atlas =================================
  *
@@ -86,8 +87,14 @@
  *                                     STATUS_SUCCESS and NULL)
  *   RxReassociateMid                  midatlas_reassociate (any failure ->
  *                                     STATUS_INVALID_PARAMETER)
- *   RxGetMaximumNumberOfMids          the Maximum kept at create
+ *   RxGetMaximumNumberOfMids          midatlas_capacity
  *   RxGetNumberOfMidsInUse            midatlas_stats().live
+ *
+ *   PRX_MID_ATLAS is a struct midatlas *, so the midatlas calls work on an
+ *   RDBSS atlas too (midatlas_lookup for the full answer about a MID,
+ *   midatlas_discard/release for abandoned requests, midatlas_stats).  They
+ *   keep their own contracts; midatlas_associate_wait on an RDBSS atlas
+ *   brings midatlas's waiter rules with it (see midatlas.h).
  *
  *   Flags: MIDATLAS_F_NO_FFFF only.  The original's MIDs are slot positions
  *   below Maximum <= 65535, so it never hands out 0xFFFF (also SMB1's
@@ -104,8 +111,11 @@
  *   that now holds the same slot; callers never see the difference except
  *   that MID values are not necessarily below Maximum.
  *
- *   There are no tombstones here (RDBSS's "discarded" MIDs are the caller's
- *   business in this API); code that wants them uses midatlas directly.
+ *   The seven routines make no tombstones (RDBSS's "discarded" MIDs were the
+ *   caller's business); code that wants them calls midatlas_discard and
+ *   midatlas_release on the same atlas (below).  A tombstone is not "in use"
+ *   for RxGetNumberOfMidsInUse, maps to NULL, and iterate-and-remove releases
+ *   it (midatlas_drain does).
  *
  * ========================= Types and Windows headers =========================
  *
@@ -126,7 +136,7 @@
  *                                                   defined)
  *     MIDATLAX_HAVE_CONTEXT_FNS       PCONTEXT_DESTRUCTOR, PCONTEXT_ITERATOR
  *     MIDATLAX_HAVE_PRX_MID_ATLAS     RX_MID_ATLAS, PRX_MID_ATLAS; yours must
- *                                     be struct rx_mid_atlas and a pointer to it
+ *                                     be struct midatlas and a pointer to it
  *     MIDATLAX_NO_WINDOWS_TYPES       all of USHORT, PUSHORT, PVOID, NTSTATUS
  *
  *   A Windows-header user defines MIDATLAX_NO_WINDOWS_TYPES (the simplest), or
@@ -201,8 +211,9 @@ typedef VOID (*PCONTEXT_ITERATOR)(PVOID Context);
 #endif
 
 #ifndef MIDATLAX_HAVE_PRX_MID_ATLAS
-/* Opaque: the midatlas atlas plus the Maximum the macros report. */
-typedef struct rx_mid_atlas RX_MID_ATLAS, *PRX_MID_ATLAS;
+/* An RDBSS atlas is a midatlas atlas (opaque, see midatlas.h). */
+struct midatlas;
+typedef struct midatlas RX_MID_ATLAS, *PRX_MID_ATLAS;
 #define MIDATLAX_HAVE_PRX_MID_ATLAS 1
 #endif
 
@@ -237,7 +248,7 @@ NTSTATUS RxMapAndDissociateMidFromContext(PRX_MID_ATLAS MidAtlas, USHORT Mid,
 NTSTATUS RxReassociateMid(PRX_MID_ATLAS MidAtlas, USHORT Mid, PVOID NewContext);
 
 /* What the two macros call (0 for a NULL atlas).  The originals read struct
- * fields; these are functions because the struct is opaque and the in-use
+ * fields; these are functions because the atlas is opaque and the in-use
  * count is summed from midatlas's statistics rather than kept in a shared
  * counter every associate would have to write. */
 USHORT midatlax_maximum_mids(PRX_MID_ATLAS MidAtlas);

@@ -81,8 +81,8 @@ static void test_create_out_of_memory_is_null(void **state)
         assert_null(a);
         points++;
     }
-    /* At least the wrapper and the atlas itself are allocated. */
-    assert_true(points >= 2);
+    /* At least the atlas itself is allocated: one failure was injected. */
+    assert_true(points >= 1);
 }
 
 int main(void)

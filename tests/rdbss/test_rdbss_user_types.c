@@ -17,7 +17,8 @@ typedef void *PVOID;
 typedef int NTSTATUS;
 typedef VOID (*PCONTEXT_DESTRUCTOR)(PVOID);
 typedef VOID (*PCONTEXT_ITERATOR)(PVOID);
-typedef struct rx_mid_atlas RX_MID_ATLAS, *PRX_MID_ATLAS;
+struct midatlas;
+typedef struct midatlas RX_MID_ATLAS, *PRX_MID_ATLAS;
 #define STATUS_SUCCESS 0
 #define STATUS_UNSUCCESSFUL ((NTSTATUS)0xC0000001)
 #define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000D)

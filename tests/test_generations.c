@@ -172,6 +172,19 @@ static void generations_capacity_1_never_high(void **state)
         assert_null(midatlas_map(a, (uint16_t)w));
         assert_status(midatlas_lookup(a, (uint16_t)w, &(void *){NULL}), MIDATLAS_ESTALE);
     }
+    /* mid + 0x8000 has the same low 15 bits: it must not act on mid, even
+     * given the right context (a 16-bit generation must not be cut to 15). */
+    uint16_t alias = (uint16_t)(mid | 0x8000);
+    assert_status(midatlas_reassociate_if(a, alias, tctx(0), tctx(1)), MIDATLAS_ESTALE);
+    assert_status(midatlas_dissociate_if(a, alias, tctx(0)), MIDATLAS_ESTALE);
+    assert_status(midatlas_reassociate(a, alias, tctx(1), NULL), MIDATLAS_ESTALE);
+    assert_status(midatlas_dissociate(a, alias, NULL), MIDATLAS_ESTALE);
+    assert_status(midatlas_discard(a, alias, NULL), MIDATLAS_ESTALE);
+    assert_status(midatlas_release(a, alias), MIDATLAS_ESTALE);
+    assert_ptr_equal(midatlas_map(a, mid), tctx(0));
+    assert_status(midatlas_discard(a, mid, NULL), MIDATLAS_OK);
+    assert_status(midatlas_release(a, alias), MIDATLAS_ESTALE);
+    assert_status(midatlas_lookup(a, mid, &(void *){NULL}), MIDATLAS_EDISCARDED);
     midatlas_destroy(a, NULL, NULL);
 }
 

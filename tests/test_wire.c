@@ -89,6 +89,14 @@ static void probe(struct mc *m, uint16_t mid)
     assert_status(midatlas_lookup(m->atlas, mid, NULL), MIDATLAS_EINVAL);
     mc_dissociate_if(m, mid, OTHER);
     mc_reassociate_if(m, mid, OTHER, OTHER2);
+    /* A MID that is not the slot's current one must not reach the slot even
+     * when the caller names the very context the slot holds. */
+    uint32_t idx = ref_index(&m->ref, mid);
+    if (lk != MIDATLAS_OK && idx < m->ref.capacity && m->ref.slot[idx].state == REF_LIVE) {
+        void *held = m->ref.slot[idx].ctx;
+        mc_dissociate_if(m, mid, held);
+        mc_reassociate_if(m, mid, held, OTHER);
+    }
     if (lk == MIDATLAS_OK) {
         /* Live: rebinding to the same context succeeds and changes nothing. */
         assert_status(mc_reassociate(m, mid, cur, true), MIDATLAS_OK);

@@ -103,17 +103,16 @@
  *   0xFFFF's index bits (all ones) are out of range unless Maximum is a power
  *   of two, and then reserving it skips one generation of the last slot; at
  *   Maximum 1 MIDs stop at 0x7FFF anyway.  So all Maximum MIDs can be live at
- *   once.  MIDATLAS_F_SMB1
- *   would also skip 0x0000, which at Maximum 65535 leaves 65534 usable MIDs
- *   and breaks RxGetMaximumNumberOfMids's promise.  Unlike the original,
- *   MIDs carry midatlas's generation bits (see "MID layout" in midatlas.h),
- *   so a late reply for an old request maps to NULL instead of to the request
- *   that now holds the same slot; callers never see the difference except
- *   that MID values are not necessarily below Maximum.
+ *   once.  MIDATLAS_F_SMB1 would also skip 0x0000, which at Maximum 65535
+ *   leaves 65534 usable MIDs and breaks RxGetMaximumNumberOfMids's promise.
+ *   Unlike the original, MIDs carry midatlas's generation bits (see "MID
+ *   layout" in midatlas.h), so a late reply for an old request maps to NULL
+ *   instead of to the request that now holds the same slot; callers never see
+ *   the difference except that MID values are not necessarily below Maximum.
  *
  *   The seven routines make no tombstones (RDBSS's "discarded" MIDs were the
  *   caller's business); code that wants them calls midatlas_discard and
- *   midatlas_release on the same atlas (below).  A tombstone is not "in use"
+ *   midatlas_release on the same atlas (above).  A tombstone is not "in use"
  *   for RxGetNumberOfMidsInUse, maps to NULL, and iterate-and-remove releases
  *   it (midatlas_drain does).
  *

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "midatlas.h"
 #include "midatlas/midatlax.h"
 
 /* A request context that records what the atlas did with it. */
@@ -515,6 +516,38 @@ static void test_destroy_null_destructor_and_null_atlas(void **state)
     RxDestroyMidAtlas(NULL, NULL);
 }
 
+/* ------------------------- midatlas calls on it -------------------------- */
+
+/* An RDBSS atlas is a midatlas atlas: a request abandoned with
+ * midatlas_discard is a tombstone, not in use, mapping to NULL, holding its
+ * MID until iterate-and-remove (midatlas_drain) releases it. */
+static void test_midatlas_tombstone_on_rdbss_atlas(void **state)
+{
+    PRX_MID_ATLAS a = RxCreateMidAtlas(2, 2);
+    struct req reqs[2], more[2];
+    void *ctx = NULL;
+    USHORT mid = 0x2222;
+
+    (void)state;
+    assert_non_null(a);
+    memset(reqs, 0, sizeof(reqs));
+    associate_all(a, reqs, 2);
+    assert_int_equal(midatlas_discard(a, reqs[0].mid, &ctx), MIDATLAS_OK);
+    assert_ptr_equal(ctx, &reqs[0]);
+    assert_int_equal(RxGetNumberOfMidsInUse(a), 1);
+    assert_null(RxMapMidToContext(a, reqs[0].mid));
+    assert_int_equal(RxReassociateMid(a, reqs[0].mid, &more[0]), STATUS_INVALID_PARAMETER);
+    assert_int_equal(RxAssociateContextWithMid(a, &more[0], &mid), STATUS_UNSUCCESSFUL);
+    assert_int_equal(mid, 0x2222);
+
+    iterating_atlas = a;
+    RxIterateMidAtlasAndRemove(a, count_iterate);
+    assert_int_equal(reqs[0].iterated, 0);
+    assert_int_equal(reqs[1].iterated, 1);
+    associate_all(a, more, 2); /* the tombstone's MID is free again */
+    RxDestroyMidAtlas(a, NULL);
+}
+
 /* --------------------------------- macros --------------------------------- */
 
 static void test_macros(void **state)
@@ -570,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_iterate_and_remove),
         cmocka_unit_test(test_destroy_calls_destructor_once_per_live_context),
         cmocka_unit_test(test_destroy_null_destructor_and_null_atlas),
+        cmocka_unit_test(test_midatlas_tombstone_on_rdbss_atlas),
         cmocka_unit_test(test_macros),
     };
 

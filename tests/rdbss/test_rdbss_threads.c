@@ -31,7 +31,7 @@ enum {
     THREADS = 4,
     ROUNDS = 20,
     REQUESTS = 4000,  /* per thread and round */
-    IN_FLIGHT = 16,   /* per thread: one thread alone can fill the atlas */
+    IN_FLIGHT = 16,   /* per thread: one thread can fill the atlas for the rest */
     ATLAS_MAX = 16,
     BOARD = 32,
 };

@@ -44,9 +44,13 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <urcu/urcu-memb.h>
 
 #include "p9_conn_internal.h"
+#include "p9_rcu.h"
+
+#if defined(MIDATLAS_SANITIZE_THREAD)
+pthread_rwlock_t p9_rcu_tsan_lock = PTHREAD_RWLOCK_INITIALIZER;
+#endif
 
 #define P9_DEFAULT_TAGS 256u
 #define P9_DEFAULT_MSIZE (65536u + P9_IOHDRSZ)
@@ -133,6 +137,7 @@ void p9_conn_shutdown(struct p9_conn *c)
      * joining the receiver (a drain racing the receiver's map would hand a
      * call back to its owner while the receiver may still read it). */
     pthread_mutex_lock(&c->life_mu);
+    atomic_store_explicit(&c->stopping, true, memory_order_relaxed);
     pthread_mutex_lock(&c->send_mu);
     c->closed = true;
     pthread_mutex_unlock(&c->send_mu);
@@ -177,11 +182,13 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-/* Write call's message; its tag is already associated.  Returns 0 when the
+/* Write msg for call, whose tag is already associated.  Returns 0 when the
  * call is in flight (a reply or a drain will complete it), -ECONNRESET when
- * the connection was closed and the caller has its tag back.  After a 0
- * return the call may already be completed and, for a flush, freed. */
-static int conn_send(struct p9_conn *c, struct p9_call *call)
+ * the connection was closed and the caller has its tag back.  Once the last
+ * byte is out the reply may come and the call be completed (a flush: freed)
+ * before send() even returns, so msg must not live in a call that another
+ * thread frees. */
+static int conn_send(struct p9_conn *c, struct p9_call *call, const uint8_t *msg, size_t len)
 {
     pthread_mutex_lock(&c->send_mu);
     if (c->closed) {
@@ -190,7 +197,7 @@ static int conn_send(struct p9_conn *c, struct p9_call *call)
             return -ECONNRESET;
         return 0; /* a drain took it and completes it */
     }
-    bool ok = write_all(c->fd, call->tmsg, call->tlen);
+    bool ok = write_all(c->fd, msg, len);
     pthread_mutex_unlock(&c->send_mu);
     if (!ok)
         shutdown(c->fd, SHUT_RDWR); /* the receiver tears down and drains */
@@ -220,7 +227,7 @@ int p9_call_start(struct p9_conn *c, struct p9_call *call)
     }
     call->tag = tag;
     p9_put_le16(call->tmsg + 5, tag);
-    return conn_send(c, call);
+    return conn_send(c, call, call->tmsg, call->tlen); /* the caller's memory */
 }
 
 /* A Tflush call with its own tag, reserved before the old tag is given up,
@@ -247,10 +254,11 @@ static struct p9_call *flush_reserve(struct p9_conn *c)
  * read (the server cannot answer a message it has not got). */
 static void flush_send(struct p9_conn *c, struct p9_call *f, uint16_t oldtag)
 {
+    uint8_t msg[16]; /* on our stack: the receiver frees f */
+    size_t len = p9_build_flush(msg, sizeof msg, f->tag, oldtag);
     f->oldtag = oldtag;
-    f->tlen = (uint32_t)p9_build_flush(f->tmsg, sizeof f->tmsg, f->tag, oldtag);
     P9_COUNT(c, flushes);
-    if (conn_send(c, f) != 0)
+    if (conn_send(c, f, msg, len) != 0)
         free(f); /* closed, and we took its tag back; drain frees oldtag */
 }
 
@@ -286,7 +294,7 @@ static int cancel(struct p9_conn *c, struct p9_call *call)
     /* The receiver may have mapped this call just before we won and still be
      * reading it; let that read-side section end before the caller reuses
      * the memory. */
-    urcu_memb_synchronize_rcu();
+    p9_rcu_synchronize();
     struct p9_waiter *w = call->waiter;
     pthread_mutex_lock(&w->mu);
     call->status = -ETIMEDOUT;
@@ -383,6 +391,7 @@ int p9_connect(struct p9_conn **out, const char *host, uint16_t port,
     pthread_mutex_init(&c->send_mu, NULL);
     pthread_mutex_init(&c->life_mu, NULL);
     atomic_init(&c->next_fid, 1);
+    atomic_init(&c->stopping, false);
     c->rxcap = 2 * (size_t)c->msize;
     c->rxbuf = malloc(c->rxcap);
     c->fd = c->rxbuf ? tcp_connect(host, port) : -ENOMEM;

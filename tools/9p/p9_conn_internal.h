@@ -38,6 +38,9 @@ struct p9_conn {
     bool closed;             /* under send_mu: no call may go out any more  */
 
     pthread_mutex_t life_mu; /* serializes p9_conn_shutdown calls          */
+    /* Set by p9_conn_shutdown so that the receiver stops dispatching replies
+     * already buffered: a hint (relaxed), correctness never depends on it. */
+    atomic_bool stopping;
     pthread_t rx;
     bool rx_started;         /* under life_mu once the connection is out  */
 

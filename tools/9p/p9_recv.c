@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <urcu/urcu-memb.h>
 
 #include "p9_conn_internal.h"
+#include "p9_rcu.h"
 
 /* ------------------------------- framing --------------------------------- */
 
@@ -157,27 +157,27 @@ static void dispatch(struct p9_conn *c, const uint8_t *msg, uint32_t len)
     /* Read-side section: `call` may be won by a canceller at any moment and
      * handed back to its owner; the canceller's synchronize_rcu waits for
      * this section to end before it does (see p9_conn.c, Context lifetime). */
-    urcu_memb_read_lock();
+    p9_rcu_read_lock();
     struct p9_call *call = ops->map(c->tags.t, tag, &kind);
     if (!call) {
-        urcu_memb_read_unlock();
+        p9_rcu_read_unlock();
         if (kind == P9_TAG_ORPHAN && ops->take(c->tags.t, tag, P9_ORPHAN) != 0)
             kind = P9_TAG_UNKNOWN; /* a drain freed it meanwhile */
         count_unmatched(c, kind);
         return;
     }
     if (!decode_reply(call, type, msg + P9_HDRSZ, len - P9_HDRSZ, &r)) {
-        urcu_memb_read_unlock();
+        p9_rcu_read_unlock();
         P9_COUNT(c, bad_reply);
         return;
     }
     if (ops->take(c->tags.t, tag, call) != 0) {
         /* A canceller (tombstone) or a drain got there between map and take. */
-        urcu_memb_read_unlock();
+        p9_rcu_read_unlock();
         P9_COUNT(c, lost_race);
         return;
     }
-    urcu_memb_read_unlock(); /* the call is ours now: nobody else can end it */
+    p9_rcu_read_unlock(); /* the call is ours now: nobody else can end it */
 
     if (call->is_flush) {
         if (ops->release(c->tags.t, call->oldtag) != 0)
@@ -197,10 +197,11 @@ void *p9_receiver_main(void *arg)
     const uint8_t *msg;
     uint32_t len;
 
-    urcu_memb_register_thread();
-    while (p9_read_message(c, &msg, &len) == 0)
+    p9_rcu_register();
+    while (!atomic_load_explicit(&c->stopping, memory_order_relaxed) &&
+           p9_read_message(c, &msg, &len) == 0)
         dispatch(c, msg, len);
-    urcu_memb_unregister_thread();
+    p9_rcu_unregister();
     /* Out of every read-side section: draining here cannot race a map. */
     p9_teardown(c);
     return NULL;

@@ -316,9 +316,17 @@ static void test_flush_storm(const char *atlas)
     teardown(&e);
 }
 
+/* Shut down once calls have run a while and many are in the tag table. */
 static void shut_while_busy(struct env *e)
 {
-    nanosleep(&(struct timespec){0, 300000000}, NULL); /* let calls pile up */
+    struct p9_tags *tags = p9_conn_tags(e->c);
+    uint32_t live = 0, tomb;
+    nanosleep(&(struct timespec){0, 200000000}, NULL);
+    for (int i = 0; i < 2000 && live < 64; i++) {
+        tags->ops->counts(tags->t, &live, &tomb);
+        if (live < 64)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
     p9_conn_shutdown(e->c);
 }
 

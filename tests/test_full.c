@@ -127,6 +127,8 @@ static void no_false_full_after_threads(void **state)
         uint32_t cap = caps[c], take = cap / (2 * THREADS);
         struct midatlas *a;
         assert_status(midatlas_create(&a, cap, MIDATLAS_F_SMB1), MIDATLAS_OK);
+        /* Memory must not grow with the threads that touch the atlas. */
+        size_t bytes = stats_of(a).bytes;
         struct scatter_job jobs[THREADS];
         uint16_t *pool[THREADS];
         for (int t = 0; t < THREADS; t++)
@@ -157,6 +159,7 @@ static void no_false_full_after_threads(void **state)
             /* Now, quiescent: live + free must add up, and every free MID
              * must be found by this thread, whatever stripe it is on. */
             struct midatlas_stats st = stats_of(a);
+            assert_int_equal(st.bytes, bytes);
             uint32_t held = 0;
             for (int t = 0; t < THREADS; t++)
                 held += npool[t];

@@ -142,14 +142,22 @@ static void sweep_ending(struct mc *m)
             default: assert_status(mc_discard(m, mid, w & 4), MIDATLAS_OK); break;
             }
         }
-        mc_check_stats(m);
+        if ((w & 63) == 0)
+            mc_check_stats(m);
     }
     mc_check_all(m);
 }
 
 static void wire_sweep(uint32_t cap, unsigned flags)
 {
-    for (int f = FRESH; f <= FULL; f++) {
+    /* Under TSan (20x slower, and this test is single-threaded) the two
+     * states with every kind of slot in them are enough. */
+#ifdef MIDATLAS_SANITIZE_THREAD
+    const int first = PARTLY;
+#else
+    const int first = FRESH;
+#endif
+    for (int f = first; f <= FULL; f++) {
         struct mc m;
         mc_create(&m, cap, flags);
         make_state(&m, (enum fill)f);

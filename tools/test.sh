@@ -147,6 +147,10 @@ run_tree() {
     result=$(grep -E 'tests passed|No tests were found' "$dir/ctest.log" | tail -n 1 || true)
     if [ "$rc" -ne 0 ] || [ -z "$result" ] || [[ "$result" == *"No tests"* ]]; then
         summary+=("$(printf '%-8s FAIL  %s (build %ss, tests %ss)' "$name" "${result:-ctest rc $rc}" "$t_build" "$t_test")")
+        # Name the failures: ctest lists them as "  N - name (Failed)".
+        while read -r line; do
+            summary+=("           $line")
+        done < <(sed -n '/The following tests FAILED:/,$p' "$dir/ctest.log" | grep -E '^\s+[0-9]+ - ' || true)
         failed=1
     else
         summary+=("$(printf '%-8s ok    %s (build %ss, tests %ss)' "$name" "$result" "$t_build" "$t_test")")

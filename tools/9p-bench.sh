@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# tools/9p-bench.sh - the 9P transport benchmark (not a test).
+#
+# Starts diod on a free 127.0.0.1 port with a temporary export (stopped on
+# exit, whatever happens), then:
+#   1. runs midatlas-9p-load at 1, 2 and 4 client threads with midatlas and
+#      the mutex baseline tag table in the same run (--atlas both, alternating
+#      rounds), printing one SUMMARY line per atlas and a RATIO line;
+#   2. runs the client once under valgrind --tool=callgrind (midatlas, 1
+#      thread) and prints the share of the client's instructions spent in
+#      midatlas_* functions (callgrind_annotate, inclusive of nothing else).
+#
+# Usage: tools/9p-bench.sh [BUILD_DIR]   (default build/; needs midatlas-9p-load
+#        built there).  Env: SECONDS_PER_RUN (2), ROUNDS (2), INFLIGHT (8),
+#        OP (getattr|read, default getattr), CALLGRIND_SECONDS (2).
+# On a shared 2-core machine absolute numbers are noise; read the ratios.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$root/build}
+load=$build/tools/midatlas-9p-load
+secs=${SECONDS_PER_RUN:-2}
+rounds=${ROUNDS:-2}
+inflight=${INFLIGHT:-8}
+op=${OP:-getattr}
+cg_secs=${CALLGRIND_SECONDS:-2}
+
+[ -x "$load" ] || { echo "9p-bench: $load not built" >&2; exit 2; }
+diod=$(command -v diod || echo /usr/sbin/diod)
+[ -x "$diod" ] || { echo "9p-bench: diod not installed (tools/install-deps.sh transport)" >&2; exit 2; }
+
+tmp=$(mktemp -d /tmp/midatlas-9p-bench-XXXXXX)
+diod_pid=
+cleanup() {
+    if [ -n "$diod_pid" ]; then
+        kill "$diod_pid" 2>/dev/null || true
+        wait "$diod_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+mkdir "$tmp/export"
+head -c 1048576 /dev/urandom >"$tmp/export/data"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+diod_args=(-f -n -c /dev/null -l "127.0.0.1:$port" -e "$tmp/export" -L "$tmp/diod.log")
+[ "$(id -u)" = 0 ] || diod_args+=(-u "$(id -u)")
+"$diod" "${diod_args[@]}" &
+diod_pid=$!
+for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+done
+
+common=(--server "127.0.0.1:$port" --aname "$tmp/export" --op "$op" --inflight "$inflight")
+[ "$op" = read ] && common+=(--file data)
+
+echo "== load: op=$op inflight=$inflight seconds=$secs x $rounds rounds per atlas, $(nproc) CPUs"
+for t in 1 2 4; do
+    "$load" "${common[@]}" --threads "$t" --seconds "$secs" --rounds "$rounds" --atlas both
+done
+
+echo "== callgrind: midatlas, 1 thread, $cg_secs s"
+if ! command -v valgrind >/dev/null; then
+    echo "9p-bench: valgrind not installed; skipping the instruction share" >&2
+    exit 0
+fi
+out=$tmp/callgrind.out
+valgrind --tool=callgrind --callgrind-out-file="$out" "$load" "${common[@]}" --threads 1 \
+    --seconds "$cg_secs" --atlas midatlas 2>"$tmp/valgrind.log" | grep SUMMARY
+# Self cost per function.  Two sums: the public midatlas_* entry points, and
+# everything compiled from the library's src/ (its static helpers such as
+# the free-list code are not named midatlas_*), against the program total
+# (the load generator's own work included: latency sort, request loop).
+callgrind_annotate --threshold=100 "$out" 2>/dev/null >"$tmp/annotate.txt"
+awk -v root="$root/" '
+    /PROGRAM TOTALS/ { v = $1; gsub(",", "", v); total = v; next }
+    /=>/ { next }                       # call-tree lines: inclusive, skip
+    /^ *[0-9,]+ +\([ 0-9.]+%\) / {
+        v = $1; gsub(",", "", v)
+        if (!match($0, /[^ ]+:[A-Za-z_0-9]+( |$)/)) next
+        loc = substr($0, RSTART, RLENGTH); sub(/ $/, "", loc); sub("^" root, "", loc)
+        split(loc, part, ":")
+        if (part[1] ~ /^src\//) { lib += v; fn[part[2]] += v }
+        if (part[2] ~ /^midatlas_/) pub += v
+    }
+    END {
+        for (f in fn) printf "  %-28s %14d Ir\n", f, fn[f]
+        printf "CALLGRIND total_Ir=%d midatlas_fn_Ir=%d (%.2f%%) midatlas_src_Ir=%d (%.2f%%)\n", \
+            total, pub, total ? 100 * pub / total : 0, lib, total ? 100 * lib / total : 0
+    }' "$tmp/annotate.txt"

@@ -1,0 +1,251 @@
+/*
+ * stress.h - shared state of the midatlas stress harness (midatlas-stress).
+ *
+ * The harness runs one workload with N threads against one implementation and
+ * checks invariants on every operation.  What it checks, and how:
+ *
+ *   owner[mid]     one atomic word per 16-bit MID value: associate CASes it
+ *                  0 -> owner token and must succeed (no MID held twice); the
+ *                  one thread allowed to end the association swaps it back to
+ *                  0 just before ending it.
+ *   contexts       encode magic | thread | sequence (ctx_make), so a wrong
+ *                  delivery names the request it belonged to, and a value that
+ *                  was never a context (a free-list link leaking out of map)
+ *                  fails ctx_valid.
+ *   request        one record per outstanding context in a per-thread ring:
+ *   records        whoever obtains a context as "ended" (dissociate, discard,
+ *                  reassociate's old value, drain's visitor) calls
+ *                  stress_complete, whose fetch_add must find 0: every request
+ *                  completes exactly once, under any race.
+ *
+ * Replay: threads draw from xorshift streams seeded by --seed and their
+ * index, so a seed replays the same decisions; thread interleavings differ
+ * from run to run, so a replay reproduces the pressure, not the schedule.
+ */
+#ifndef MIDATLAS_STRESS_H
+#define MIDATLAS_STRESS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "impl.h"
+#include "midatlas.h"
+
+#define STRESS_MAX_THREADS 255u
+#define STRESS_MID_VALUES 65536u
+#define STRESS_LINE 64
+
+/* ---- implementations ------------------------------------------------------ */
+
+/* An implementation the harness drives.  `direct` means the table is a
+ * struct midatlas *, so the whole midatlas API (lookup, discard, drain, stats,
+ * validate) applies to it, beyond what impl.h offers. */
+struct stress_impl {
+    const struct mid_impl *ops;
+    bool direct;
+};
+
+/* Provided by impl_table_all.c (every entry of bench/impls) or by
+ * impl_table_core.c (midatlas alone, for the broken and hooked builds). */
+size_t stress_impl_count(void);
+const struct stress_impl *stress_impl_at(size_t i);
+const struct stress_impl *stress_impl_find(const char *name);
+
+/* midatlas through the interface, calling the library directly (impl_direct.c) */
+extern const struct mid_impl stress_midatlas_direct;
+
+/* ---- contexts --------------------------------------------------------------- */
+
+/* Bits 46..43 magic, 42..35 thread, 34..3 sequence, 2..0 zero (aligned like a
+ * pointer, below 2^47 like a user-space address, never NULL). */
+enum ctx_magic {
+    CTX_WORKER = 0xB, /* a worker's request                         */
+    CTX_ATTACK = 0x6, /* attacker's values: never stored anywhere    */
+    CTX_FINAL = 0x9,  /* the end-of-run quiescence check's contexts   */
+};
+
+static inline void *ctx_make(unsigned magic, unsigned tid, uint32_t seq)
+{
+    return (void *)(uintptr_t)(((uint64_t)magic << 43) | ((uint64_t)tid << 35) |
+                               ((uint64_t)seq << 3));
+}
+static inline unsigned ctx_magic(const void *c) { return (unsigned)((uintptr_t)c >> 43) & 0xFu; }
+static inline unsigned ctx_tid(const void *c) { return (unsigned)((uintptr_t)c >> 35) & 0xFFu; }
+static inline uint32_t ctx_seq(const void *c) { return (uint32_t)((uintptr_t)c >> 3); }
+static inline bool ctx_shape_ok(const void *c)
+{
+    return ((uintptr_t)c & 7u) == 0 && ((uint64_t)(uintptr_t)c >> 47) == 0;
+}
+
+/* ---- per-thread state ------------------------------------------------------- */
+
+/* One request: its sequence (0: never issued), how often it was completed
+ * (must end at exactly 1) and the MID it got (REQ_MID_UNKNOWN until then). */
+struct stress_req {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t done;
+    _Atomic uint32_t mid;
+};
+#define REQ_MID_UNKNOWN 0xFFFFFFFFu
+
+/* Single-producer single-consumer ring of posted (mid, ctx) pairs: a sender's
+ * requests on their way to the receiver. */
+struct stress_ring {
+    uint16_t *mids;
+    void **ctxs;
+    uint32_t mask;
+    _Alignas(STRESS_LINE) _Atomic uint32_t head; /* written by the sender   */
+    _Alignas(STRESS_LINE) _Atomic uint32_t tail; /* written by the receiver */
+};
+
+struct stress_run;
+
+struct stress_thread {
+    struct stress_run *run;
+    unsigned tid;
+    pthread_t handle;
+    uint64_t rng;
+    uint32_t next_seq;                 /* owner only */
+    _Atomic uint32_t published_seq;    /* highest sequence issued so far */
+    struct stress_req *reqs;           /* ring of request records */
+    uint32_t req_mask;
+    uint16_t *held_mid;                /* window: MIDs this thread holds */
+    void **held_ctx;
+    uint32_t nheld;
+    struct stress_ring ring;           /* pipeline/cancel/teardown senders */
+    _Atomic int finished;              /* set when the workload returned */
+    _Atomic uint64_t associations;     /* successful associates, written by this thread */
+    _Alignas(STRESS_LINE) _Atomic uint64_t ops; /* written by this thread only */
+    _Atomic uint32_t live;             /* MIDs held now (progress line) */
+    char pad_[STRESS_LINE];
+};
+
+/* ---- one run -------------------------------------------------------------------- */
+
+struct stress_cfg {
+    const char *impl;
+    const char *workload;
+    unsigned threads;
+    double seconds;
+    uint32_t capacity;
+    uint64_t seed;
+    uint32_t window;  /* 0: derived from capacity and threads */
+    int cpus[STRESS_MAX_THREADS];
+    unsigned ncpus;
+    bool quiet;       /* no progress lines */
+    uint32_t preempt; /* signals per second that stall a random worker */
+};
+
+struct stress_workload;
+
+struct stress_run {
+    const struct stress_cfg *cfg;
+    const struct stress_impl *impl;
+    const struct stress_workload *wl;
+    void *table;
+    struct midatlas *atlas;        /* == table when impl->direct, else NULL */
+    unsigned nthreads;
+    uint32_t window;               /* per-thread outstanding MIDs (window) */
+    uint32_t max_live;             /* most MIDs the workload can hold at once */
+    bool efull_is_violation;       /* max_live < capacity: EFULL is a lie */
+    _Atomic int stop;
+    _Atomic uint64_t violations;
+    _Atomic uint32_t owner[STRESS_MID_VALUES];
+    /* reassoc: the shared MIDs, SHARED_EMPTY / SHARED_BUSY or a MID */
+    uint32_t nshared;
+    _Atomic uint32_t shared[64];
+    struct stress_thread *threads;
+    double t0;                     /* CLOCK_MONOTONIC seconds at the start */
+};
+
+#define SHARED_EMPTY 0x10000u
+#define SHARED_BUSY 0x20000u
+#define OWNER_SHARED 0xFFFFu /* reassoc: the shared MIDs belong to everyone */
+
+/* ---- workloads ------------------------------------------------------------------- */
+
+struct stress_workload {
+    const char *name;
+    const char *help;
+    void (*fn)(struct stress_thread *th);
+    bool needs_direct;    /* uses midatlas calls impl.h lacks */
+    unsigned min_threads;
+    void (*finish)(struct stress_run *run); /* after join, before the checks */
+};
+
+void workload_churn(struct stress_thread *th);
+void workload_window(struct stress_thread *th);
+void workload_pipeline(struct stress_thread *th);
+void workload_reassoc(struct stress_thread *th);
+void workload_cancel(struct stress_thread *th);
+void workload_teardown(struct stress_thread *th);
+void workload_attack(struct stress_thread *th);
+void reassoc_finish(struct stress_run *run);
+unsigned attack_attackers(const struct stress_run *run);
+
+extern const struct stress_workload stress_workloads[];
+const struct stress_workload *stress_workload_find(const char *name);
+
+/* ---- checks (stress_check.c) ------------------------------------------------------- */
+
+/* Report a broken invariant: prints it with the seed that replays the run,
+ * counts it and asks every thread to stop.  The run then exits non-zero. */
+void stress_violation(struct stress_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static inline bool stress_stopped(const struct stress_run *run)
+{
+    return atomic_load_explicit(&run->stop, memory_order_relaxed) != 0;
+}
+
+/* One API call done by th (progress counters, read by the monitor). */
+static inline void stress_tick(struct stress_thread *th, uint64_t n)
+{
+    atomic_store_explicit(&th->ops, atomic_load_explicit(&th->ops, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* th's associate succeeded (checked against midatlas_stats). */
+static inline void stress_count_association(struct stress_thread *th)
+{
+    atomic_store_explicit(&th->associations,
+                          atomic_load_explicit(&th->associations, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+uint64_t stress_rand(struct stress_thread *th);
+
+/* A fresh context for a new request of th, its record reset. */
+void *stress_new_ctx(struct stress_thread *th);
+/* A context that was never installed: close its record. */
+void stress_unused_ctx(struct stress_thread *th, void *ctx);
+/* `how` obtained ctx as ended, from `mid` (-1: unknown): must be the first. */
+void stress_complete(struct stress_run *run, void *ctx, long mid, const char *how);
+/* ctx could be a context some worker installed (map/lookup/drain results). */
+bool stress_ctx_valid(struct stress_run *run, const void *ctx);
+
+void stress_own_take(struct stress_run *run, uint16_t mid, uint32_t token, const char *who);
+void stress_own_drop(struct stress_run *run, uint16_t mid, uint32_t token, const char *who);
+
+/* associate through the interface and check it: ownership, map == ctx (or
+ * NULL when `may_vanish`: another thread may already have ended it).
+ * Returns the status; EFULL is a violation when the workload cannot fill the
+ * table. */
+int stress_associate(struct stress_thread *th, void *ctx, uint16_t *mid, uint32_t token,
+                     bool may_vanish);
+/* th ended (mid, ctx): calls with the old MID and context must not act. */
+void stress_check_stale(struct stress_thread *th, uint16_t mid, void *ctx);
+/* map result v for an owned mid must be ctx. */
+void stress_check_map(struct stress_thread *th, uint16_t mid, void *ctx, bool may_vanish);
+
+/* End of run, no thread running: accounting, records, nothing stranded. */
+void stress_final_checks(struct stress_run *run);
+
+/* Rings */
+bool ring_push(struct stress_ring *r, uint16_t mid, void *ctx);
+bool ring_pop(struct stress_ring *r, uint16_t *mid, void **ctx);
+
+#endif /* MIDATLAS_STRESS_H */

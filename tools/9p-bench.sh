@@ -60,32 +60,47 @@ for t in 1 2 4; do
     "$load" "${common[@]}" --threads "$t" --seconds "$secs" --rounds "$rounds" --atlas both
 done
 
-echo "== callgrind: midatlas, 1 thread, $cg_secs s"
+echo "== callgrind: 1 thread, $cg_secs s per atlas; only the client threads are counted"
+echo "   (--toggle-collect: worker_main + p9_receiver_main; user-space instructions only)"
 if ! command -v valgrind >/dev/null; then
-    echo "9p-bench: valgrind not installed; skipping the instruction share" >&2
+    echo "9p-bench: valgrind not installed; skipping the instruction counts" >&2
     exit 0
 fi
-out=$tmp/callgrind.out
-valgrind --tool=callgrind --callgrind-out-file="$out" "$load" "${common[@]}" --threads 1 \
-    --seconds "$cg_secs" --atlas midatlas 2>"$tmp/valgrind.log" | grep SUMMARY
-# Self cost per function.  Two sums: the public midatlas_* entry points, and
-# everything compiled from the library's src/ (its static helpers such as
-# the free-list code are not named midatlas_*), against the program total
-# (the load generator's own work included: latency sort, request loop).
-callgrind_annotate --threshold=100 "$out" 2>/dev/null >"$tmp/annotate.txt"
-awk -v root="$root/" '
-    /PROGRAM TOTALS/ { v = $1; gsub(",", "", v); total = v; next }
-    /=>/ { next }                       # call-tree lines: inclusive, skip
-    /^ *[0-9,]+ +\([ 0-9.]+%\) / {
-        v = $1; gsub(",", "", v)
-        if (!match($0, /[^ ]+:[A-Za-z_0-9]+( |$)/)) next
-        loc = substr($0, RSTART, RLENGTH); sub(/ $/, "", loc); sub("^" root, "", loc)
-        split(loc, part, ":")
-        if (part[1] ~ /^src\//) { lib += v; fn[part[2]] += v }
-        if (part[2] ~ /^midatlas_/) pub += v
-    }
-    END {
-        for (f in fn) printf "  %-28s %14d Ir\n", f, fn[f]
-        printf "CALLGRIND total_Ir=%d midatlas_fn_Ir=%d (%.2f%%) midatlas_src_Ir=%d (%.2f%%)\n", \
-            total, pub, total ? 100 * pub / total : 0, lib, total ? 100 * lib / total : 0
-    }' "$tmp/annotate.txt"
+for atlas in midatlas mutex; do
+    out=$tmp/callgrind.$atlas
+    summary=$(valgrind --tool=callgrind --callgrind-out-file="$out" \
+        --toggle-collect=worker_main --toggle-collect=p9_receiver_main \
+        "$load" "${common[@]}" --threads 1 --seconds "$cg_secs" --atlas "$atlas" \
+        2>"$tmp/valgrind.$atlas.log" | grep SUMMARY)
+    echo "$summary"
+    requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$summary")
+    callgrind_annotate --threshold=100 "$out" 2>/dev/null >"$tmp/annotate.$atlas"
+    # Self cost per function.  Two sums: the public midatlas_* entry points,
+    # and everything compiled from the library's src/ (its static helpers,
+    # e.g. the free-list code, are not named midatlas_*), against the total.
+    awk -v root="$root/" -v atlas="$atlas" -v requests="$requests" '
+        /PROGRAM TOTALS/ { v = $1; gsub(",", "", v); total = v; next }
+        /=>/ { next }                   # call-tree lines are inclusive: skip
+        /^ *[0-9,]+ +\([ 0-9.]+%\) / {
+            v = $1; gsub(",", "", v)
+            if (!match($0, /[^ ]+:[A-Za-z_0-9]+( |$)/)) next
+            loc = substr($0, RSTART, RLENGTH); sub(/ $/, "", loc); sub("^" root, "", loc)
+            split(loc, part, ":")
+            if (part[1] ~ /^src\//) { lib += v; fn[part[2]] += v }
+            if (part[2] ~ /^midatlas_/) pub += v
+            if (part[1] ~ /^bench\/impls\//) impl += v
+        }
+        END {
+            if (atlas == "midatlas")
+                for (f in fn) printf "  %-28s %12d Ir\n", f, fn[f]
+            printf "CALLGRIND atlas=%s requests=%d total_Ir=%d Ir_per_request=%.0f", atlas, \
+                requests, total, requests ? total / requests : 0
+            if (atlas == "midatlas")
+                printf " midatlas_fn_Ir=%d (%.2f%%) midatlas_src_Ir=%d (%.2f%%)", pub, \
+                    total ? 100 * pub / total : 0, lib, total ? 100 * lib / total : 0
+            else
+                printf " impl_src_Ir=%d (%.2f%%, pthread_mutex calls not included)", impl, \
+                    total ? 100 * impl / total : 0
+            printf "\n"
+        }' "$tmp/annotate.$atlas"
+done

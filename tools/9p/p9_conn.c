@@ -424,6 +424,7 @@ fail:
 
 void p9_conn_counters(struct p9_conn *c, struct p9_counters *o)
 {
+    o->replies = LOAD(replies);
     o->sent = LOAD(sent);
     o->completed = LOAD(completed);
     o->flushes = LOAD(flushes);

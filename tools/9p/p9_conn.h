@@ -73,6 +73,10 @@ struct p9_call {
 /* Counters, all since the connection was opened.  Each bad-input case has
  * its own counter so tests can show which rule rejected what. */
 struct p9_counters {
+    uint64_t replies;        /* whole messages the receiver dispatched; each
+                                lands in exactly one of completed, rflush,
+                                late_dropped, lost_race, unknown_tag,
+                                stale_tag, notag, bad_reply              */
     uint64_t sent;           /* T-messages written (flushes included)       */
     uint64_t completed;      /* calls completed by a reply                  */
     uint64_t flushes;        /* Tflush sent for timed-out calls             */

@@ -23,7 +23,7 @@ struct p9_waiter {
 /* Counters are statistics: relaxed increments, relaxed reads, no ordering
  * is implied by them (most are written by the receiver only). */
 struct p9_atomic_counters {
-    atomic_uint_fast64_t sent, completed, flushes, rflush, late_dropped, lost_race,
+    atomic_uint_fast64_t replies, sent, completed, flushes, rflush, late_dropped, lost_race,
         unknown_tag, stale_tag, notag, bad_reply, bad_size, truncated, drained,
         release_failed, no_tag, flush_failed;
 };

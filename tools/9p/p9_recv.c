@@ -150,6 +150,7 @@ static void dispatch(struct p9_conn *c, const uint8_t *msg, uint32_t len)
     enum p9_tagkind kind;
     struct reply r;
 
+    P9_COUNT(c, replies);
     if (tag == P9_NOTAG) {
         P9_COUNT(c, notag);
         return;

@@ -56,13 +56,37 @@ static uint8_t *w_room(struct p9_wbuf *w, size_t n)
     return at;
 }
 
+/* n (1, 2, 4 or 8) bytes little-endian.  On a little-endian host that is a
+ * plain copy, which the compiler turns into one store; the byte loop is the
+ * portable fallback.  (The receiver decodes every reply with these, so the
+ * atlas's share of the client's work is measured against a lean decoder.) */
+static void store_le(uint8_t *at, uint64_t v, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(at, &v, n);
+#else
+    for (size_t i = 0; i < n; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+static uint64_t load_le(const uint8_t *at, size_t n)
+{
+    uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, at, n);
+#else
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)at[i] << (8 * i);
+#endif
+    return v;
+}
+
 static void w_le(struct p9_wbuf *w, uint64_t v, size_t n)
 {
     uint8_t *at = w_room(w, n);
-    if (!at)
-        return;
-    for (size_t i = 0; i < n; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
+    if (at)
+        store_le(at, v, n);
 }
 
 void p9_w_u8(struct p9_wbuf *w, uint8_t v) { w_le(w, v, 1); }
@@ -131,12 +155,7 @@ static const uint8_t *r_take(struct p9_rbuf *r, size_t n)
 static uint64_t r_le(struct p9_rbuf *r, size_t n)
 {
     const uint8_t *at = r_take(r, n);
-    uint64_t v = 0;
-    if (!at)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)at[i] << (8 * i);
-    return v;
+    return at ? load_le(at, n) : 0;
 }
 
 uint8_t p9_r_u8(struct p9_rbuf *r) { return (uint8_t)r_le(r, 1); }

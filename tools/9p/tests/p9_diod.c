@@ -32,8 +32,8 @@ static const char *find_diod(void)
     static const char *const where[] = {"/usr/sbin/diod", "/usr/bin/diod",
                                         "/usr/local/sbin/diod", "/usr/local/bin/diod"};
     const char *env = getenv("DIOD");
-    if (env && access(env, X_OK) == 0)
-        return env;
+    if (env) /* an explicit choice: no fallback behind its back */
+        return access(env, X_OK) == 0 ? env : NULL;
     for (size_t i = 0; i < sizeof where / sizeof *where; i++)
         if (access(where[i], X_OK) == 0)
             return where[i];

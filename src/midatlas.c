@@ -83,14 +83,6 @@
 
 /* ---- classification ----------------------------------------------------- */
 
-/* ERANGE for an index at or above capacity or a reserved value, else OK. */
-static inline int check_range(const struct midatlas *a, uint16_t mid)
-{
-    if (mid_index(a, mid) >= a->capacity || mid_reserved(a->flags, mid))
-        return MIDATLAS_ERANGE;
-    return MIDATLAS_OK;
-}
-
 /* What word w means for a MID of generation gen: EFREE, ESTALE, EDISCARDED in
  * the contract's precedence, or OK for LIVE of that generation. */
 static inline int slot_status(uint64_t w, uint32_t gen)
@@ -101,6 +93,23 @@ static inline int slot_status(uint64_t w, uint32_t gen)
         return MIDATLAS_ESTALE;
     if (slot_is_discarded(w))
         return MIDATLAS_EDISCARDED;
+    return MIDATLAS_OK;
+}
+
+/*
+ * ERANGE for an index at or above capacity or a reserved value.  A MID whose
+ * generation is wider than the slot word keeps (only at capacity 1, where the
+ * MID has 16 generation bits and the word 15) was never handed out: its
+ * status is the slot's (EFREE or ESTALE), and it must not reach a CAS, whose
+ * expected word would lose the top bit and alias generation g - 0x8000.
+ * Else OK: the MID can be the slot's current one.
+ */
+static inline int check_mid(const struct midatlas *a, uint16_t mid)
+{
+    if (mid_index(a, mid) >= a->capacity || mid_reserved(a->flags, mid))
+        return MIDATLAS_ERANGE;
+    if (__builtin_expect(mid_gen(a, mid) > a->gen_mask, 0))
+        return slot_status(load_relaxed(&a->slots[mid_index(a, mid)]), mid_gen(a, mid));
     return MIDATLAS_OK;
 }
 
@@ -170,7 +179,7 @@ int midatlas_lookup(struct midatlas *a, uint16_t mid, void **ctx)
 {
     if (!a || !ctx)
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
     /* acquire: pairs with associate's store_release and reassociate's CAS. */
@@ -248,7 +257,7 @@ int midatlas_dissociate(struct midatlas *a, uint16_t mid, void **ctx)
 {
     if (!a)
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
     return dissociate_to_free(a, mid, NULL, ctx);
@@ -258,7 +267,7 @@ int midatlas_dissociate_if(struct midatlas *a, uint16_t mid, void *expected)
 {
     if (!a || !expected || !context_fits(expected))
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
     return dissociate_to_free(a, mid, expected, NULL);
@@ -270,7 +279,7 @@ int midatlas_discard(struct midatlas *a, uint16_t mid, void **ctx)
 
     if (!a)
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
     rc = end_live(a, mid, NULL, slot_discarded(mid_gen(a, mid)), &won);
@@ -286,7 +295,7 @@ int midatlas_release(struct midatlas *a, uint16_t mid)
 {
     if (!a)
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
 
@@ -313,7 +322,7 @@ int midatlas_reassociate(struct midatlas *a, uint16_t mid, void *desired, void *
 {
     if (!a || !desired || !context_fits(desired))
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
 
@@ -341,7 +350,7 @@ int midatlas_reassociate_if(struct midatlas *a, uint16_t mid, void *expected, vo
 {
     if (!a || !expected || !desired || !context_fits(expected) || !context_fits(desired))
         return MIDATLAS_EINVAL;
-    int rc = check_range(a, mid);
+    int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
 

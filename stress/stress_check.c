@@ -35,9 +35,9 @@ void stress_violation(struct stress_run *run, const char *fmt, ...)
             run->wl->name, msg);
     fprintf(stderr,
             "VIOLATION replay: midatlas-stress --impl %s --workload %s --threads %u "
-            "--capacity %u --seconds %g --seed %llu\n",
+            "--capacity %u --seconds %g --seed %llu --preempt %u\n",
             run->impl->ops->name, run->wl->name, run->nthreads, c->capacity, c->seconds,
-            (unsigned long long)c->seed);
+            (unsigned long long)c->seed, c->preempt);
 }
 
 /* xorshift64* (Vigna): small, fast, good enough to pick operations. */
@@ -104,9 +104,11 @@ bool stress_ctx_valid(struct stress_run *run, const void *ctx)
 
 void stress_complete(struct stress_run *run, void *ctx, long mid, const char *how)
 {
+    char where[32] = "an unknown MID";
+    if (mid >= 0)
+        snprintf(where, sizeof where, "MID 0x%04lx", (unsigned long)mid);
     if (!stress_ctx_valid(run, ctx)) {
-        stress_violation(run, "%s of MID 0x%04lx returned %p, which no worker issued", how,
-                         mid & 0xFFFF, ctx);
+        stress_violation(run, "%s of %s returned %p, which no worker issued", how, where, ctx);
         return;
     }
     struct stress_thread *t = &run->threads[ctx_tid(ctx)];
@@ -115,21 +117,20 @@ void stress_complete(struct stress_run *run, void *ctx, long mid, const char *ho
     uint32_t seq = atomic_load_explicit(&r->seq, memory_order_acquire);
     if (seq != ctx_seq(ctx)) {
         stress_violation(run,
-                         "%s of MID 0x%04lx returned request %u/%u, which had already completed "
+                         "%s of %s returned request %u/%u, which had already completed "
                          "(its record now holds request %u): completed twice",
-                         how, mid & 0xFFFF, ctx_tid(ctx), ctx_seq(ctx), seq);
+                         how, where, ctx_tid(ctx), ctx_seq(ctx), seq);
         return;
     }
     uint32_t rmid = atomic_load_explicit(&r->mid, memory_order_relaxed);
     if (mid >= 0 && rmid != REQ_MID_UNKNOWN && rmid != (uint32_t)mid)
-        stress_violation(run, "%s of MID 0x%04lx returned request %u/%u, which was given MID 0x%04x",
-                         how, (unsigned long)mid, ctx_tid(ctx), ctx_seq(ctx), rmid);
+        stress_violation(run, "%s of %s returned request %u/%u, which was given MID 0x%04x", how,
+                         where, ctx_tid(ctx), ctx_seq(ctx), rmid);
     /* release: pairs with stress_new_ctx's acquire load of done. */
     uint32_t prev = atomic_fetch_add_explicit(&r->done, 1, memory_order_release);
     if (prev != 0)
-        stress_violation(run, "%s of MID 0x%04lx completed request %u/%u a %u%s time", how,
-                         mid & 0xFFFF, ctx_tid(ctx), ctx_seq(ctx), prev + 1,
-                         prev == 1 ? "nd" : "th");
+        stress_violation(run, "%s of %s completed request %u/%u a %u%s time", how, where,
+                         ctx_tid(ctx), ctx_seq(ctx), prev + 1, prev == 1 ? "nd" : "th");
 }
 
 /* ---- ownership ----------------------------------------------------------------- */

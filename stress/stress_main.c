@@ -499,6 +499,10 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
     join_all(run);
     double elapsed = now_s() - start;
 
+    /* This thread calls the implementation from here on (final checks,
+     * destroy): it registers like a worker (liburcu needs it). */
+    if (impl->ops->thread_init)
+        impl->ops->thread_init();
     if (atomic_load_explicit(&run->violations, memory_order_relaxed) == 0)
         stress_final_checks(run);
 
@@ -525,6 +529,8 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
     fflush(stdout);
 
     impl->ops->destroy(run->table);
+    if (impl->ops->thread_fini)
+        impl->ops->thread_fini();
     threads_free(run);
     free(run);
     *ops_out += sum;

@@ -1,0 +1,89 @@
+#!/bin/sh
+# stress-loop.sh - repeat the stress tier (or one harness command) until the
+# first failure, for long unattended runs.
+#
+#   tools/stress-loop.sh [-b BUILD_DIR] [-t SECONDS] [-n RUNS] [-- COMMAND ARGS...]
+#
+#   -b BUILD_DIR  a configured and built tree (default: build); the default
+#                 command is `ctest --test-dir BUILD_DIR -L stress`
+#   -t SECONDS    stop starting new runs after SECONDS (default: no limit)
+#   -n RUNS       stop after RUNS runs (default: no limit)
+#   -- COMMAND    repeat COMMAND instead, e.g.
+#                 -- build/stress/midatlas-stress --impl all --workload all --seconds 5
+#
+# Every run's output goes to a log; the SUMMARY lines in it (one per harness
+# run, from midatlas-stress) are summed.  Stops at the first failing run and
+# keeps its log.  Prints: runs, harness runs, total operations, violations,
+# elapsed time.  Exit status: 0 when every run passed, 1 at a failure, 2 usage.
+set -u
+
+build=build
+limit_s=0
+limit_runs=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -b) build=$2; shift 2 ;;
+    -t) limit_s=$2; shift 2 ;;
+    -n) limit_runs=$2; shift 2 ;;
+    --) shift; break ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "stress-loop.sh: unknown option $1 (see -h)" >&2; exit 2 ;;
+    esac
+done
+if [ $# -eq 0 ]; then
+    [ -d "$build" ] || { echo "stress-loop.sh: no build tree at $build (use -b)" >&2; exit 2; }
+    # ctest -V shows the harness's SUMMARY lines, which are what we sum.
+    set -- ctest --test-dir "$build" -L stress -V
+fi
+
+log=$(mktemp "${TMPDIR:-/tmp}/stress-loop.XXXXXX")
+start=$(date +%s)
+runs=0
+summaries=0
+ops=0
+violations=0
+status=0
+
+report() {
+    now=$(date +%s)
+    printf 'STRESS-LOOP runs=%d harness_runs=%d ops=%s violations=%s elapsed_s=%d status=%s\n' \
+        "$runs" "$summaries" "$ops" "$violations" $((now - start)) "$1"
+}
+
+while :; do
+    if [ "$limit_runs" -gt 0 ] && [ "$runs" -ge "$limit_runs" ]; then break; fi
+    if [ "$limit_s" -gt 0 ] && [ $(($(date +%s) - start)) -ge "$limit_s" ]; then break; fi
+    "$@" >"$log" 2>&1
+    rc=$?
+    runs=$((runs + 1))
+    # Sum ops= and violations= of every SUMMARY line (awk: 64-bit floats are
+    # exact up to 2^53 operations, far beyond any run).
+    set_vals=$(awk '/SUMMARY impl=/ {
+                       for (i = 1; i <= NF; i++) {
+                           if ($i ~ /^ops=/) { sub(/^ops=/, "", $i); o += $i }
+                           if ($i ~ /^violations=/) { sub(/^violations=/, "", $i); v += $i }
+                       }
+                       n++
+                   }
+                   END { printf "%d %.0f %d", n, o, v }' "$log")
+    n=${set_vals%% *}
+    rest=${set_vals#* }
+    o=${rest%% *}
+    v=${rest#* }
+    summaries=$((summaries + n))
+    ops=$(awk -v a="$ops" -v b="$o" 'BEGIN { printf "%.0f", a + b }')
+    violations=$((violations + v))
+    echo "run $runs: exit $rc, $n harness runs, $o operations" >&2
+    if [ "$rc" -ne 0 ]; then
+        keep="${log}.failed"
+        mv "$log" "$keep"
+        echo "run $runs FAILED (exit $rc); its output: $keep" >&2
+        grep -m5 'VIOLATION' "$keep" >&2
+        status=1
+        report FAILED
+        exit 1
+    fi
+done
+rm -f "$log"
+report PASSED
+exit $status

@@ -182,18 +182,20 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-/* Write msg for call, whose tag is already associated.  Returns 0 when the
+/* Write msg for call, associated to tag (passed apart: call may be freed by
+ * the time we need the tag, see flush_send).  Returns 0 when the
  * call is in flight (a reply or a drain will complete it), -ECONNRESET when
  * the connection was closed and the caller has its tag back.  Once the last
  * byte is out the reply may come and the call be completed (a flush: freed)
  * before send() even returns, so msg must not live in a call that another
  * thread frees. */
-static int conn_send(struct p9_conn *c, struct p9_call *call, const uint8_t *msg, size_t len)
+static int conn_send(struct p9_conn *c, struct p9_call *call, uint16_t tag, const uint8_t *msg,
+                     size_t len)
 {
     pthread_mutex_lock(&c->send_mu);
     if (c->closed) {
         pthread_mutex_unlock(&c->send_mu);
-        if (c->tags.ops->take(c->tags.t, call->tag, call) == 0)
+        if (c->tags.ops->take(c->tags.t, tag, call) == 0)
             return -ECONNRESET;
         return 0; /* a drain took it and completes it */
     }
@@ -227,38 +229,36 @@ int p9_call_start(struct p9_conn *c, struct p9_call *call)
     }
     call->tag = tag;
     p9_put_le16(call->tmsg + 5, tag);
-    return conn_send(c, call, call->tmsg, call->tlen); /* the caller's memory */
+    return conn_send(c, call, tag, call->tmsg, call->tlen); /* the caller's memory */
 }
 
-/* A Tflush call with its own tag, reserved before the old tag is given up,
- * so that a tombstone never exists without a Tflush to release it.  NULL when
- * no tag (or no memory) is left. */
-static struct p9_call *flush_reserve(struct p9_conn *c)
+/* Send Tflush(oldtag) on tag ftag, without waiting for Rflush: the receiver
+ * releases oldtag and frees f when Rflush comes; a drain does both if it
+ * never does.  f is published (bound to ftag) only now, fully written: a
+ * bogus Rflush from a misbehaving peer can take and free it at once, so from
+ * here on only the locals are used, never f's fields. */
+static void flush_send(struct p9_conn *c, uint16_t ftag, uint16_t oldtag)
 {
+    const struct p9_tags_ops *ops = c->tags.ops;
+    uint8_t msg[16]; /* on our stack, not in f */
+    size_t len = p9_build_flush(msg, sizeof msg, ftag, oldtag);
     struct p9_call *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    if (!f) {
+        /* ftag stays reserved and oldtag a tombstone until drain. */
+        P9_COUNT(c, flush_failed);
+        return;
+    }
     f->is_flush = true;
     f->ttype = P9_TFLUSH;
-    f->waiter = NULL; /* nobody waits: the receiver's release is the end */
-    if (c->tags.ops->associate(c->tags.t, f, &f->tag) != 0) {
-        free(f);
-        return NULL;
-    }
-    return f;
-}
-
-/* Send Tflush(oldtag) without waiting for Rflush: the receiver releases
- * oldtag and frees f when Rflush comes; a drain does both if it never does.
- * oldtag is written before the send, which orders it before the receiver's
- * read (the server cannot answer a message it has not got). */
-static void flush_send(struct p9_conn *c, struct p9_call *f, uint16_t oldtag)
-{
-    uint8_t msg[16]; /* on our stack: the receiver frees f */
-    size_t len = p9_build_flush(msg, sizeof msg, f->tag, oldtag);
+    f->tag = ftag;
     f->oldtag = oldtag;
+    f->waiter = NULL; /* nobody waits: the receiver's release is the end */
+    if (ops->reassociate_if(c->tags.t, ftag, P9_RESERVED, f) != 0) {
+        free(f); /* a drain took the reservation (and released oldtag) */
+        return;
+    }
     P9_COUNT(c, flushes);
-    if (conn_send(c, f, msg, len) != 0)
+    if (conn_send(c, f, ftag, msg, len) != 0)
         free(f); /* closed, and we took its tag back; drain frees oldtag */
 }
 
@@ -279,17 +279,19 @@ static int wait_completed(struct p9_call *call)
 static int cancel(struct p9_conn *c, struct p9_call *call)
 {
     const struct p9_tags_ops *ops = c->tags.ops;
-    struct p9_call *f = flush_reserve(c);
-    if (!f) {
+    uint16_t ftag;
+    /* Reserve the Tflush's tag first (bound to a marker that no reply can
+     * complete), so that a tombstone never exists without a Tflush that
+     * will release it. */
+    if (ops->associate(c->tags.t, P9_RESERVED, &ftag) != 0) {
         if (ops->orphan(c->tags.t, call->tag, call) != 0)
             return wait_completed(call);
         P9_COUNT(c, flush_failed);
     } else if (ops->tombstone(c->tags.t, call->tag, call) != 0) {
-        if (ops->take(c->tags.t, f->tag, f) == 0) /* else a drain freed it */
-            free(f);
+        (void)ops->take(c->tags.t, ftag, P9_RESERVED); /* fails if drained */
         return wait_completed(call);
     } else {
-        flush_send(c, f, call->tag);
+        flush_send(c, ftag, call->tag);
     }
     /* The receiver may have mapped this call just before we won and still be
      * reading it; let that read-side section end before the caller reuses

@@ -60,6 +60,9 @@ struct p9_tags_ops {
      * `expected`, bind it to P9_ORPHAN; map then reports P9_TAG_ORPHAN and
      * the reply, which must come, frees it with take(tag, P9_ORPHAN). */
     int (*orphan)(void *t, uint16_t tag, void *expected);
+    /* Bind a live tag to `desired` if it holds `expected` (publishing a
+     * reserved tag's Tflush).  0 when done. */
+    int (*reassociate_if)(void *t, uint16_t tag, void *expected, void *desired);
     /* Tombstone -> free.  0, or -1 when the tag was no tombstone (drained). */
     int (*release)(void *t, uint16_t tag);
     /* End every live association (fn once per request won) and release every
@@ -73,6 +76,10 @@ struct p9_tags_ops {
 /* The context of an orphaned tag (see orphan above): never a request. */
 extern char p9_orphan_marker;
 #define P9_ORPHAN ((void *)&p9_orphan_marker)
+/* The context of a tag reserved for a Tflush not yet sent: map reports it
+ * P9_TAG_UNKNOWN (no reply can be for it yet), drain releases it. */
+extern char p9_reserved_marker;
+#define P9_RESERVED ((void *)&p9_reserved_marker)
 
 struct p9_tags {
     const struct p9_tags_ops *ops;

@@ -24,7 +24,8 @@ struct impl_tags {
 
 static bool is_marker(const void *ctx)
 {
-    return ctx == CLAIM || ctx == TOMB || ctx == PARKED || ctx == P9_ORPHAN;
+    return ctx == CLAIM || ctx == TOMB || ctx == PARKED || ctx == P9_ORPHAN ||
+           ctx == P9_RESERVED;
 }
 
 static int it_associate(void *t, void *ctx, uint16_t *tag)
@@ -82,6 +83,12 @@ static int it_orphan(void *t, uint16_t tag, void *expected)
     return it->impl->reassociate_if(it->table, tag, expected, P9_ORPHAN) == MIDATLAS_OK ? 0 : -1;
 }
 
+static int it_reassociate_if(void *t, uint16_t tag, void *expected, void *desired)
+{
+    struct impl_tags *it = t;
+    return it->impl->reassociate_if(it->table, tag, expected, desired) == MIDATLAS_OK ? 0 : -1;
+}
+
 static int it_release(void *t, uint16_t tag)
 {
     return it_take(t, tag, TOMB);
@@ -133,6 +140,7 @@ const struct p9_tags_ops p9_tags_impl_ops = {
     .take = it_take,
     .tombstone = it_tombstone,
     .orphan = it_orphan,
+    .reassociate_if = it_reassociate_if,
     .release = it_release,
     .drain = it_drain,
     .counts = it_counts,

@@ -27,12 +27,14 @@ static int ma_associate(void *t, void *ctx, uint16_t *tag)
 static void *ma_map(void *t, uint16_t tag, enum p9_tagkind *kind)
 {
     void *ctx = midatlas_map(t, tag); /* the hot path: one acquire load */
-    if (ctx && ctx != TOMB && ctx != P9_ORPHAN) {
+    if (ctx && ctx != TOMB && ctx != P9_ORPHAN && ctx != P9_RESERVED) {
         *kind = P9_TAG_LIVE;
         return ctx;
     }
     if (ctx) {
-        *kind = ctx == TOMB ? P9_TAG_FLUSHED : P9_TAG_ORPHAN;
+        *kind = ctx == TOMB      ? P9_TAG_FLUSHED
+                : ctx == P9_ORPHAN ? P9_TAG_ORPHAN
+                                   : P9_TAG_UNKNOWN;
         return NULL;
     }
     /* Cold path: only for replies that match no request; say why. */
@@ -72,6 +74,11 @@ static int ma_orphan(void *t, uint16_t tag, void *expected)
     return midatlas_reassociate_if(t, tag, expected, P9_ORPHAN) == MIDATLAS_OK ? 0 : -1;
 }
 
+static int ma_reassociate_if(void *t, uint16_t tag, void *expected, void *desired)
+{
+    return midatlas_reassociate_if(t, tag, expected, desired) == MIDATLAS_OK ? 0 : -1;
+}
+
 static int ma_release(void *t, uint16_t tag)
 {
     return midatlas_release(t, tag) == MIDATLAS_OK ? 0 : -1;
@@ -87,7 +94,7 @@ static void ma_drain_visit(void *ctx, uint16_t mid, void *arg)
 {
     struct ma_drain_arg *d = arg;
     (void)mid;
-    if (ctx == TOMB || ctx == P9_ORPHAN) /* no request: a canceller owns it */
+    if (ctx == TOMB || ctx == P9_ORPHAN || ctx == P9_RESERVED) /* markers, no request */
         return;
     d->requests++;
     if (d->fn)
@@ -121,6 +128,7 @@ const struct p9_tags_ops p9_tags_midatlas_ops = {
     .take = ma_take,
     .tombstone = ma_tombstone,
     .orphan = ma_orphan,
+    .reassociate_if = ma_reassociate_if,
     .release = ma_release,
     .drain = ma_drain,
     .counts = ma_counts,

@@ -5,7 +5,8 @@
  * Seeded and reproducible: the seed is printed; rerun with
  * MIDATLAS_TEST_SEED=<seed> to replay, and MIDATLAS_TEST_TRACE=1 to print
  * every call.  MIDs are mostly recent ones (live, just freed, tombstones,
- * stale), some the current MID of a random slot, some random wire values.
+ * stale), some the current MID of a random slot, some 0x0000 and 0xFFFF (the
+ * values flags reserve), some random wire values.
  * The mix of associate and end-of-association calls drifts in phases so that
  * small atlases go from empty to full and back many times.
  */
@@ -94,6 +95,8 @@ static uint16_t pick_mid(struct run *r)
         if (ref_next_mid(&r->m.ref, idx, &mid))
             return mid;
     }
+    if (dice < 88) /* the values flags may reserve */
+        return dice & 1 ? 0xFFFF : 0x0000;
     return (uint16_t)t_rand(&r->rng);
 }
 

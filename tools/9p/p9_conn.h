@@ -122,7 +122,9 @@ void p9_conn_close(struct p9_conn *conn);
  * flight, do not wait. */
 int p9_call_start(struct p9_conn *conn, struct p9_call *call);
 
-/* Wait for a started call; timeout_ns < 0 waits forever.  Returns
+/* Wait for a started call, from the thread that started it (completions
+ * signal that thread's waiter); timeout_ns < 0 waits forever, otherwise the
+ * deadline is timeout_ns after the start.  Returns
  * call->status.  On expiry the call is flushed and -ETIMEDOUT returned; the
  * memory is then free to reuse (a grace period has passed). */
 int p9_call_wait(struct p9_conn *conn, struct p9_call *call, int64_t timeout_ns);

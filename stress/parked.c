@@ -271,7 +271,10 @@ static long long scenario(const struct parked_target *t, enum midatlas_hook_poin
     else if (!victim_ok)
         fprintf(stderr, "%s: the victim's call did not complete correctly after release\n",
                 t->name);
-    else if (t->lock_free && (!others_done || filled != CAPACITY - 1))
+    else if (t->lock_free && !others_done)
+        fprintf(stderr, "%s: the other threads could not stop while one thread was parked\n",
+                t->name);
+    else if (t->lock_free && filled != CAPACITY - 1)
         fprintf(stderr, "%s: with one thread parked, this thread got %u of the %u other MIDs\n",
                 t->name, filled, CAPACITY - 1);
     else

@@ -127,6 +127,7 @@ struct stress_thread {
 
 struct stress_cfg {
     const char *impl;
+    const char *skip; /* comma-separated implementations left out of 'all' */
     const char *workload;
     unsigned threads;
     double seconds;

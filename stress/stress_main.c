@@ -52,6 +52,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: midatlas-stress [options]\n"
             "  --impl NAME      implementation to drive, or 'all' (default midatlas)\n"
+            "  --skip LIST      with --impl all: leave out these (comma-separated) implementations\n"
             "  --workload W     workload, or 'all' (default churn)\n"
             "  --threads N      threads (default 4, at most %u)\n"
             "  --seconds S      run time per workload and implementation (default 5)\n"
@@ -121,7 +122,7 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         {"seed", required_argument, NULL, 'S'},     {"workload", required_argument, NULL, 'w'},
         {"window", required_argument, NULL, 'W'},   {"cpus", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"preempt", required_argument, NULL, 'P'},
+        {"preempt", required_argument, NULL, 'P'},  {"skip", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     struct timespec now;
@@ -147,6 +148,7 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
             }
             break;
         case 'q': c->quiet = true; break;
+        case 'K': c->skip = optarg; break;
         case 'P': c->preempt = (uint32_t)strtoul(optarg, &end, 10); break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return 2;
@@ -165,6 +167,20 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
 }
 
 /* ---- one run --------------------------------------------------------------------- */
+
+/* name is one of the comma-separated names of list. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
 
 static double now_s(void)
 {
@@ -560,6 +576,10 @@ int main(int argc, char **argv)
         const struct stress_impl *impl = stress_impl_at(i);
         if (!all_impls && strcmp(impl->ops->name, cfg.impl) != 0)
             continue;
+        if (all_impls && in_list(cfg.skip, impl->ops->name)) {
+            fprintf(stderr, "skip %s: --skip\n", impl->ops->name);
+            continue;
+        }
         for (const struct stress_workload *w = stress_workloads; w->name && violations == 0; w++) {
             if (!all_wl && strcmp(w->name, cfg.workload) != 0)
                 continue;

@@ -5,7 +5,8 @@
 # exit, whatever happens), then:
 #   1. runs midatlas-9p-load at 1, 2 and 4 client threads with midatlas and
 #      the mutex baseline tag table in the same run (--atlas both, alternating
-#      rounds), printing one SUMMARY line per atlas and a RATIO line;
+#      rounds, each atlas first in turn), printing a ROUND line per round (the
+#      spread is the noise floor), one SUMMARY line per atlas and a RATIO line;
 #   2. runs the client once under valgrind --tool=callgrind (midatlas, 1
 #      thread) and prints the share of the client's instructions spent in
 #      midatlas_* functions (callgrind_annotate, inclusive of nothing else).

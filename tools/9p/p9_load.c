@@ -192,7 +192,13 @@ static int run_round(const struct opts *o, const char *atlas, struct result *res
     }
     for (unsigned t = 0; t < o->threads; t++)
         pthread_join(w[t].th, NULL);
-    res->seconds += (double)(p9_now_ns() - start) / 1e9;
+    double secs = (double)(p9_now_ns() - start) / 1e9;
+    uint64_t ok = 0;
+    for (unsigned t = 0; t < o->threads; t++)
+        ok += w[t].ok;
+    /* One line per round: the spread between rounds is the noise floor. */
+    printf("ROUND atlas=%s threads=%u rps=%.0f\n", atlas, o->threads, secs > 0 ? ok / secs : 0);
+    res->seconds += secs;
     struct p9_counters k;
     p9_conn_counters(c, &k);
     res->ctr.flushes += k.flushes;
@@ -299,12 +305,15 @@ int main(int argc, char **argv)
     const char *names[2] = {both ? "midatlas" : o.atlas, "mutex"};
     unsigned n = both ? 2 : 1;
     struct result res[2] = {0};
-    /* Alternate the atlases round by round so that drift on a shared
-     * machine hits both alike. */
+    /* Alternate the atlases round by round, and which goes first, so that
+     * drift on a shared machine (and whatever the first connection of a
+     * pair pays) hits both alike. */
     for (unsigned r = 0; r < o.rounds; r++)
-        for (unsigned a = 0; a < n; a++)
+        for (unsigned i = 0; i < n; i++) {
+            unsigned a = (i + r) % n;
             if (run_round(&o, names[a], &res[a]) != 0)
                 return 1;
+        }
     for (unsigned a = 0; a < n; a++) {
         report(&o, names[a], &res[a]);
         free(res[a].lat.v);

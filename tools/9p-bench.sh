@@ -7,9 +7,10 @@
 #      the mutex baseline tag table in the same run (--atlas both, alternating
 #      rounds, each atlas first in turn), printing a ROUND line per round (the
 #      spread is the noise floor), one SUMMARY line per atlas and a RATIO line;
-#   2. runs the client once under valgrind --tool=callgrind (midatlas, 1
-#      thread) and prints the share of the client's instructions spent in
-#      midatlas_* functions (callgrind_annotate, inclusive of nothing else).
+#   2. runs the client under valgrind --tool=callgrind, 1 thread, once per
+#      atlas, counting only the client's threads, and prints instructions per
+#      request and, for midatlas, the share spent in midatlas_* functions and
+#      in all of the library's src/ (callgrind_annotate self costs).
 #
 # Usage: tools/9p-bench.sh [BUILD_DIR]   (default build/; needs midatlas-9p-load
 #        built there).  Env: SECONDS_PER_RUN (2), ROUNDS (2), INFLIGHT (8),

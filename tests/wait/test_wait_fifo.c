@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "wait_util.h"
@@ -97,7 +99,18 @@ static bool fifo_round(struct midatlas *a, uint32_t capacity, uint32_t nwaiters)
                 w_status_name(rc));
 
         /* Exactly the oldest waiter wakes, with its own context. */
-        W_CHECK(waiter_await(&w[k], QUEUE_LIMIT), "waiter %u (oldest) not woken by free %u", k, k);
+        int64_t end = w_now_ns() + QUEUE_LIMIT;
+        uint32_t first = nwaiters;
+        while (first == nwaiters && w_now_ns() < end) {
+            for (uint32_t j = k; j < nwaiters && first == nwaiters; j++)
+                if (waiter_done(&w[j]))
+                    first = j;
+            if (first == nwaiters)
+                w_sleep_ns(50 * 1000);
+        }
+        W_CHECK(first != nwaiters, "free %u woke no waiter", k);
+        W_CHECK(first == k, "free %u woke waiter %u (%s), not the oldest, %u", k, first,
+                w_status_name(w[first].rc), k);
         W_CHECK(w[k].rc == MIDATLAS_OK, "waiter %u: %s", k, w_status_name(w[k].rc));
         W_CHECK(w[k].returned_nth == k, "waiter %u returned %u-th", k, w[k].returned_nth);
         W_CHECK(midatlas_map(a, w[k].mid) == w[k].ctx, "waiter %u's MID %#x maps elsewhere", k,
@@ -147,6 +160,94 @@ static void fifo_case(uint32_t capacity, uint32_t nwaiters, unsigned rounds)
     assert_true(ok);
 }
 
+/* The window a barging associate would use: a MID pushed back on a free
+ * list by a freer that has not yet taken the wait-queue lock to hand it over.
+ * The test holds that lock itself (white-box) to keep the freer in the
+ * window, then lets a plain associate run: it must not take the MID (it
+ * waits for the lock, serves the queue, then answers EFULL), and the queued
+ * waiter gets the MID once the lock is released. */
+struct call {
+    struct midatlas *atlas;
+    uint16_t mid;
+    int rc;
+    bool associate; /* else dissociate `mid` */
+    atomic_int done;
+    pthread_t thread;
+};
+
+static void *call_main(void *p)
+{
+    struct call *c = p;
+    c->rc = c->associate ? midatlas_associate(c->atlas, w_ctx(4242), &c->mid)
+                         : midatlas_dissociate(c->atlas, c->mid, NULL);
+    /* release: pairs with the acquire in call_done (rc, mid) */
+    atomic_store_explicit(&c->done, 1, memory_order_release);
+    return NULL;
+}
+
+static bool call_done(struct call *c)
+{
+    return atomic_load_explicit(&c->done, memory_order_acquire) != 0;
+}
+
+static void test_no_barging_window(void **state)
+{
+    (void)state;
+    struct midatlas *a = NULL;
+    uint16_t mid;
+    _Atomic(uint32_t) sequence = 0;
+    assert_int_equal(midatlas_create(&a, 1, 0), MIDATLAS_OK);
+    assert_int_equal(w_fill(a, &mid, 0), 1);
+    struct waiter_thread w = {.atlas = a, .ctx = w_ctx(7), .timeout_ns = WAITER_TIMEOUT,
+                              .sequence = &sequence};
+    assert_true(waiter_start(&w));
+    bool ok = true;
+    bool locked = false;
+    struct call d = {.atlas = a, .mid = mid}, b = {.atlas = a, .associate = true};
+    bool d_started = false, b_started = false;
+    W_CHECK(w_await_queued(a, 1, QUEUE_LIMIT), "waiter did not queue");
+
+    pthread_mutex_lock(w_queue_lock(a));
+    locked = true;
+    W_CHECK(pthread_create(&d.thread, NULL, call_main, &d) == 0, "pthread_create");
+    d_started = true;
+    /* The freer pushes the MID, then blocks on the lock we hold. */
+    int64_t end = w_now_ns() + QUEUE_LIMIT;
+    struct midatlas_stats s;
+    do {
+        w_sleep_ns(100 * 1000);
+        midatlas_stats(a, &s);
+    } while (s.free == 0 && w_now_ns() < end);
+    W_CHECK(s.free == 1, "the dissociated MID never reached a free list");
+    W_CHECK(pthread_create(&b.thread, NULL, call_main, &b) == 0, "pthread_create");
+    b_started = true;
+    w_sleep_ns(50 * W_MS);
+    W_CHECK(!call_done(&b) || b.rc != MIDATLAS_OK,
+            "plain associate took the freed MID past a queued waiter (%s)", w_status_name(b.rc));
+    pthread_mutex_unlock(w_queue_lock(a));
+    locked = false;
+    W_CHECK(waiter_await(&w, QUEUE_LIMIT), "waiter not served after the lock was released");
+    W_CHECK(w.rc == MIDATLAS_OK && midatlas_map(a, w.mid) == w.ctx, "waiter: %s",
+            w_status_name(w.rc));
+out:
+    if (locked)
+        pthread_mutex_unlock(w_queue_lock(a));
+    if (d_started)
+        pthread_join(d.thread, NULL);
+    if (b_started)
+        pthread_join(b.thread, NULL);
+    if (ok) {
+        ok = d.rc == MIDATLAS_OK && b.rc == MIDATLAS_EFULL;
+        if (!ok)
+            fprintf(stderr, "dissociate %s, plain associate %s (want OK, EFULL)\n",
+                    w_status_name(d.rc), w_status_name(b.rc));
+    }
+    midatlas_drain(a, NULL, NULL);
+    waiter_join(&w);
+    midatlas_destroy(a, NULL, NULL);
+    assert_true(ok);
+}
+
 static void test_fifo_capacity_1(void **state)
 {
     (void)state;
@@ -180,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_fifo_capacity_3),
         cmocka_unit_test(test_fifo_capacity_8),
         cmocka_unit_test(test_fifo_capacity_65536),
+        cmocka_unit_test(test_no_barging_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

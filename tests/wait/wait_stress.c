@@ -4,9 +4,11 @@
  *
  * For each capacity (1 to 8 unless --capacity), 2 * capacity + 2 threads loop
  * "associate_wait (no timeout) -> check the MID maps to my context -> hold
- * briefly -> dissociate", and one more thread barges with plain associate
- * (which must answer EFULL while waiters queue, and may take a MID when none
- * does).  A lost wakeup leaves a thread asleep forever while MIDs sit free, and
+ * briefly -> dissociate".  During the first half of each capacity's time one
+ * more thread barges with plain associate (which must answer EFULL while
+ * waiters queue, and may take a MID when none does); the second half runs
+ * without it, because a barger's associate serves the queue and would rescue
+ * a waiter whose wakeup was lost.  A lost wakeup leaves a thread asleep forever while MIDs sit free, and
  * with few MIDs the others soon pile up behind it: the watchdog aborts the run
  * with a dump when total progress stalls for --stall seconds (default 5).
  * At the end every thread is joined (which itself needs every waiter to have
@@ -38,6 +40,7 @@ struct run {
     struct midatlas *atlas;
     uint32_t capacity;
     unsigned nthreads; /* waiting workers; the barger is one more */
+    bool barger;
     atomic_int stop;
     atomic_int watchdog_stop;
     int64_t stall_ns;
@@ -179,7 +182,8 @@ static void *watchdog_main(void *p)
     return NULL;
 }
 
-static bool run_capacity(uint32_t capacity, double seconds, double stall)
+static bool run_capacity(uint32_t capacity, double seconds, double stall, bool barger,
+                         uint64_t *ops)
 {
     struct run *r = calloc(1, sizeof *r);
     if (!r || midatlas_create(&r->atlas, capacity, 0) != MIDATLAS_OK) {
@@ -189,6 +193,7 @@ static bool run_capacity(uint32_t capacity, double seconds, double stall)
     r->capacity = capacity;
     r->nthreads = 2 * (capacity < 16 ? capacity : 16) + 2;
     r->stall_ns = (int64_t)(stall * W_SEC);
+    r->barger = barger;
 
     struct worker w[MAX_THREADS + 1];
     pthread_t th[MAX_THREADS + 1], dog;
@@ -198,7 +203,7 @@ static bool run_capacity(uint32_t capacity, double seconds, double stall)
         fprintf(stderr, "pthread_create failed\n");
         return false;
     }
-    for (; started <= r->nthreads; started++) {
+    for (; started < r->nthreads + barger; started++) {
         w[started] = (struct worker){.run = r, .id = started};
         if (pthread_create(&th[started], NULL, started < r->nthreads ? waiter_main : barger_main,
                            &w[started]) != 0) {
@@ -232,13 +237,14 @@ static bool run_capacity(uint32_t capacity, double seconds, double stall)
         fprintf(stderr, "capacity %u: atlas not whole at the end: live %u free %u queued %u\n",
                 capacity, s.live, s.free, w_queued(r->atlas));
     unsigned errors = atomic_load(&r->errors);
-    printf("capacity %u: %u waiting threads + 1 barger, %.2f s: %lu handoffs+ops (%.0f/s), "
+    printf("capacity %u: %u waiting threads + %d barger, %.2f s: %lu ops (%.0f/s), "
            "per waiting thread min %lu max %lu; barger %lu OK %lu EFULL; %u errors%s\n",
-           capacity, r->nthreads, elapsed, (unsigned long)total, (double)total / elapsed,
+           capacity, r->nthreads, barger, elapsed, (unsigned long)total, (double)total / elapsed,
            (unsigned long)lo, (unsigned long)hi, atomic_load(&r->barger_ok),
            atomic_load(&r->barger_efull), errors, whole ? "" : "; ATLAS NOT WHOLE");
     fflush(stdout);
     ok = ok && whole && errors == 0 && lo > 0;
+    *ops += total;
     midatlas_destroy(r->atlas, NULL, NULL);
     free(r);
     return ok;
@@ -265,8 +271,13 @@ int main(int argc, char **argv)
         return 2;
     }
     bool ok = true;
-    for (uint32_t c = only ? only : 1; c <= (only ? only : 8u); c++)
-        ok = run_capacity(c, seconds, stall) && ok;
-    printf("wait_stress: %s\n", ok ? "PASS" : "FAIL");
+    uint64_t ops = 0;
+    int64_t t0 = w_now_ns();
+    for (uint32_t c = only ? only : 1; c <= (only ? only : 8u); c++) {
+        ok = run_capacity(c, seconds / 2, stall, true, &ops) && ok;
+        ok = run_capacity(c, seconds / 2, stall, false, &ops) && ok;
+    }
+    printf("wait_stress: %s: %lu associate_wait/dissociate cycles in %.1f s\n", ok ? "PASS" : "FAIL",
+           (unsigned long)ops, (double)(w_now_ns() - t0) / W_SEC);
     return ok ? 0 : 1;
 }

@@ -31,6 +31,11 @@ uint32_t w_queued(struct midatlas *atlas)
     return atomic_load_explicit(&atlas->nwaiters, memory_order_relaxed);
 }
 
+pthread_mutex_t *w_queue_lock(struct midatlas *atlas)
+{
+    return &atlas->wq.lock;
+}
+
 bool w_await_queued(struct midatlas *atlas, uint32_t n, int64_t limit_ns)
 {
     int64_t end = w_now_ns() + limit_ns;

@@ -9,6 +9,7 @@
 #ifndef MIDATLAS_WAIT_UTIL_H
 #define MIDATLAS_WAIT_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@ static inline void *w_ctx(uint64_t n)
 /* Threads queued in associate_wait right now (internal counter; a relaxed
  * read, good for polling). */
 uint32_t w_queued(struct midatlas *atlas);
+
+/* The atlas's internal wait-queue lock (white-box), for a test that must
+ * hold a freer between pushing a MID and handing it over. */
+pthread_mutex_t *w_queue_lock(struct midatlas *atlas);
 
 /* Poll until exactly `n` waiters are queued; false after `limit_ns`. */
 bool w_await_queued(struct midatlas *atlas, uint32_t n, int64_t limit_ns);

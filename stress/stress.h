@@ -94,8 +94,8 @@ struct stress_req {
 /* Single-producer single-consumer ring of posted (mid, ctx) pairs: a sender's
  * requests on their way to the receiver. */
 struct stress_ring {
-    uint16_t *mids;
-    void **ctxs;
+    _Atomic uint16_t *mids; /* atomic: the canceller peeks at entries */
+    _Atomic(void *) *ctxs;
     uint32_t mask;
     _Alignas(STRESS_LINE) _Atomic uint32_t head; /* written by the sender   */
     _Alignas(STRESS_LINE) _Atomic uint32_t tail; /* written by the receiver */
@@ -248,5 +248,10 @@ void stress_final_checks(struct stress_run *run);
 /* Rings */
 bool ring_push(struct stress_ring *r, uint16_t mid, void *ctx);
 bool ring_pop(struct stress_ring *r, uint16_t *mid, void **ctx);
+/* The MID the receiver takes next from r (1), else the last one it took (2);
+ * 0 before the first post.  A racy peek: only a hint. */
+int ring_peek_mid(struct stress_ring *r, uint16_t *mid);
+/* The first sender thread of a pipeline-shaped workload. */
+unsigned pipeline_first_sender(const struct stress_run *run);
 
 #endif /* MIDATLAS_STRESS_H */

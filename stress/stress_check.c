@@ -237,8 +237,8 @@ bool ring_push(struct stress_ring *r, uint16_t mid, void *ctx)
     /* acquire: pairs with ring_pop's release of tail: the entry is free. */
     if (h - atomic_load_explicit(&r->tail, memory_order_acquire) > r->mask)
         return false;
-    r->mids[h & r->mask] = mid;
-    r->ctxs[h & r->mask] = ctx;
+    atomic_store_explicit(&r->mids[h & r->mask], mid, memory_order_relaxed);
+    atomic_store_explicit(&r->ctxs[h & r->mask], ctx, memory_order_relaxed);
     /* release: pairs with ring_pop's acquire of head: the entry is written. */
     atomic_store_explicit(&r->head, h + 1, memory_order_release);
     return true;
@@ -250,9 +250,23 @@ bool ring_pop(struct stress_ring *r, uint16_t *mid, void **ctx)
     /* acquire: pairs with ring_push's release of head. */
     if (t == atomic_load_explicit(&r->head, memory_order_acquire))
         return false;
-    *mid = r->mids[t & r->mask];
-    *ctx = r->ctxs[t & r->mask];
+    *mid = atomic_load_explicit(&r->mids[t & r->mask], memory_order_relaxed);
+    *ctx = atomic_load_explicit(&r->ctxs[t & r->mask], memory_order_relaxed);
     /* release: pairs with ring_push's acquire of tail. */
     atomic_store_explicit(&r->tail, t + 1, memory_order_release);
     return true;
+}
+
+int ring_peek_mid(struct stress_ring *r, uint16_t *mid)
+{
+    /* acquire: pairs with ring_pop's release of tail and ring_push's release
+     * of head; the entry may be overwritten right after: only a hint. */
+    uint32_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+    uint32_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+    if (h == 0)
+        return 0;
+    /* The next post to be answered, or else the one answered last. */
+    uint32_t at = t != h ? t : h - 1;
+    *mid = atomic_load_explicit(&r->mids[at & r->mask], memory_order_relaxed);
+    return t != h ? 1 : 2;
 }

@@ -221,7 +221,7 @@ static void size_workload(struct stress_run *run, uint32_t *ring)
     uint32_t cap = run->cfg->capacity, n = run->nthreads;
     *ring = 1;
     if (strcmp(w, "pipeline") == 0 || strcmp(w, "cancel") == 0 || strcmp(w, "teardown") == 0) {
-        uint32_t senders = n - (strcmp(w, "teardown") == 0 ? 2 : 1);
+        uint32_t senders = n - pipeline_first_sender(run);
         uint32_t per = cap > 1 ? (cap - 1) / senders : 1;
         *ring = pow2_floor(per < 1 ? 1 : per > 64 ? 64 : per);
         run->max_live = senders * *ring + 1; /* + the one in the receiver's hand */

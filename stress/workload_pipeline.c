@@ -16,6 +16,8 @@
  *              MID the receiver freed and handed out again after the MID
  *              value wrapped, and then it wins that request, which is still
  *              exactly once.
+ *              With three threads or more, thread 1 is a canceller that
+ *              discards the post each receiver is about to answer.
  *   teardown   (midatlas API) cancel plus a thread calling midatlas_drain in
  *              a loop (connection teardown while replies and cancels race).
  *              drain frees MIDs inside the library, so the owner array is
@@ -35,9 +37,19 @@ static bool strict_owner(enum mode m)
     return m != TEARDOWN;
 }
 
-static unsigned first_sender(enum mode m)
+static enum mode mode_of(const struct stress_run *run)
 {
-    return m == TEARDOWN ? 2 : 1;
+    return run->wl->fn == workload_teardown ? TEARDOWN
+           : run->wl->fn == workload_cancel ? CANCEL
+                                            : PIPELINE;
+}
+
+/* Thread 0 receives; in teardown thread 1 drains; in cancel with three
+ * threads or more thread 1 is the canceller. */
+unsigned pipeline_first_sender(const struct stress_run *run)
+{
+    enum mode m = mode_of(run);
+    return m == TEARDOWN || (m == CANCEL && run->nthreads >= 3) ? 2 : 1;
 }
 
 /* ---- sender --------------------------------------------------------------------- */
@@ -149,7 +161,7 @@ static void receive_racing(struct stress_thread *th, uint16_t mid, void *ctx, en
 static void receiver(struct stress_thread *th, enum mode m)
 {
     struct stress_run *run = th->run;
-    unsigned first = first_sender(m);
+    unsigned first = pipeline_first_sender(run);
 
     for (;;) {
         bool any = false, all_finished = true;
@@ -176,6 +188,38 @@ static void receiver(struct stress_thread *th, enum mode m)
                 return; /* every post of every finished sender answered */
             sched_yield();
         }
+    }
+}
+
+/* ---- canceller ------------------------------------------------------------------ */
+
+/* Time-outs racing the replies: discard the very post the receiver is about
+ * to answer, so dissociate and discard meet on the same MID as often as
+ * possible.  The peek may be stale; whatever a discard wins is completed. */
+static void canceller(struct stress_thread *th)
+{
+    struct stress_run *run = th->run;
+    unsigned first = pipeline_first_sender(run);
+    unsigned nsenders = run->nthreads - first;
+
+    while (!stress_stopped(run)) {
+        struct stress_thread *snd = &run->threads[first + stress_rand(th) % nsenders];
+        uint16_t mid;
+        void *got = NULL;
+        int peek = ring_peek_mid(&snd->ring, &mid);
+        if (peek == 0) {
+            sched_yield();
+            continue;
+        }
+        int rc = midatlas_discard(run->atlas, mid, &got);
+        stress_tick(th, 1);
+        if (peek == 2)
+            sched_yield(); /* nothing pending: leave the core to the others */
+        if (rc == MIDATLAS_OK)
+            stress_complete(run, got, -1, "discard (canceller)");
+        else if (rc != MIDATLAS_EDISCARDED && rc != MIDATLAS_EFREE && rc != MIDATLAS_ESTALE)
+            stress_violation(run, "canceller: discard(0x%04x) returned %d (%s)", mid, rc,
+                             midatlas_strerror(rc));
     }
 }
 
@@ -207,6 +251,8 @@ static void run_role(struct stress_thread *th, enum mode m)
         receiver(th, m);
     else if (m == TEARDOWN && th->tid == 1)
         tearer(th);
+    else if (m == CANCEL && th->tid == 1 && pipeline_first_sender(th->run) == 2)
+        canceller(th);
     else
         sender(th, m);
 }

@@ -251,6 +251,20 @@ static void high_water_sampled_on_full_and_drain(void **state)
     assert_int_equal(stats_of(a).high_water, 300);
     midatlas_destroy(a, NULL, NULL);
 
+    /* EFULL alone samples it: filled, emptied by dissociate (which samples
+     * nothing), then read. */
+    static const uint32_t caps[] = {1, 64, 300, 4096};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        uint16_t *mids = calloc(caps[c], sizeof *mids);
+        assert_status(midatlas_create(&a, caps[c], 0), MIDATLAS_OK);
+        assert_int_equal(fill(a, mids, caps[c]), caps[c]);
+        for (uint32_t i = 0; i < caps[c]; i++)
+            assert_status(midatlas_dissociate(a, mids[i], NULL), MIDATLAS_OK);
+        assert_int_equal(stats_of(a).high_water, caps[c]);
+        midatlas_destroy(a, NULL, NULL);
+        free(mids);
+    }
+
     /* drain samples it before emptying the atlas. */
     assert_status(midatlas_create(&a, 300, 0), MIDATLAS_OK);
     for (int i = 0; i < 77; i++)

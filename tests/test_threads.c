@@ -9,7 +9,7 @@
  *      values: an owner's MID always maps to the owner's context, and a
  *      scanner only ever sees a context some thread associated.
  *  (c) reassociate_race: N racers reassociate_if (and dissociate_if) the
- *      same MID from the same expected context: exactly one wins a round.
+ *      same MIDs from the same expected contexts: exactly one wins each.
  *  (d) drain_vs_associate: drain runs while threads associate and
  *      dissociate: every context ends exactly once, by its owner or by drain.
  *
@@ -21,6 +21,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +61,21 @@ static void assert_no_bad(void)
     }
 }
 
+/* Line racers up after a pthread barrier: the barrier wakes threads tens of
+ * microseconds apart, longer than a whole round of calls, so racers would
+ * mostly run one after the other.  Spinning until every racer has arrived
+ * starts them together.  Relaxed: the barrier already ordered the data. */
+static void spin_align(atomic_uint *ready, unsigned n)
+{
+    atomic_fetch_add_explicit(ready, 1, memory_order_relaxed);
+    for (unsigned spins = 1; atomic_load_explicit(ready, memory_order_relaxed) < n; spins++)
+        if (spins % 256 == 0)
+            sched_yield();
+}
+
 /* ============== (a) dissociate vs discard vs drain, same MIDs ============== */
 
-enum { END_THREADS = 5, END_MIDS = 200 };
+enum { END_THREADS = 4, END_MIDS = 512 };
 
 struct end_race {
     struct midatlas *atlas;
@@ -70,6 +83,8 @@ struct end_race {
     uint16_t mids[END_MIDS];      /* this round's MIDs, written before `start` */
     atomic_uint ended[END_MIDS];  /* how many calls won each context          */
     atomic_size_t drained;        /* contexts drain's visitor received         */
+    atomic_uint ready;            /* spin_align's count, reset every round     */
+    atomic_uint progress;         /* MIDs racer 0 has tried this round         */
     int rounds;
     atomic_bool stop;
 };
@@ -131,9 +146,11 @@ static void race_one(struct end_race *r, int role, uint16_t mid, uint64_t id)
     }
 }
 
-/* A racer thread: each round takes another role and walks the MIDs from
- * another starting point, some forwards, some backwards, so that the races
- * spread over every MID; the last thread drains instead. */
+/* Even rounds: every racer walks the MIDs in the same order, so that they
+ * collide on each MID within nanoseconds; the drainer waits until racer 0 is
+ * half way, then drains into the thick of it.  Odd rounds: racers start at
+ * different points, some walking backwards, and drain runs at the start and
+ * at the end.  Each round every racer takes another role. */
 static void *end_thread(void *arg_)
 {
     struct end_arg *arg = arg_;
@@ -142,16 +159,27 @@ static void *end_thread(void *arg_)
         pthread_barrier_wait(&r->start);
         if (atomic_load_explicit(&r->stop, memory_order_relaxed))
             break;
+        bool collide = round % 2 == 0;
+        spin_align(&r->ready, END_THREADS);
         if (arg->role == END_THREADS - 1) {
-            /* The drainer: two drains, racing the start and the end. */
+            if (collide) {
+                for (unsigned spins = 1; atomic_load_explicit(&r->progress, memory_order_relaxed) <
+                                         END_MIDS / 2;
+                     spins++)
+                    if (spins % 256 == 0)
+                        sched_yield();
+            }
             midatlas_drain(r->atlas, end_drain_visit, r);
             midatlas_drain(r->atlas, end_drain_visit, r);
         } else {
-            int role = (arg->role + round) % 3;
-            uint32_t start = (uint32_t)(arg->role * 37 + round * 11) % END_MIDS;
+            int role = (arg->role + round / 2) % 3;
+            uint32_t start = collide ? 0 : (uint32_t)(arg->role * 37 + round * 11) % END_MIDS;
+            bool backwards = !collide && (arg->role & 1);
             for (uint32_t k = 0; k < END_MIDS; k++) {
-                uint32_t i = (start + (arg->role & 1 ? END_MIDS - k : k)) % END_MIDS;
+                uint32_t i = (start + (backwards ? END_MIDS - k : k)) % END_MIDS;
                 race_one(r, role, r->mids[i], i);
+                if (arg->role == 0)
+                    atomic_store_explicit(&r->progress, k + 1, memory_order_relaxed);
             }
         }
         pthread_barrier_wait(&r->done);
@@ -166,7 +194,7 @@ static void end_race(void **state)
     memset(&r, 0, sizeof r);
     atomic_store(&bad, 0);
     r.rounds = 400 / (int)t_slowdown();
-    assert_status(midatlas_create(&r.atlas, 256, MIDATLAS_F_SMB1), MIDATLAS_OK);
+    assert_status(midatlas_create(&r.atlas, 2 * END_MIDS, MIDATLAS_F_SMB1), MIDATLAS_OK);
     pthread_barrier_init(&r.start, NULL, END_THREADS + 1);
     pthread_barrier_init(&r.done, NULL, END_THREADS + 1);
     pthread_t tid[END_THREADS];
@@ -182,6 +210,8 @@ static void end_race(void **state)
             assert_status(midatlas_associate(r.atlas, tctx((uint64_t)i), &r.mids[i]), MIDATLAS_OK);
         }
         atomic_store_explicit(&r.drained, 0, memory_order_relaxed);
+        atomic_store_explicit(&r.ready, 0, memory_order_relaxed);
+        atomic_store_explicit(&r.progress, 0, memory_order_relaxed);
         pthread_barrier_wait(&r.start); /* publishes mids[] and the atlas state */
         pthread_barrier_wait(&r.done);
         for (int i = 0; i < END_MIDS; i++) {
@@ -388,15 +418,20 @@ static void churn_and_scan(void **state)
 
 /* ============== (c) reassociate_if: exactly one winner ==================== */
 
-enum { RACERS = 4 };
+enum { RACERS = 4, SWAP_MIDS = 64 };
 
+/* Each round, every racer tries to swap each of SWAP_MIDS MIDs away from its
+ * expected context (all racers in the same order, lined up): exactly one per
+ * MID may win.  In odd rounds odd racers dissociate_if instead, and still only
+ * one call per MID wins. */
 struct swap_race {
     struct midatlas *atlas;
     pthread_barrier_t start, done;
-    uint16_t mid;
-    int with_dissociate; /* this round, odd racers dissociate_if instead */
-    atomic_int winners;
-    atomic_int winner;
+    uint16_t mids[SWAP_MIDS];
+    int with_dissociate;
+    atomic_uint ready;
+    atomic_int winners[SWAP_MIDS];
+    atomic_int winner[SWAP_MIDS];
     atomic_bool stop;
 };
 
@@ -404,6 +439,17 @@ struct swap_arg {
     struct swap_race *r;
     int me;
 };
+
+/* The context MID i starts each round with, and the one racer `me` wants. */
+static void *swap_expected(int i)
+{
+    return tctx(1000 + (uint64_t)i);
+}
+
+static void *swap_desired(int me, int i)
+{
+    return tctx((uint64_t)(me + 1) << 16 | (uint64_t)i);
+}
 
 static void *swap_racer(void *arg_)
 {
@@ -413,16 +459,20 @@ static void *swap_racer(void *arg_)
         pthread_barrier_wait(&r->start);
         if (atomic_load_explicit(&r->stop, memory_order_relaxed))
             break;
-        int rc;
-        if (r->with_dissociate && (a->me & 1))
-            rc = midatlas_dissociate_if(r->atlas, r->mid, tctx(0));
-        else
-            rc = midatlas_reassociate_if(r->atlas, r->mid, tctx(0), tctx((uint64_t)a->me + 1));
-        if (rc == MIDATLAS_OK) {
-            atomic_fetch_add_explicit(&r->winners, 1, memory_order_relaxed);
-            atomic_store_explicit(&r->winner, a->me, memory_order_relaxed);
-        } else if (rc != MIDATLAS_EMISMATCH && rc != MIDATLAS_EFREE) {
-            bad_outcome("reassociate_if race lost with", r->mid, rc);
+        spin_align(&r->ready, RACERS);
+        for (int i = 0; i < SWAP_MIDS; i++) {
+            int rc;
+            if (r->with_dissociate && (a->me & 1))
+                rc = midatlas_dissociate_if(r->atlas, r->mids[i], swap_expected(i));
+            else
+                rc = midatlas_reassociate_if(r->atlas, r->mids[i], swap_expected(i),
+                                             swap_desired(a->me, i));
+            if (rc == MIDATLAS_OK) {
+                atomic_fetch_add_explicit(&r->winners[i], 1, memory_order_relaxed);
+                atomic_store_explicit(&r->winner[i], a->me, memory_order_relaxed);
+            } else if (rc != MIDATLAS_EMISMATCH && rc != MIDATLAS_EFREE) {
+                bad_outcome("reassociate_if race lost with", r->mids[i], rc);
+            }
         }
         pthread_barrier_wait(&r->done);
     }
@@ -435,7 +485,7 @@ static void reassociate_race(void **state)
     static struct swap_race r;
     memset(&r, 0, sizeof r);
     atomic_store(&bad, 0);
-    assert_status(midatlas_create(&r.atlas, 16, 0), MIDATLAS_OK);
+    assert_status(midatlas_create(&r.atlas, 2 * SWAP_MIDS, 0), MIDATLAS_OK);
     pthread_barrier_init(&r.start, NULL, RACERS + 1);
     pthread_barrier_init(&r.done, NULL, RACERS + 1);
     pthread_t tid[RACERS];
@@ -444,21 +494,30 @@ static void reassociate_race(void **state)
         args[t] = (struct swap_arg){.r = &r, .me = t};
         assert_int_equal(pthread_create(&tid[t], NULL, swap_racer, &args[t]), 0);
     }
-    int rounds = 2000 / (int)t_slowdown();
+    int rounds = 1000 / (int)t_slowdown();
     for (int round = 0; round < rounds; round++) {
         r.with_dissociate = round & 1;
-        assert_status(midatlas_associate(r.atlas, tctx(0), &r.mid), MIDATLAS_OK);
-        atomic_store_explicit(&r.winners, 0, memory_order_relaxed);
+        for (int i = 0; i < SWAP_MIDS; i++) {
+            assert_status(midatlas_associate(r.atlas, swap_expected(i), &r.mids[i]), MIDATLAS_OK);
+            atomic_store_explicit(&r.winners[i], 0, memory_order_relaxed);
+        }
+        atomic_store_explicit(&r.ready, 0, memory_order_relaxed);
         pthread_barrier_wait(&r.start);
         pthread_barrier_wait(&r.done);
-        assert_int_equal(atomic_load_explicit(&r.winners, memory_order_relaxed), 1);
-        int w = atomic_load_explicit(&r.winner, memory_order_relaxed);
-        if (r.with_dissociate && (w & 1)) {
-            assert_null(midatlas_map(r.atlas, r.mid));
-        } else {
-            assert_ptr_equal(midatlas_map(r.atlas, r.mid), tctx((uint64_t)w + 1));
-            assert_status(midatlas_dissociate_if(r.atlas, r.mid, tctx((uint64_t)w + 1)),
-                          MIDATLAS_OK);
+        for (int i = 0; i < SWAP_MIDS; i++) {
+            int n = atomic_load_explicit(&r.winners[i], memory_order_relaxed);
+            if (n != 1) {
+                print_error("round %d MID %d: %d winners\n", round, i, n);
+                fail();
+            }
+            int w = atomic_load_explicit(&r.winner[i], memory_order_relaxed);
+            if (r.with_dissociate && (w & 1)) {
+                assert_null(midatlas_map(r.atlas, r.mids[i]));
+            } else {
+                assert_ptr_equal(midatlas_map(r.atlas, r.mids[i]), swap_desired(w, i));
+                assert_status(midatlas_dissociate_if(r.atlas, r.mids[i], swap_desired(w, i)),
+                              MIDATLAS_OK);
+            }
         }
         assert_no_bad();
     }

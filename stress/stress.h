@@ -225,6 +225,9 @@ void *stress_new_ctx(struct stress_thread *th);
 void stress_unused_ctx(struct stress_thread *th, void *ctx);
 /* `how` obtained ctx as ended, from `mid` (-1: unknown): must be the first. */
 void stress_complete(struct stress_run *run, void *ctx, long mid, const char *how);
+/* v, returned by map/lookup of mid, is NULL or a context installed under
+ * mid itself (not under another MID, as a map ignoring generations gives). */
+bool stress_mapped_ok(struct stress_run *run, uint16_t mid, const void *v, const char *how);
 /* ctx could be a context some worker installed (map/lookup/drain results). */
 bool stress_ctx_valid(struct stress_run *run, const void *ctx);
 

@@ -102,6 +102,30 @@ bool stress_ctx_valid(struct stress_run *run, const void *ctx)
     return seq != 0 && seq <= hi;
 }
 
+bool stress_mapped_ok(struct stress_run *run, uint16_t mid, const void *v, const char *how)
+{
+    if (!v)
+        return true;
+    if (!stress_ctx_valid(run, v)) {
+        stress_violation(run, "%s(0x%04x) gave %p, not a context", how, mid, v);
+        return false;
+    }
+    struct stress_thread *t = &run->threads[ctx_tid(v)];
+    struct stress_req *r = &t->reqs[ctx_seq(v) & t->req_mask];
+    /* acquire: pairs with stress_new_ctx's release store of seq (the record
+     * was reset before).  The mid load is acquire so that the second read of
+     * seq, which confirms the record was not recycled meanwhile, stays after
+     * it (no standalone fence: TSan does not see fences). */
+    uint32_t seq = atomic_load_explicit(&r->seq, memory_order_acquire);
+    uint32_t rmid = atomic_load_explicit(&r->mid, memory_order_acquire);
+    if (seq != ctx_seq(v) || atomic_load_explicit(&r->seq, memory_order_relaxed) != seq ||
+        rmid == REQ_MID_UNKNOWN || rmid == mid)
+        return true;
+    stress_violation(run, "%s(0x%04x) gave request %u/%u, which holds MID 0x%04x", how, mid,
+                     ctx_tid(v), ctx_seq(v), rmid);
+    return false;
+}
+
 void stress_complete(struct stress_run *run, void *ctx, long mid, const char *how)
 {
     char where[32] = "an unknown MID";
@@ -209,8 +233,8 @@ void stress_check_stale(struct stress_thread *th, uint16_t mid, void *ctx)
     if (v == ctx)
         stress_violation(run, "stale MID 0x%04x still maps to its ended request %u/%u", mid,
                          ctx_tid(ctx), ctx_seq(ctx));
-    else if (v && !stress_ctx_valid(run, v))
-        stress_violation(run, "map(0x%04x) after the end gave %p, not a context", mid, v);
+    else
+        stress_mapped_ok(run, mid, v, "map of an ended MID");
     int rc = ops->reassociate_if(run->table, mid, ctx, attack);
     if (rc == MIDATLAS_OK)
         stress_violation(run, "stale MID 0x%04x: reassociate_if from the ended request %u/%u acted",
@@ -226,6 +250,8 @@ void stress_check_stale(struct stress_thread *th, uint16_t mid, void *ctx)
     if (rc == MIDATLAS_OK && v == ctx)
         stress_violation(run, "stale MID 0x%04x: lookup still finds request %u/%u", mid,
                          ctx_tid(ctx), ctx_seq(ctx));
+    else if (rc == MIDATLAS_OK)
+        stress_mapped_ok(run, mid, v, "lookup of an ended MID");
     stress_tick(th, 2);
 }
 

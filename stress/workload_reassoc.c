@@ -22,8 +22,7 @@
 
 static void check_mapped(struct stress_thread *th, uint16_t mid, void *v)
 {
-    if (v && !stress_ctx_valid(th->run, v))
-        stress_violation(th->run, "map(0x%04x) of a shared MID gave %p, not a context", mid, v);
+    stress_mapped_ok(th->run, mid, v, "map of a shared MID");
 }
 
 static void publish_new(struct stress_thread *th, unsigned k)
@@ -81,10 +80,10 @@ static void storm_conditional(struct stress_thread *th, uint16_t mid)
     void *d = stress_new_ctx(th);
     if (!d)
         return;
+    atomic_store_explicit(&th->reqs[ctx_seq(d) & th->req_mask].mid, mid, memory_order_relaxed);
     int rc = run->impl->ops->reassociate_if(run->table, mid, e, d);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
-        atomic_store_explicit(&th->reqs[ctx_seq(d) & th->req_mask].mid, mid, memory_order_relaxed);
         stress_complete(run, e, -1, "reassociate_if");
         return;
     }
@@ -101,10 +100,10 @@ static void storm_unconditional(struct stress_thread *th, uint16_t mid)
     void *d = stress_new_ctx(th), *old = NULL;
     if (!d)
         return;
+    atomic_store_explicit(&th->reqs[ctx_seq(d) & th->req_mask].mid, mid, memory_order_relaxed);
     int rc = midatlas_reassociate(run->atlas, mid, d, &old);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
-        atomic_store_explicit(&th->reqs[ctx_seq(d) & th->req_mask].mid, mid, memory_order_relaxed);
         stress_complete(run, old, -1, "reassociate");
         return;
     }

@@ -45,6 +45,8 @@ static void reassociate_held(struct stress_thread *th, uint32_t i)
     void *fresh = stress_new_ctx(th);
     if (!fresh)
         return;
+    atomic_store_explicit(&th->reqs[ctx_seq(fresh) & th->req_mask].mid, th->held_mid[i],
+                          memory_order_relaxed);
     int rc = run->impl->ops->reassociate_if(run->table, th->held_mid[i], th->held_ctx[i], fresh);
     stress_tick(th, 1);
     if (rc != MIDATLAS_OK) {
@@ -53,8 +55,6 @@ static void reassociate_held(struct stress_thread *th, uint32_t i)
         stress_unused_ctx(th, fresh);
         return;
     }
-    atomic_store_explicit(&th->reqs[ctx_seq(fresh) & th->req_mask].mid, th->held_mid[i],
-                          memory_order_relaxed);
     stress_complete(run, th->held_ctx[i], th->held_mid[i], "reassociate_if");
     th->held_ctx[i] = fresh;
     stress_check_map(th, th->held_mid[i], fresh, false);

@@ -148,7 +148,9 @@ static struct latency handoff_latency(const struct waitable *impl, unsigned hand
     if (impl->associate_wait(pp.table, ctx_of(0), &a.mid) != MIDATLAS_OK)
         die("first associate failed");
     pthread_t ta, tb;
-    if (pthread_create(&ta, NULL, pinger_main, &a) || pthread_create(&tb, NULL, pinger_main, &b))
+    if (pthread_create(&ta, NULL, pinger_main, &a) != 0)
+        die("pthread_create failed");
+    if (pthread_create(&tb, NULL, pinger_main, &b) != 0)
         die("pthread_create failed");
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);

@@ -22,11 +22,13 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void)
 {
@@ -652,8 +654,23 @@ static void drain_vs_associate(void **state)
     free(d.ended);
 }
 
+/* A racing call that never returns (a livelock in a corrupted free list, a
+ * lost wakeup) would hang the test until ctest's timeout; fail it here with a
+ * message instead.  write() and _exit() are async-signal-safe. */
+static void watchdog(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test_threads: still running after the watchdog's limit: "
+                              "a racing call is stuck (livelock?)\n";
+    ssize_t n = write(2, msg, sizeof msg - 1);
+    (void)n;
+    _exit(3);
+}
+
 int main(void)
 {
+    signal(SIGALRM, watchdog);
+    alarm(60 * t_slowdown() < 280 ? 60 * t_slowdown() : 280);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(end_race),
         cmocka_unit_test(churn_and_scan),

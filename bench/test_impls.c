@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "impl.h"
 
@@ -181,10 +182,20 @@ static void single_thread(uint32_t capacity)
 /* ------------------------------------------------------------------- churn */
 
 struct churn_arg {
+    pthread_barrier_t *go; /* all threads start together, so they overlap */
     void *tab;
     uint32_t tag, hold, iters;
     uint64_t seed;
+    double deadline; /* seconds on CLOCK_MONOTONIC: stop early after it */
+    uint32_t done;   /* iterations this thread completed                */
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static uint64_t next_rand(uint64_t *s) /* xorshift64 */
 {
@@ -198,10 +209,17 @@ static void *churn_thread(void *p)
 {
     struct churn_arg *a = p;
     thread_enter();
+    pthread_barrier_wait(a->go);
     uint16_t held[256];
     void *ctx[256];
     uint32_t n = 0, seq = 0;
-    for (uint32_t it = 0; it < a->iters; it++) {
+    uint32_t it;
+    for (it = 0; it < a->iters; it++) {
+        /* Lock-based peers crawl when threads outnumber cores (a FIFO spin
+         * lock handed to a preempted waiter stalls for a time slice): bound
+         * the wall time, the overlap has happened long before. */
+        if ((it & 15) == 0 && now_s() > a->deadline)
+            break;
         bool grow = n == 0 || (n < a->hold && (next_rand(&a->seed) & 1));
         if (grow) {
             ctx[n] = ctx_of(a->tag, seq++ & 0x0FFFFFFF);
@@ -228,6 +246,7 @@ static void *churn_thread(void *p)
                   held[k], got, ctx[k]);
         }
     }
+    a->done = it;
     while (n > 0) {
         n--;
         void *got = NULL;
@@ -246,12 +265,21 @@ static void churn(uint32_t capacity, uint32_t threads, uint32_t hold, uint32_t i
     CHECK(threads * hold <= capacity && hold <= 256 && threads <= 16, "bad churn parameters");
     pthread_t tid[16];
     struct churn_arg arg[16];
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, threads);
     for (uint32_t t = 0; t < threads; t++) {
-        arg[t] = (struct churn_arg){tab, 100 + t, hold, iters, 0x9E3779B97F4A7C15ull * (t + 1)};
+        arg[t] = (struct churn_arg){&go, tab, 100 + t, hold, iters,
+                                    0x9E3779B97F4A7C15ull * (t + 1), now_s() + 1.0, 0};
         CHECK(pthread_create(&tid[t], NULL, churn_thread, &arg[t]) == 0, "pthread_create");
     }
     for (uint32_t t = 0; t < threads; t++)
         pthread_join(tid[t], NULL);
+    pthread_barrier_destroy(&go);
+    uint64_t total = 0;
+    for (uint32_t t = 0; t < threads; t++)
+        total += arg[t].done;
+    printf("  %s: churn cap %u, %u threads holding <= %u: %llu steps\n", impl->name, capacity,
+           threads, hold, (unsigned long long)total);
     /* All returned: every slot must be free again. */
     memset(expect, 0, sizeof expect);
     uint16_t *mids = calloc(capacity, sizeof *mids);
@@ -269,7 +297,7 @@ static void churn(uint32_t capacity, uint32_t threads, uint32_t hold, uint32_t i
 
 struct race {
     void *tab;
-    uint32_t rounds;
+    _Atomic bool stop; /* set by the main thread before a start barrier */
     pthread_barrier_t start, swapped, ended;
     uint16_t mids[RACE_MIDS];
     void *first[RACE_MIDS];
@@ -288,8 +316,10 @@ static void *racer(void *p)
     struct race_arg *a = p;
     struct race *r = a->r;
     thread_enter();
-    for (uint32_t round = 0; round < r->rounds; round++) {
+    for (;;) {
         pthread_barrier_wait(&r->start);
+        if (atomic_load(&r->stop))
+            break;
         /* Each thread starts at a different MID so that they meet head on. */
         for (uint32_t k = 0; k < RACE_MIDS; k++) {
             uint32_t i = (k + a->t * (RACE_MIDS / RACE_THREADS)) % RACE_MIDS;
@@ -322,7 +352,7 @@ static void races(uint32_t capacity, uint32_t rounds)
     static struct race r;
     r.tab = impl->create(capacity);
     CHECK(r.tab != NULL, "create(%u)", capacity);
-    r.rounds = rounds;
+    atomic_store(&r.stop, false);
     pthread_barrier_init(&r.start, NULL, RACE_THREADS + 1);
     pthread_barrier_init(&r.swapped, NULL, RACE_THREADS + 1);
     pthread_barrier_init(&r.ended, NULL, RACE_THREADS + 1);
@@ -332,7 +362,9 @@ static void races(uint32_t capacity, uint32_t rounds)
         arg[t] = (struct race_arg){&r, t};
         CHECK(pthread_create(&tid[t], NULL, racer, &arg[t]) == 0, "pthread_create");
     }
-    for (uint32_t round = 0; round < rounds; round++) {
+    double deadline = now_s() + 1.0; /* see churn_thread */
+    uint32_t round;
+    for (round = 0; round < rounds && now_s() < deadline; round++) {
         for (uint32_t i = 0; i < RACE_MIDS; i++) {
             r.first[i] = ctx_of(7, round * RACE_MIDS + i);
             CHECK(impl->associate(r.tab, r.first[i], &r.mids[i]) == MIDATLAS_OK, "associate");
@@ -358,8 +390,12 @@ static void races(uint32_t capacity, uint32_t rounds)
             CHECK(impl->map(r.tab, r.mids[i]) == NULL, "dissociated MID still maps");
         }
     }
+    atomic_store(&r.stop, true);
+    pthread_barrier_wait(&r.start);
     for (uint32_t t = 0; t < RACE_THREADS; t++)
         pthread_join(tid[t], NULL);
+    printf("  %s: races on %d MIDs, %d threads: %u rounds\n", impl->name, RACE_MIDS,
+           RACE_THREADS, round);
     pthread_barrier_destroy(&r.start);
     pthread_barrier_destroy(&r.swapped);
     pthread_barrier_destroy(&r.ended);
@@ -384,9 +420,9 @@ static void run_all(void)
     thread_enter(); /* the main thread calls the table too */
     for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++)
         single_thread(caps[k]);
-    churn(8, 4, 2, 20000);    /* full but for in-flight: no hidden free MID */
-    churn(64, 4, 16, 50000);
-    churn(4096, 3, 200, 20000);
+    churn(8, 4, 2, 200000);   /* full but for in-flight: no hidden free MID */
+    churn(64, 4, 16, 200000);
+    churn(4096, 3, 200, 50000);
     races(256, 200);
     thread_leave();
 }

@@ -1,0 +1,610 @@
+// bench_midatlas.cc - MID churn under contention: midatlas against the mutex
+// baseline and the lock-free peers, every implementation behind impl.h.
+//
+// Benchmarks are named  WORKLOAD/IMPL/cap:C/real_time/threads:T  (Google
+// Benchmark appends the last two), so a filter picks a table:
+//   --benchmark_filter='^churn/'   --benchmark_filter='/cap:4096/'
+//   --benchmark_filter='^[a-z0-9-]+/(midatlas|mutex)/'
+//
+// Workloads (items = what items_per_second counts):
+//   churn           associate, map, dissociate                    (item: one cycle)
+//   window          each thread keeps min(32, cap/T) MIDs outstanding; a step
+//                   maps and dissociates the oldest and associates a new one
+//   pipeline        T sender threads associate and hand (MID, ctx) through a
+//                   bounded SPSC ring each to one receiver thread (started by
+//                   the benchmark, not counted in T) that maps and dissociates:
+//                   the transport shape                            (item: one MID)
+//   lookup          16 maps of the thread's own live MIDs per churn cycle, all
+//                   threads at once                                (item: one cycle)
+//   reassoc-own     reassociate_if on a MID the thread owns        (item: one swap)
+//   reassoc-shared  reassociate_if on 8 MIDs every thread swaps; a lost race is
+//                   EMISMATCH, counted in mismatch_per_op          (item: one try)
+//   exhaust90/99    the table pre-filled to 90 % / 99 %, then churn; EFULL is
+//                   retried and counted in efull_per_op            (item: one cycle)
+//
+// Own flag: --run_budget=S caps the wall time of one run (see g_run_budget).
+//
+// Counters: cas_per_op (failed CAS per item; midatlas from
+// midatlas_stats().cas_failures, peers without a count report 0), min_ops and
+// max_ops (fairness: iterations each thread had completed when the first
+// thread finished its share; equal means perfectly fair), efull_per_op,
+// mismatch_per_op.  Every result is checked (a map of an owned MID must
+// return its context, every dissociate of an owned MID must succeed); a
+// wrong answer aborts the program: a fast wrong peer is not a result.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "impl.h"
+
+namespace {
+
+constexpr int kMaxThreads = 64;
+
+[[noreturn]] void Fail(const mid_impl* impl, const char* what, unsigned mid, int status) {
+  std::fprintf(stderr, "bench_midatlas: %s: %s (MID 0x%04x, status %d)\n", impl->name, what,
+               mid, status);
+  std::abort();
+}
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Wait politely: spin a while (about 25 us of PAUSE, longer than a cache
+// line round trip by far), then give the core away: threads may outnumber
+// cores, and the thread we wait for may be descheduled.
+inline void Backoff(unsigned& spins) {
+  if (++spins < 1024) {
+    CpuRelax();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
+// A reusable barrier for the threads of one benchmark run.  Google
+// Benchmark's own barrier only surrounds the timed loop; this one orders the
+// setup done by thread 0 before every thread's own setup, and every thread's
+// cleanup before thread 0 destroys the table.
+class SpinBarrier {
+ public:
+  void Wait(int n) {
+    // Acquire/release: pairs with the release increment of generation_, so
+    // what every thread did before arriving is visible after leaving.
+    uint32_t gen = generation_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<uint32_t>(n)) {
+      arrived_.store(0, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    unsigned spins = 0;
+    while (generation_.load(std::memory_order_acquire) == gen) Backoff(spins);
+  }
+
+ private:
+  std::atomic<uint32_t> arrived_{0};
+  std::atomic<uint32_t> generation_{0};
+};
+
+struct alignas(64) PaddedCount {
+  std::atomic<uint64_t> v{0};
+};
+
+// An entry handed from a sender to the receiver.
+struct Handoff {
+  void* ctx;
+  uint16_t mid;
+};
+
+// Bounded single-producer single-consumer ring (power-of-two size).  Head and
+// tail on their own lines; each side caches the other's index so it touches
+// the shared line only when the cached value says full / empty.
+class SpscRing {
+ public:
+  explicit SpscRing(uint32_t size) : mask_(size - 1), slots_(size) {}
+
+  bool Push(const Handoff& h) {
+    uint64_t t = tail_.load(std::memory_order_relaxed);
+    if (t - head_cache_ > mask_) {
+      // Acquire: pairs with the release store of head_ in Pop, so the slot
+      // being reused has been read.
+      head_cache_ = head_.load(std::memory_order_acquire);
+      if (t - head_cache_ > mask_) return false;
+    }
+    slots_[t & mask_] = h;
+    // Release: pairs with the acquire load of tail_ in Pop (slot contents).
+    tail_.store(t + 1, std::memory_order_release);
+    return true;
+  }
+
+  // Copies up to max entries out and frees their slots with one store, so
+  // the producer's line and the consumer's head bounce once per batch, not
+  // once per entry (per-entry publication made the ring, not the tables, the
+  // bottleneck of the pipeline workload).
+  size_t PopBatch(Handoff* out, size_t max) {
+    uint64_t hd = head_.load(std::memory_order_relaxed);
+    if (hd == tail_cache_) {
+      tail_cache_ = tail_.load(std::memory_order_acquire);  // pairs with Push
+      if (hd == tail_cache_) return 0;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(tail_cache_ - hd, max));
+    for (size_t i = 0; i < n; i++) out[i] = slots_[(hd + i) & mask_];
+    head_.store(hd + n, std::memory_order_release);  // pairs with Push's acquire
+    return n;
+  }
+
+ private:
+  const uint64_t mask_;
+  std::vector<Handoff> slots_;
+  alignas(64) std::atomic<uint64_t> tail_{0};  // producer's
+  uint64_t head_cache_ = 0;                    // producer's view of head_
+  alignas(64) std::atomic<uint64_t> head_{0};  // consumer's
+  uint64_t tail_cache_ = 0;                    // consumer's view of tail_
+};
+
+// A distinct context per thread and use: real addresses, never dereferenced
+// by the tables.
+struct alignas(64) ThreadContexts {
+  char c[64];
+};
+
+// Everything one benchmark run shares between its threads.  Written by thread
+// 0 before the first barrier, read by all after it.
+struct Run {
+  const mid_impl* impl = nullptr;
+  void* table = nullptr;
+  uint32_t cap = 0;
+  int threads = 0;
+  uint64_t cas_before = 0;
+  PaddedCount ops[kMaxThreads];    // iterations completed, per thread
+  PaddedCount events[kMaxThreads]; // EFULL retries or EMISMATCH, per thread
+  std::atomic<bool> snapshot_taken{false};
+  std::atomic<bool> cut{false};  // the run hit --run_budget: stop working
+  uint64_t snap_min = 0, snap_max = 0;
+  // reassoc-shared
+  std::vector<uint16_t> shared_mids;
+  // exhaust: MIDs thread 0 pre-filled
+  std::vector<uint16_t> prefilled;
+  // pipeline
+  std::vector<std::unique_ptr<SpscRing>> rings;
+  std::atomic<bool> stop{false};
+  std::thread receiver;
+  ThreadContexts filler[1];  // the context of pre-filled / shared MIDs
+};
+
+using Clock = std::chrono::steady_clock;
+
+// Wall-time cap of one run (--run_budget=S, default 1 s).  A FIFO spin lock
+// with more threads than cores hands the lock to preempted waiters and can
+// crawl at ~100 operations per second; without a cap Google Benchmark's
+// iteration growth would then run for minutes.  A run that hits the cap
+// reports the throughput of the work it did and the counter cut=1.
+Clock::duration g_run_budget = std::chrono::seconds(1);
+
+Run g_run;
+SpinBarrier g_barrier;
+ThreadContexts g_ctx[kMaxThreads][64];  // [thread][use]
+
+void* Ctx(int tid, unsigned k) { return &g_ctx[tid][k & 63]; }
+
+// The first thread to finish its iterations records how far every thread
+// got: the spread is the fairness of the run.
+void TakeSnapshot(Run& r) {
+  bool expected = false;
+  if (!r.snapshot_taken.compare_exchange_strong(expected, true, std::memory_order_relaxed))
+    return;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (int t = 0; t < r.threads; t++) {
+    uint64_t v = r.ops[t].v.load(std::memory_order_relaxed);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  r.snap_min = lo;
+  r.snap_max = hi;
+}
+
+uint64_t CasFailures(const Run& r) {
+  return r.impl->cas_failures != nullptr ? r.impl->cas_failures(r.table) : 0;
+}
+
+// ---------------------------------------------------------------- helpers
+
+inline uint16_t MustAssociate(const mid_impl* im, void* tab, void* ctx) {
+  uint16_t mid = 0;
+  int st = im->associate(tab, ctx, &mid);
+  if (st != MIDATLAS_OK) Fail(im, "associate failed", 0, st);
+  return mid;
+}
+
+inline void MustMap(const mid_impl* im, void* tab, uint16_t mid, void* ctx) {
+  void* got = im->map(tab, mid);
+  if (got != ctx) Fail(im, "map of an owned MID returned another context", mid, 0);
+}
+
+inline void MustDissociate(const mid_impl* im, void* tab, uint16_t mid, void* ctx) {
+  void* got = nullptr;
+  int st = im->dissociate(tab, mid, &got);
+  if (st != MIDATLAS_OK || got != ctx) Fail(im, "dissociate of an owned MID failed", mid, st);
+}
+
+// ------------------------------------------------------------- workloads
+//
+// Each workload is a class: Setup(Run&) runs on thread 0 before any thread
+// starts, the constructor is a thread's own setup, Step() is one timed
+// iteration, Finish() the thread's cleanup (table still alive), Teardown
+// on thread 0 after every thread finished, Counters adds workload counters.
+
+struct Churn {
+  static void Setup(Run&) {}
+  static void Teardown(Run&) {}
+  Churn(Run& r, int tid) : im(r.impl), tab(r.table), tid(tid) {}
+  void Step() {
+    void* ctx = Ctx(tid, k++);
+    uint16_t mid = MustAssociate(im, tab, ctx);
+    MustMap(im, tab, mid, ctx);
+    MustDissociate(im, tab, mid, ctx);
+  }
+  void Finish() {}
+  const mid_impl* im;
+  void* tab;
+  int tid;
+  unsigned k = 0;
+};
+
+// A thread's FIFO of outstanding MIDs (oldest first).
+struct Window {
+  void Init(const mid_impl* im, void* tab, int tid, uint32_t size) {
+    n = size;
+    for (uint32_t i = 0; i < n; i++) {
+      ctx[i] = Ctx(tid, i);
+      mid[i] = MustAssociate(im, tab, ctx[i]);
+    }
+  }
+  void Release(const mid_impl* im, void* tab) {
+    for (uint32_t i = 0; i < n; i++) MustDissociate(im, tab, mid[i], ctx[i]);
+    n = 0;
+  }
+  uint32_t n = 0, oldest = 0;
+  uint16_t mid[32];
+  void* ctx[32];
+};
+
+uint32_t WindowSize(const Run& r, uint32_t want) {
+  return std::max<uint32_t>(1, std::min<uint32_t>(want, r.cap / r.threads));
+}
+
+struct WindowLoad {
+  static void Setup(Run&) {}
+  static void Teardown(Run&) {}
+  WindowLoad(Run& r, int tid) : im(r.impl), tab(r.table) { w.Init(im, tab, tid, WindowSize(r, 32)); }
+  void Step() {
+    uint32_t i = w.oldest;
+    MustMap(im, tab, w.mid[i], w.ctx[i]);  // the reply arrives
+    MustDissociate(im, tab, w.mid[i], w.ctx[i]);
+    w.mid[i] = MustAssociate(im, tab, w.ctx[i]);  // the next request
+    w.oldest = i + 1 == w.n ? 0 : i + 1;
+  }
+  void Finish() { w.Release(im, tab); }
+  const mid_impl* im;
+  void* tab;
+  Window w;
+};
+
+struct Lookup {
+  static constexpr int kMaps = 16;
+  static void Setup(Run&) {}
+  static void Teardown(Run&) {}
+  Lookup(Run& r, int tid) : im(r.impl), tab(r.table) { w.Init(im, tab, tid, WindowSize(r, 16)); }
+  void Step() {
+    uint32_t i = w.oldest;
+    MustDissociate(im, tab, w.mid[i], w.ctx[i]);
+    w.mid[i] = MustAssociate(im, tab, w.ctx[i]);
+    w.oldest = i + 1 == w.n ? 0 : i + 1;
+    for (int m = 0; m < kMaps; m++) {
+      MustMap(im, tab, w.mid[next], w.ctx[next]);
+      next = next + 1 == w.n ? 0 : next + 1;
+    }
+  }
+  void Finish() { w.Release(im, tab); }
+  const mid_impl* im;
+  void* tab;
+  Window w;
+  uint32_t next = 0;
+};
+
+struct ReassocOwn {
+  static void Setup(Run&) {}
+  static void Teardown(Run&) {}
+  ReassocOwn(Run& r, int tid) : im(r.impl), tab(r.table), a(Ctx(tid, 0)), b(Ctx(tid, 1)) {
+    mid = MustAssociate(im, tab, a);
+  }
+  void Step() {
+    int st = im->reassociate_if(tab, mid, a, b);
+    if (st != MIDATLAS_OK) Fail(im, "reassociate_if of an owned MID failed", mid, st);
+    std::swap(a, b);
+  }
+  void Finish() { MustDissociate(im, tab, mid, a); }
+  const mid_impl* im;
+  void* tab;
+  void* a;
+  void* b;
+  uint16_t mid;
+};
+
+struct ReassocShared {
+  static constexpr uint32_t kShared = 8;
+  static void Setup(Run& r) {
+    r.shared_mids.clear();
+    for (uint32_t i = 0; i < std::min(kShared, r.cap); i++)
+      r.shared_mids.push_back(MustAssociate(r.impl, r.table, r.filler));
+  }
+  static void Teardown(Run&) {}  // the shared MIDs go with the table
+  ReassocShared(Run& r, int tid)
+      : im(r.impl), tab(r.table), mids(r.shared_mids), events(r.events[tid].v),
+        k(static_cast<uint32_t>(tid)), mine(Ctx(tid, 0)) {}
+  void Step() {
+    uint16_t mid = mids[k++ % mids.size()];
+    void* cur = im->map(tab, mid);
+    if (cur == nullptr) Fail(im, "a shared MID does not map", mid, 0);
+    // Another thread may swap between the map and the CAS: EMISMATCH.
+    int st = im->reassociate_if(tab, mid, cur, cur == mine ? other_ : mine);
+    if (st == MIDATLAS_EMISMATCH) {
+      events.store(events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    } else if (st != MIDATLAS_OK) {
+      Fail(im, "reassociate_if of a shared MID failed", mid, st);
+    }
+  }
+  void Finish() {}
+  const mid_impl* im;
+  void* tab;
+  const std::vector<uint16_t>& mids;
+  std::atomic<uint64_t>& events;
+  uint32_t k;
+  void* mine;
+  void* other_ = &g_run.filler[0].c[8];
+};
+
+template <int kPercent>
+struct Exhaust {
+  static void Setup(Run& r) {
+    r.prefilled.clear();
+    uint32_t fill = static_cast<uint32_t>(static_cast<uint64_t>(r.cap) * kPercent / 100);
+    for (uint32_t i = 0; i < fill; i++)
+      r.prefilled.push_back(MustAssociate(r.impl, r.table, r.filler));
+  }
+  static void Teardown(Run&) {}
+  Exhaust(Run& r, int tid) : im(r.impl), tab(r.table), tid(tid), events(r.events[tid].v) {}
+  void Step() {
+    void* ctx = Ctx(tid, k++);
+    uint16_t mid = 0;
+    unsigned spins = 0;
+    for (;;) {
+      int st = im->associate(tab, ctx, &mid);
+      if (st == MIDATLAS_OK) break;
+      if (st != MIDATLAS_EFULL) Fail(im, "associate failed", 0, st);
+      events.store(events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      Backoff(spins);  // wait for another thread's MID to come back
+    }
+    MustMap(im, tab, mid, ctx);
+    MustDissociate(im, tab, mid, ctx);
+  }
+  void Finish() {}
+  const mid_impl* im;
+  void* tab;
+  int tid;
+  std::atomic<uint64_t>& events;
+  unsigned k = 0;
+};
+
+// pipeline: the receiver thread, started by thread 0 in Setup.
+void ReceiverLoop(Run* r) {
+  const mid_impl* im = r->impl;
+  if (im->thread_init != nullptr) im->thread_init();
+  const size_t n = r->rings.size();
+  unsigned spins = 0;
+  Handoff batch[64];
+  for (;;) {
+    // Acquire: pairs with the release store in Pipeline::Teardown, after
+    // which no sender pushes: a pass that then finds nothing is the last.
+    bool stopping = r->stop.load(std::memory_order_acquire);
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+      size_t k;
+      while ((k = r->rings[i]->PopBatch(batch, 64)) != 0) {
+        for (size_t j = 0; j < k; j++) {  // each reply: map, then dissociate
+          MustMap(im, r->table, batch[j].mid, batch[j].ctx);
+          MustDissociate(im, r->table, batch[j].mid, batch[j].ctx);
+        }
+        got += k;
+      }
+    }
+    if (got != 0) {
+      spins = 0;
+    } else if (stopping) {
+      break;
+    } else {
+      Backoff(spins);
+    }
+  }
+  if (im->thread_fini != nullptr) im->thread_fini();
+}
+
+struct Pipeline {
+  // Ring size: outstanding MIDs stay at most T * (ring + 1) + 1 <= cap / 2 +
+  // T + 1 < cap, so an honest implementation never reports EFULL here.
+  static uint32_t RingSize(const Run& r) {
+    uint32_t want = std::max<uint32_t>(1, r.cap / (2u * static_cast<uint32_t>(r.threads)));
+    uint32_t size = 1;
+    while (size * 2 <= want && size < 256) size *= 2;
+    return size;
+  }
+  static void Setup(Run& r) {
+    r.rings.clear();
+    for (int t = 0; t < r.threads; t++) r.rings.emplace_back(new SpscRing(RingSize(r)));
+    r.stop.store(false, std::memory_order_relaxed);
+    r.receiver = std::thread(ReceiverLoop, &r);
+  }
+  static void Teardown(Run& r) {
+    r.stop.store(true, std::memory_order_release);  // pairs with ReceiverLoop
+    r.receiver.join();
+    r.rings.clear();
+  }
+  Pipeline(Run& r, int tid) : im(r.impl), tab(r.table), tid(tid), ring(*r.rings[tid]) {}
+  void Step() {
+    Handoff h{Ctx(tid, k++), 0};
+    h.mid = MustAssociate(im, tab, h.ctx);
+    unsigned spins = 0;
+    while (!ring.Push(h)) Backoff(spins);
+  }
+  void Finish() {}
+  const mid_impl* im;
+  void* tab;
+  int tid;
+  SpscRing& ring;
+  unsigned k = 0;
+};
+
+// ---------------------------------------------------------------- driver
+
+template <class W>
+void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const char* event_name) {
+  const int tid = state.thread_index();
+  const int n = state.threads();
+  Run& r = g_run;
+  if (impl->thread_init != nullptr) impl->thread_init();
+  if (tid == 0) {
+    r.impl = impl;
+    r.cap = cap;
+    r.threads = n;
+    r.table = impl->create(cap);
+    if (r.table == nullptr) Fail(impl, "create failed", 0, 0);
+    for (int t = 0; t < n; t++) {
+      r.ops[t].v.store(0, std::memory_order_relaxed);
+      r.events[t].v.store(0, std::memory_order_relaxed);
+    }
+    r.snapshot_taken.store(false, std::memory_order_relaxed);
+    r.cut.store(false, std::memory_order_relaxed);
+    W::Setup(r);
+    r.cas_before = CasFailures(r);
+  }
+  g_barrier.Wait(n);  // thread 0's setup is visible from here on
+  {
+    W w(r, tid);
+    uint64_t done = 0;
+    std::atomic<uint64_t>& ops = r.ops[tid].v;
+    const auto deadline = Clock::now() + g_run_budget;
+    for (auto _ : state) {
+      // After the budget every thread skips the work and the loop runs out
+      // its remaining iterations at once; items count only real work.
+      if (r.cut.load(std::memory_order_relaxed)) continue;
+      w.Step();
+      ops.store(++done, std::memory_order_relaxed);
+      if (done == static_cast<uint64_t>(state.max_iterations)) {
+        TakeSnapshot(r);
+      } else if ((done & 63) == 0 && Clock::now() > deadline) {
+        TakeSnapshot(r);
+        r.cut.store(true, std::memory_order_relaxed);
+      }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(done));
+    w.Finish();
+  }
+  g_barrier.Wait(n);  // every thread's last call on the table is done
+  if (tid == 0) {
+    uint64_t total = 0, events = 0;
+    for (int t = 0; t < n; t++) {
+      total += r.ops[t].v.load(std::memory_order_relaxed);
+      events += r.events[t].v.load(std::memory_order_relaxed);
+    }
+    double per = total > 0 ? 1.0 / static_cast<double>(total) : 0.0;
+    // Set on thread 0 only: Google Benchmark sums counters over threads.
+    state.counters["cas_per_op"] = static_cast<double>(CasFailures(r) - r.cas_before) * per;
+    state.counters["min_ops"] = static_cast<double>(r.snap_min);
+    state.counters["max_ops"] = static_cast<double>(r.snap_max);
+    if (event_name != nullptr) state.counters[event_name] = static_cast<double>(events) * per;
+    if (r.cut.load(std::memory_order_relaxed)) state.counters["cut"] = 1;
+    W::Teardown(r);
+    impl->destroy(r.table);
+    r.table = nullptr;
+  }
+  if (impl->thread_fini != nullptr) impl->thread_fini();
+}
+
+template <class W>
+void Register(const char* workload, const char* event_name, const std::vector<uint32_t>& caps) {
+  for (size_t i = 0; mid_impls[i] != nullptr; i++) {
+    const mid_impl* impl = mid_impls[i];
+    for (uint32_t cap : caps) {
+      std::string name = std::string(workload) + "/" + impl->name + "/cap:" + std::to_string(cap);
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [impl, cap, event_name](benchmark::State& st) {
+                                     Drive<W>(st, impl, cap, event_name);
+                                   })
+          ->UseRealTime()
+          ->Threads(1)
+          ->Threads(2)
+          ->Threads(4)
+          ->Threads(8);
+    }
+  }
+}
+
+void RegisterAll() {
+  const std::vector<uint32_t> caps = {64, 4096};
+  Register<Churn>("churn", nullptr, caps);
+  Register<WindowLoad>("window", nullptr, caps);
+  Register<Pipeline>("pipeline", nullptr, caps);
+  Register<Lookup>("lookup", nullptr, caps);
+  Register<ReassocOwn>("reassoc-own", nullptr, caps);
+  Register<ReassocShared>("reassoc-shared", "mismatch_per_op", caps);
+  Register<Exhaust<90>>("exhaust90", "efull_per_op", caps);
+  Register<Exhaust<99>>("exhaust99", "efull_per_op", caps);
+}
+
+// Takes --run_budget=S out of argv (Google Benchmark rejects unknown flags).
+void ParseOwnFlags(int* argc, char** argv) {
+  const std::string flag = "--run_budget=";
+  int kept = 1;
+  for (int i = 1; i < *argc; i++) {
+    std::string a = argv[i];
+    if (a.compare(0, flag.size(), flag) == 0) {
+      double s = std::atof(a.c_str() + flag.size());
+      if (s <= 0) {
+        std::fprintf(stderr, "bench_midatlas: bad %s\n", argv[i]);
+        std::exit(2);
+      }
+      g_run_budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ParseOwnFlags(&argc, argv);
+  std::string names;
+  for (size_t i = 0; mid_impls[i] != nullptr; i++)
+    names += std::string(i ? "," : "") + mid_impls[i]->name;
+  benchmark::AddCustomContext("implementations", names);
+  benchmark::AddCustomContext("baseline", mid_impls[1]->name);
+  RegisterAll();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""bench-report.py - turn bench_midatlas's JSON into a table and plot data.
+
+Usage: bench-report.py RESULT.json [--plot-data FILE] [--baseline NAME]
+
+Prints, per workload and capacity, one row per thread count and one column
+per implementation: items per second and the ratio to the baseline (the
+mutex) of the same workload, capacity and thread count, measured in the same
+run.  With --plot-data, also writes gnuplot data: one block per panel
+(workload/capacity), columns threads then one per implementation, each
+block headed by the implementation names; the panel titles go to stdout's
+last line as `PANELS title1 title2 ...` only when --panels-line is given.
+
+Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
+Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
+"""
+import argparse
+import json
+import math
+import sys
+from collections import OrderedDict, defaultdict
+
+WORKLOAD_ORDER = ["churn", "window", "pipeline", "lookup", "reassoc-own",
+                  "reassoc-shared", "exhaust90", "exhaust99"]
+
+
+def parse_name(name):
+    parts = name.split("/")
+    if len(parts) < 3 or not parts[2].startswith("cap:"):
+        return None
+    threads = 1
+    for p in parts[3:]:
+        if p.startswith("threads:"):
+            threads = int(p.split(":", 1)[1])
+    return parts[0], parts[1], int(parts[2].split(":", 1)[1]), threads
+
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    impls = []
+    ctx_impls = doc.get("context", {}).get("implementations")
+    if ctx_impls:
+        impls = ctx_impls.split(",")
+    # (workload, cap) -> threads -> impl -> [items/s ...]
+    data = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    errors = []
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue  # aggregates of repetitions: recomputed below
+        parsed = parse_name(b.get("run_name", b["name"]))
+        if parsed is None:
+            continue
+        workload, impl, cap, threads = parsed
+        if b.get("error_occurred"):
+            errors.append("%s: %s" % (b["name"], b.get("error_message", "error")))
+            continue
+        if impl not in impls:
+            impls.append(impl)
+        data[(workload, cap)][threads][impl].append(float(b.get("items_per_second", 0.0)))
+    return doc, impls, data, errors
+
+
+def si(v):
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if v >= scale:
+            return "%.3g%s" % (v / scale, unit)
+    return "%.3g" % v
+
+
+def panel_keys(data):
+    def order(key):
+        w, cap = key
+        rank = WORKLOAD_ORDER.index(w) if w in WORKLOAD_ORDER else len(WORKLOAD_ORDER)
+        return (rank, w, cap)
+    return sorted(data.keys(), key=order)
+
+
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def print_table(doc, impls, data, baseline, out):
+    ctx = doc.get("context", {})
+    out.write("midatlas contention benchmark: %s, %s CPUs, %s\n" % (
+        ctx.get("host_name", "?"), ctx.get("num_cpus", "?"), ctx.get("date", "?")))
+    out.write("items per second (ratio to %s, same workload/capacity/threads, same run)\n"
+              % baseline)
+    width = max(18, max((len(i) for i in impls), default=8) + 2)
+    for key in panel_keys(data):
+        workload, cap = key
+        rows = data[key]
+        cols = [i for i in impls if any(i in rows[t] for t in rows)]
+        out.write("\n%s  cap:%d\n" % (workload, cap))
+        out.write("%-8s" % "threads" + "".join("%*s" % (width, c) for c in cols) + "\n")
+        for t in sorted(rows):
+            base = mean(rows[t].get(baseline, []))
+            line = "%-8d" % t
+            for c in cols:
+                v = mean(rows[t].get(c, []))
+                if math.isnan(v):
+                    cell = "-"
+                elif math.isnan(base) or base <= 0:
+                    cell = si(v)
+                else:
+                    cell = "%s (%.2fx)" % (si(v), v / base)
+                line += "%*s" % (width, cell)
+            out.write(line + "\n")
+
+
+def write_plot_data(impls, data, path):
+    titles = []
+    with open(path, "w") as f:
+        for n, key in enumerate(panel_keys(data)):
+            workload, cap = key
+            titles.append("%s/cap:%d" % (workload, cap))
+            rows = data[key]
+            if n:
+                f.write("\n\n")
+            f.write("threads " + " ".join(impls) + "\n")
+            for t in sorted(rows):
+                vals = []
+                for i in impls:
+                    v = mean(rows[t].get(i, []))
+                    vals.append("NaN" if math.isnan(v) else "%.6g" % v)
+                f.write("%d %s\n" % (t, " ".join(vals)))
+    return titles
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("json")
+    ap.add_argument("--baseline", default="mutex")
+    ap.add_argument("--plot-data", help="write gnuplot data here")
+    ap.add_argument("--panels-line", action="store_true",
+                    help="end with a line 'PANELS title...' (for the plot script)")
+    args = ap.parse_args()
+    doc, impls, data, errors = load(args.json)
+    if not data:
+        sys.stderr.write("bench-report: no benchmark results in %s\n" % args.json)
+        return 1
+    print_table(doc, impls, data, args.baseline, sys.stdout)
+    for e in errors:
+        sys.stdout.write("ERROR %s\n" % e)
+    if args.plot_data:
+        titles = write_plot_data(impls, data, args.plot_data)
+        if args.panels_line:
+            sys.stdout.write("PANELS %s\n" % " ".join(titles))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

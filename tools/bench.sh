@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# bench.sh - build a Release tree from scratch and run the contention benchmark:
+# midatlas against the mutex baseline and the lock-free peers (bench/impls).
+#
+#   tools/bench.sh                  short run (churn, window, pipeline, lookup;
+#                                   every implementation; threads 1 2 4 8;
+#                                   capacity 4096; min_time 0.05 s): a few
+#                                   minutes at most, about 1 on a quiet 2-core box
+#   tools/bench.sh --long           every workload, capacities 64 and 4096,
+#                                   min_time 0.5 s
+#   tools/bench.sh --compare A.json B.json
+#                                   Google Benchmark's compare.py on two runs
+# Options:
+#   --filter REGEX    benchmarks to run (Google Benchmark --benchmark_filter)
+#   --min-time S      seconds per benchmark (a plain number: 0.05)
+#   --repetitions N   repeat each benchmark N times (the table averages them)
+#   --run-budget S    cap on the wall time of one run (default: 4 x min_time,
+#                     at least 0.5 s); a collapsing peer (a spin lock with
+#                     more threads than cores) is measured over that time
+#                     and marked cut=1 in the JSON
+#   --build-dir DIR   build tree (default build/bench-release)
+#   --out DIR         results (default out/)
+#   --no-clean        reuse the build tree instead of rebuilding it
+#   --no-deps         do not run tools/install-deps.sh
+#   -h, --help        this text
+#
+# Writes out/bench-<UTC timestamp>.json (+ .txt console log) and copies them to
+# out/bench-latest.json; prints a table (workload x threads x implementation:
+# items/s and the ratio to the mutex of the same workload/capacity/threads);
+# plots out/bench-latest.png (throughput against threads, one line per
+# implementation, one panel per workload and capacity) with gnuplot.
+# Throughput is only comparable within one run on one machine: read ratios.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build/bench-release
+out=$root/out
+# Debian's interpreter: the python3 first on PATH may be another one that
+# cannot see Debian's packages (compare.py needs python3-scipy).
+py=/usr/bin/python3
+
+usage() {
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+
+filter='^(churn|window|pipeline|lookup)/[^/]+/cap:4096/'
+min_time=0.05
+repetitions=1
+run_budget=
+clean=1
+deps=1
+compare=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --long) filter='.'; min_time=0.5 ;;
+        --filter) filter=$2; shift ;;
+        --min-time) min_time=$2; shift ;;
+        --repetitions) repetitions=$2; shift ;;
+        --run-budget) run_budget=$2; shift ;;
+        --build-dir) build=$2; shift ;;
+        --out) out=$2; shift ;;
+        --no-clean) clean=0 ;;
+        --no-deps) deps=0 ;;
+        --compare) compare=("$2" "$3"); shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "bench.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+install_deps() {
+    [ "$deps" = 1 ] || return 0
+    "$root/tools/install-deps.sh" "$@"
+}
+
+# ------------------------------------------------------------------ compare
+if [ ${#compare[@]} -eq 2 ]; then
+    install_deps base bench
+    if ! "$py" -c 'import scipy' 2>/dev/null; then
+        # compare.py's U test needs scipy; not in install-deps.sh's sets.
+        if [ "$deps" = 1 ]; then
+            sudo_=(); [ "$(id -u)" = 0 ] || sudo_=(sudo)
+            "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                --no-install-recommends python3-scipy
+        else
+            echo "bench.sh: $py cannot import scipy (Debian: python3-scipy)" >&2
+            exit 1
+        fi
+    fi
+    compare_py=$(dpkg -L libbenchmark-tools 2>/dev/null | grep '/benchmark/compare\.py$' | head -n1 || true)
+    compare_py=${compare_py:-/usr/share/benchmark/compare.py}
+    exec "$py" "$compare_py" benchmarks "${compare[0]}" "${compare[1]}"
+fi
+
+# -------------------------------------------------------------------- build
+install_deps base plot
+if [ "$clean" = 1 ]; then
+    rm -rf "$build"
+fi
+generator=()
+command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    mkdir -p "$build"
+    cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+        -DMIDATLAS_BUILD_BENCH=ON -DMIDATLAS_BUILD_TESTS=OFF >"$build/configure.log" 2>&1 || {
+        cat "$build/configure.log" >&2
+        exit 1
+    }
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake --build "$build" --target bench_midatlas -j "$jobs"
+
+# ---------------------------------------------------------------------- run
+mkdir -p "$out"
+if [ -z "$run_budget" ]; then
+    run_budget=$(awk -v t="$min_time" 'BEGIN { b = 4 * t; if (b < 0.5) b = 0.5; print b }')
+fi
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+json=$out/bench-$stamp.json
+log=$out/bench-$stamp.txt
+echo "bench.sh: filter '$filter', min_time $min_time s, run budget $run_budget s," \
+     "repetitions $repetitions -> $json"
+started=$(date +%s)
+"$build/bench/bench_midatlas" \
+    --benchmark_filter="$filter" \
+    --benchmark_min_time="$min_time" \
+    --benchmark_repetitions="$repetitions" \
+    --run_budget="$run_budget" \
+    --benchmark_out="$json" --benchmark_out_format=json 2>&1 | tee "$log"
+echo "bench.sh: benchmark ran $(( $(date +%s) - started )) s"
+cp "$json" "$out/bench-latest.json"
+cp "$log" "$out/bench-latest.txt"
+
+# -------------------------------------------------------------- table, plot
+dat=$out/bench-latest.dat
+report=$("$py" "$root/tools/bench-report.py" "$json" --plot-data "$dat" --panels-line) || status=$?
+printf '%s\n' "$report" | grep -v '^PANELS ' | tee "$out/bench-latest-table.txt"
+titles=$(printf '%s\n' "$report" | sed -n 's/^PANELS //p')
+nimpl=$(head -n1 "$dat" | awk '{print NF - 1}')
+if command -v gnuplot >/dev/null 2>&1 && [ -n "$titles" ]; then
+    gnuplot -e "datafile='$dat'; outfile='$out/bench-latest.png'; titles='$titles'; nimpl=$nimpl" \
+        "$root/tools/bench-plot.gp"
+    echo "bench.sh: plot $out/bench-latest.png"
+else
+    echo "bench.sh: no gnuplot (Debian: gnuplot-nox): no plot" >&2
+fi
+echo "bench.sh: results $json (also out/bench-latest.json)"
+exit "${status:-0}"

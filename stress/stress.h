@@ -138,6 +138,8 @@ struct stress_cfg {
     unsigned ncpus;
     bool quiet;       /* no progress lines */
     uint32_t preempt; /* signals per second that stall a random worker */
+    uint32_t chaos;   /* hooked builds: stall 1 in `chaos` hook passes */
+    bool no_stats_check; /* skip the running midatlas_stats cross-check */
 };
 
 struct stress_workload;
@@ -189,6 +191,10 @@ unsigned attack_attackers(const struct stress_run *run);
 
 extern const struct stress_workload stress_workloads[];
 const struct stress_workload *stress_workload_find(const char *name);
+
+/* chaos.c (builds with MIDATLAS_TEST_HOOKS): stall 1 in `every` passes of
+ * the library's hook points; 0 removes the hook. */
+void stress_chaos_install(uint32_t every);
 
 /* ---- checks (stress_check.c) ------------------------------------------------------- */
 

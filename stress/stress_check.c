@@ -35,9 +35,9 @@ void stress_violation(struct stress_run *run, const char *fmt, ...)
             run->wl->name, msg);
     fprintf(stderr,
             "VIOLATION replay: midatlas-stress --impl %s --workload %s --threads %u "
-            "--capacity %u --seconds %g --seed %llu --preempt %u\n",
+            "--capacity %u --seconds %g --seed %llu --preempt %u --chaos %u\n",
             run->impl->ops->name, run->wl->name, run->nthreads, c->capacity, c->seconds,
-            (unsigned long long)c->seed, c->preempt);
+            (unsigned long long)c->seed, c->preempt, c->chaos);
 }
 
 /* xorshift64* (Vigna): small, fast, good enough to pick operations. */

@@ -65,6 +65,11 @@ static void usage(FILE *f)
             "                   it is on for ~100 us (a signal whose handler sleeps), as a\n"
             "                   preempted thread is: races that need a thread delayed inside a\n"
             "                   few instructions show up far sooner (default 0: off)\n"
+            "  --chaos N        builds with test hooks (midatlas-stress-hooked...): at the\n"
+            "                   library's hook points (src/hooks.h) sleep ~50 us in 1 of N\n"
+            "                   passes (default 0: off)\n"
+            "  --no-stats-check skip the per-second midatlas_stats cross-check (to see which\n"
+            "                   other check catches a fault)\n"
             "  --quiet          no progress lines\n"
             "  -h, --help       this text\n"
             "Workloads:\n",
@@ -123,6 +128,7 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         {"window", required_argument, NULL, 'W'},   {"cpus", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"preempt", required_argument, NULL, 'P'},  {"skip", required_argument, NULL, 'K'},
+        {"chaos", required_argument, NULL, 'X'},    {"no-stats-check", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
     struct timespec now;
@@ -149,6 +155,16 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
             break;
         case 'q': c->quiet = true; break;
         case 'K': c->skip = optarg; break;
+        case 'N': c->no_stats_check = true; break;
+        case 'X':
+#ifdef MIDATLAS_TEST_HOOKS
+            c->chaos = (uint32_t)strtoul(optarg, &end, 10);
+            break;
+#else
+            fprintf(stderr, "midatlas-stress: --chaos needs a build with test hooks "
+                            "(midatlas-stress-hooked)\n");
+            return 2;
+#endif
         case 'P': c->preempt = (uint32_t)strtoul(optarg, &end, 10); break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return 2;
@@ -432,7 +448,7 @@ static void monitor(struct stress_run *run)
             stress_violation(run, "no thread completed an operation for %.0f s", STALL_S);
         if (seen && moved)
             check_threads_move(run, seen, moved, t);
-        if (run->impl->direct)
+        if (run->impl->direct && !run->cfg->no_stats_check)
             check_stats_running(run);
         last_ops = ops;
         last = t;
@@ -503,6 +519,9 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
             exit(2);
         }
     }
+#ifdef MIDATLAS_TEST_HOOKS
+    stress_chaos_install(cfg->chaos);
+#endif
     pthread_t preempt_thread;
     bool preempting = cfg->preempt > 0;
     if (preempting) {
@@ -514,6 +533,9 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
         pthread_join(preempt_thread, NULL);
     join_all(run);
     double elapsed = now_s() - start;
+#ifdef MIDATLAS_TEST_HOOKS
+    stress_chaos_install(0); /* the final checks run without stalls */
+#endif
 
     /* This thread calls the implementation from here on (final checks,
      * destroy): it registers like a worker (liburcu needs it). */

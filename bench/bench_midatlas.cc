@@ -604,7 +604,11 @@ int main(int argc, char** argv) {
   RegisterAll();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
+  size_t ran = benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  if (ran == 0) {  // a filter that matches nothing must not pass as a smoke test
+    std::fprintf(stderr, "bench_midatlas: no benchmark matched\n");
+    return 1;
+  }
   return 0;
 }

@@ -16,7 +16,17 @@
  *   records        whoever obtains a context as "ended" (dissociate, discard,
  *                  reassociate's old value, drain's visitor) calls
  *                  stress_complete, whose fetch_add must find 0: every request
- *                  completes exactly once, under any race.
+ *                  completes exactly once, under any race.  Each record
+ *                  also keeps the MID its context was installed under, so a
+ *                  map or lookup of MID m that returns a context installed
+ *                  under another MID (a generation ignored) is caught.
+ *   the table      EFULL while the workload cannot fill the table, a thread
+ *                  that stops moving, stats that disagree with the threads'
+ *                  counts, and at the end validate, stats and one thread
+ *                  taking every MID (stress_final.c).
+ *
+ * Pressure: --preempt stalls random threads at random instructions with a
+ * signal; --chaos (hooked builds) stalls them at the library's hook points.
  *
  * Replay: threads draw from xorshift streams seeded by --seed and their
  * index, so a seed replays the same decisions; thread interleavings differ

@@ -10,6 +10,9 @@
 #                                   min_time 0.5 s
 #   tools/bench.sh --compare A.json B.json
 #                                   Google Benchmark's compare.py on two runs
+#                                   (time per iteration; a run marked cut=1 hit
+#                                   its budget and its time is not comparable:
+#                                   use the items/s of the tables for those)
 # Options:
 #   --filter REGEX    benchmarks to run (Google Benchmark --benchmark_filter)
 #   --min-time S      seconds per benchmark (a plain number: 0.05)
@@ -89,7 +92,8 @@ if [ ${#compare[@]} -eq 2 ]; then
     fi
     compare_py=$(dpkg -L libbenchmark-tools 2>/dev/null | grep '/benchmark/compare\.py$' | head -n1 || true)
     compare_py=${compare_py:-/usr/share/benchmark/compare.py}
-    exec "$py" "$compare_py" benchmarks "${compare[0]}" "${compare[1]}"
+    color=(); [ -t 1 ] || color=(--no-color)
+    exec "$py" "$compare_py" "${color[@]}" benchmarks "${compare[0]}" "${compare[1]}"
 fi
 
 # -------------------------------------------------------------------- build

@@ -6,10 +6,11 @@ Usage: bench-report.py RESULT.json [--plot-data FILE] [--baseline NAME]
 Prints, per workload and capacity, one row per thread count and one column
 per implementation: items per second and the ratio to the baseline (the
 mutex) of the same workload, capacity and thread count, measured in the same
-run.  With --plot-data, also writes gnuplot data: one block per panel
-(workload/capacity), columns threads then one per implementation, each
-block headed by the implementation names; the panel titles go to stdout's
-last line as `PANELS title1 title2 ...` only when --panels-line is given.
+run; a cell marked * comes from a run cut at its time budget.  With
+--plot-data, also writes gnuplot data for tools/bench-plot.gp: one block per
+panel (workload/capacity), headed "threads IMPL...", then one row per thread
+count; --panels-line ends the output with "PANELS title..." (the panel
+titles, in block order).
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
@@ -44,6 +45,7 @@ def load(path):
         impls = ctx_impls.split(",")
     # (workload, cap) -> threads -> impl -> [items/s ...]
     data = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    cut = set()  # (workload, cap, threads, impl) of runs that hit the budget
     errors = []
     for b in doc.get("benchmarks", []):
         if b.get("run_type", "iteration") != "iteration":
@@ -58,7 +60,9 @@ def load(path):
         if impl not in impls:
             impls.append(impl)
         data[(workload, cap)][threads][impl].append(float(b.get("items_per_second", 0.0)))
-    return doc, impls, data, errors
+        if b.get("cut"):
+            cut.add((workload, cap, threads, impl))
+    return doc, impls, data, cut, errors
 
 
 def si(v):
@@ -80,7 +84,7 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def print_table(doc, impls, data, baseline, out):
+def print_table(doc, impls, data, cut, baseline, out):
     ctx = doc.get("context", {})
     out.write("midatlas contention benchmark: %s, %s CPUs, %s\n" % (
         ctx.get("host_name", "?"), ctx.get("num_cpus", "?"), ctx.get("date", "?")))
@@ -104,8 +108,13 @@ def print_table(doc, impls, data, baseline, out):
                     cell = si(v)
                 else:
                     cell = "%s (%.2fx)" % (si(v), v / base)
+                if (workload, cap, t, c) in cut:
+                    cell += "*"
                 line += "%*s" % (width, cell)
             out.write(line + "\n")
+    if cut:
+        out.write("\n* the run hit its time budget (--run-budget): throughput of the work "
+                  "done until then (typically a spin lock with more threads than cores)\n")
 
 
 def write_plot_data(impls, data, path):
@@ -135,11 +144,11 @@ def main():
     ap.add_argument("--panels-line", action="store_true",
                     help="end with a line 'PANELS title...' (for the plot script)")
     args = ap.parse_args()
-    doc, impls, data, errors = load(args.json)
+    doc, impls, data, cut, errors = load(args.json)
     if not data:
         sys.stderr.write("bench-report: no benchmark results in %s\n" % args.json)
         return 1
-    print_table(doc, impls, data, args.baseline, sys.stdout)
+    print_table(doc, impls, data, cut, args.baseline, sys.stdout)
     for e in errors:
         sys.stdout.write("ERROR %s\n" % e)
     if args.plot_data:

@@ -148,5 +148,5 @@ if command -v gnuplot >/dev/null 2>&1 && [ -n "$titles" ]; then
 else
     echo "bench.sh: no gnuplot (Debian: gnuplot-nox): no plot" >&2
 fi
-echo "bench.sh: results $json (also out/bench-latest.json)"
+echo "bench.sh: results $json (also $out/bench-latest.json)"
 exit "${status:-0}"

@@ -4,10 +4,12 @@
 #
 #   tools/bench.sh                  short run (churn, window, pipeline, lookup;
 #                                   every implementation; threads 1 2 4 8;
-#                                   capacity 4096; min_time 0.05 s): a few
-#                                   minutes at most, about 1 on a quiet 2-core box
+#                                   capacity 4096; min_time 0.05 s): 96
+#                                   benchmarks, 95 s with the build on this
+#                                   2-core VM while other builds loaded it
 #   tools/bench.sh --long           every workload, capacities 64 and 4096,
-#                                   min_time 0.5 s
+#                                   min_time 0.5 s (384 benchmarks: about 10+
+#                                   minutes)
 #   tools/bench.sh --compare A.json B.json
 #                                   Google Benchmark's compare.py on two runs
 #                                   (time per iteration; a run marked cut=1 hit

@@ -14,8 +14,8 @@
 //                   bounded SPSC ring each to one receiver thread (started by
 //                   the benchmark, not counted in T) that maps and dissociates:
 //                   the transport shape                            (item: one MID)
-//   lookup          16 maps of the thread's own live MIDs per churn cycle, all
-//                   threads at once                                (item: one cycle)
+//   lookup          16 maps of the thread's own live MIDs (it keeps min(16,
+//                   cap/T)) per churn cycle, all threads at once   (item: one cycle)
 //   reassoc-own     reassociate_if on a MID the thread owns        (item: one swap)
 //   reassoc-shared  reassociate_if on 8 MIDs every thread swaps; a lost race is
 //                   EMISMATCH, counted in mismatch_per_op          (item: one try)
@@ -27,7 +27,8 @@
 // Counters: cas_per_op (failed CAS per item; midatlas from
 // midatlas_stats().cas_failures, peers without a count report 0), min_ops and
 // max_ops (fairness: iterations each thread had completed when the first
-// thread finished its share; equal means perfectly fair), efull_per_op,
+// thread finished its share or the run hit its budget; equal means perfectly
+// fair), cut (1: the run hit --run_budget), efull_per_op,
 // mismatch_per_op.  Every result is checked (a map of an owned MID must
 // return its context, every dissociate of an owned MID must succeed); a
 // wrong answer aborts the program: a fast wrong peer is not a result.
@@ -482,6 +483,7 @@ void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const ch
   const int tid = state.thread_index();
   const int n = state.threads();
   Run& r = g_run;
+  if (n > kMaxThreads) Fail(impl, "more threads than kMaxThreads", 0, n);
   if (impl->thread_init != nullptr) impl->thread_init();
   if (tid == 0) {
     r.impl = impl;

@@ -237,8 +237,9 @@ static void *churn_thread(void *p)
             held[k] = held[n];
             ctx[k] = ctx[n];
         }
-        /* Every held MID still maps to its owner's context: each time after
-         * an associate's own check below, all of them every 64 steps. */
+        /* Held MIDs still map to this thread's contexts (a MID handed out
+         * twice shows up here as another thread's context): the new MID
+         * after every associate, all of them every 64 steps. */
         uint32_t from = (it & 63) == 0 ? 0 : (grow ? n - 1 : n);
         for (uint32_t k = from; k < n; k++) {
             void *got = impl->map(a->tab, held[k]);

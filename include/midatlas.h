@@ -69,7 +69,8 @@
  *   mid        = generation << index_bits | slot index
  *
  *   The generation has 16 - index_bits bits, except at capacity 1 where it has
- *   15 (so MIDs 0x8000..0xFFFF are never handed out at capacity 1).  It
+ *   15 (so MIDs 0x8000..0xFFFF are never handed out at capacity 1; calls
+ *   given one answer from the slot's state: EFREE or ESTALE).  It
  *   advances every time a slot is handed out, so a reply carrying an old MID is
  *   recognised as stale (MIDATLAS_ESTALE, map returns NULL) until that slot
  *   has been handed out 2^generation_bits more times.  At capacities above

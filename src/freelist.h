@@ -99,6 +99,7 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
         uint64_t tag = head_tag(h) + 1;
 #endif
         uint64_t next = head_make(slot_link(w), head_len(h) - 1, tag);
+        MIDATLAS_HOOK(MIDATLAS_HOOK_POP_LINK_READ, i);
         /* acquire on both outcomes: on failure h is reloaded, and the link
          * read next round must be the pusher's (pairs with freelist_put). */
         if (__builtin_expect(atomic_compare_exchange_strong_explicit(

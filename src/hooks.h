@@ -25,6 +25,9 @@ enum midatlas_hook_point {
     MIDATLAS_HOOK_ASSOCIATE_POPPED = 1,
     /* dissociate won the slot; the index is not yet back on a stripe */
     MIDATLAS_HOOK_DISSOCIATE_WON = 2,
+    /* a pop read the head and the first slot's link, before its CAS: the
+     * window where a missing ABA tag lets a stale link through */
+    MIDATLAS_HOOK_POP_LINK_READ = 3,
 };
 
 typedef void midatlas_hook_fn(enum midatlas_hook_point point, uint32_t index);

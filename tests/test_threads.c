@@ -412,7 +412,7 @@ static void churn_and_scan(void **state)
 {
     (void)state;
     atomic_store(&bad, 0);
-    double s = t_slowdown() > 1 ? 0.5 : 1.5;
+    double s = t_slowdown() > 1 ? 0.5 : 1.0;
     churn_one(64, MIDATLAS_F_SMB1, s);  /* often full: EFULL and reuse */
     churn_one(4096, 0, s);
     churn_one(3, 0, s / 2);               /* generations turn over fast */
@@ -496,8 +496,12 @@ static void reassociate_race(void **state)
         args[t] = (struct swap_arg){.r = &r, .me = t};
         assert_int_equal(pthread_create(&tid[t], NULL, swap_racer, &args[t]), 0);
     }
-    int rounds = 1000 / (int)t_slowdown();
-    for (int round = 0; round < rounds; round++) {
+    /* At least 200 rounds, and as many more as fit in a second: on a busy
+     * machine racers seldom run at the same instant, and a lost race needs
+     * them to. */
+    int rounds = 0;
+    double end = now_s() + (t_slowdown() > 1 ? 0.3 : 1.0);
+    for (int round = 0; round < 200 || now_s() < end; round++, rounds++) {
         r.with_dissociate = round & 1;
         for (int i = 0; i < SWAP_MIDS; i++) {
             assert_status(midatlas_associate(r.atlas, swap_expected(i), &r.mids[i]), MIDATLAS_OK);
@@ -528,6 +532,7 @@ static void reassociate_race(void **state)
     for (int t = 0; t < RACERS; t++)
         pthread_join(tid[t], NULL);
     t_assert_valid(r.atlas);
+    printf("[ SWAPS    ] %d rounds of %d MIDs, %d racers\n", rounds, SWAP_MIDS, RACERS);
     pthread_barrier_destroy(&r.start);
     pthread_barrier_destroy(&r.done);
     midatlas_destroy(r.atlas, NULL, NULL);

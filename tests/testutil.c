@@ -59,6 +59,7 @@ const char *t_status_name(int status)
     case MIDATLAS_EBUSY: return "MIDATLAS_EBUSY";
     case MIDATLAS_ENOMEM: return "MIDATLAS_ENOMEM";
     case MIDATLAS_ETIMEDOUT: return "MIDATLAS_ETIMEDOUT";
+    case MIDATLAS_ECLOSED: return "MIDATLAS_ECLOSED";
     default: return "(unknown status)";
     }
 }

@@ -10,7 +10,9 @@ run; a cell marked * comes from a run cut at its time budget.  With
 --plot-data, also writes gnuplot data for tools/bench-plot.gp: one block per
 panel (workload/capacity), headed "threads IMPL...", then one row per thread
 count; --panels-line ends the output with "PANELS title..." (the panel
-titles, in block order).
+titles, in block order).  The table ends with one greppable line
+"SUMMARY results=N cut=N errors=N midatlas_vs_mutex_geomean=X
+midatlas_vs_best_other_geomean=Y".
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
@@ -117,6 +119,31 @@ def print_table(doc, impls, data, cut, baseline, out):
                   "done until then (typically a spin lock with more threads than cores)\n")
 
 
+def geomean(xs):
+    xs = [x for x in xs if x > 0 and not math.isnan(x)]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def print_summary(impls, data, cut, errors, baseline, subject, out):
+    """One greppable line: the subject's ratio to the baseline and to the
+    best other implementation of each cell, as geometric means."""
+    vs_base, vs_best, cells = [], [], 0
+    for key in panel_keys(data):
+        for t, row in data[key].items():
+            cells += len(row)
+            mine = mean(row.get(subject, []))
+            base = mean(row.get(baseline, []))
+            others = [mean(v) for i, v in row.items() if i != subject]
+            if not math.isnan(mine) and base > 0:
+                vs_base.append(mine / base)
+            if not math.isnan(mine) and others and max(others) > 0:
+                vs_best.append(mine / max(others))
+    out.write("SUMMARY results=%d cut=%d errors=%d %s_vs_%s_geomean=%.3g "
+              "%s_vs_best_other_geomean=%.3g\n" % (
+                  cells, len(cut), len(errors), subject, baseline, geomean(vs_base),
+                  subject, geomean(vs_best)))
+
+
 def write_plot_data(impls, data, path):
     titles = []
     with open(path, "w") as f:
@@ -140,6 +167,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("json")
     ap.add_argument("--baseline", default="mutex")
+    ap.add_argument("--subject", default="midatlas",
+                    help="implementation the SUMMARY line is about")
     ap.add_argument("--plot-data", help="write gnuplot data here")
     ap.add_argument("--panels-line", action="store_true",
                     help="end with a line 'PANELS title...' (for the plot script)")
@@ -151,6 +180,7 @@ def main():
     print_table(doc, impls, data, cut, args.baseline, sys.stdout)
     for e in errors:
         sys.stdout.write("ERROR %s\n" % e)
+    print_summary(impls, data, cut, errors, args.baseline, args.subject, sys.stdout)
     if args.plot_data:
         titles = write_plot_data(impls, data, args.plot_data)
         if args.panels_line:

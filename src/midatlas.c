@@ -113,6 +113,13 @@ static inline int check_mid(const struct midatlas *a, uint16_t mid)
     return MIDATLAS_OK;
 }
 
+/* A slot CAS lost to another call and will be retried: contention statistics,
+ * on the caller's home stripe line (cold path). */
+static inline void count_cas_failure(struct midatlas *a)
+{
+    add_relaxed(&freelist_home(a)->cas_failures, 1);
+}
+
 static inline void *ctx_ptr(uint64_t w)
 {
     return (void *)(uintptr_t)slot_ctx(w);
@@ -231,6 +238,7 @@ static int end_live(struct midatlas *a, uint16_t mid, const void *expected, uint
             *won = w;
             return MIDATLAS_OK;
         }
+        count_cas_failure(a);
 #endif
     }
 }
@@ -340,6 +348,7 @@ int midatlas_reassociate(struct midatlas *a, uint16_t mid, void *desired, void *
          * reassociate (retry) or the end of the association (classified). */
         if (cas_acq_rel(slot, &w, slot_live(gen, ctx_bits(desired))))
             break;
+        count_cas_failure(a);
     }
     if (old)
         *old = ctx_ptr(w);

@@ -442,10 +442,14 @@ void ReceiverLoop(Run* r) {
 }
 
 struct Pipeline {
-  // Ring size: outstanding MIDs stay at most T * (ring + 1) + 1 <= cap / 2 +
-  // T + 1 < cap, so an honest implementation never reports EFULL here.
+  // Ring size: outstanding MIDs are those in the rings and in the senders'
+  // hands, T * (ring + 1), plus the batch the receiver holds while it maps and
+  // dissociates (at most one ring's worth): T * (ring + 1) + ring <= cap / 4 +
+  // T + cap / 4 < cap, so an honest implementation never reports EFULL here.
+  // (Sizing for cap / 2 forgot the receiver's batch: capacity 64 with one
+  // sender could reach 65 outstanding, a true EFULL.)
   static uint32_t RingSize(const Run& r) {
-    uint32_t want = std::max<uint32_t>(1, r.cap / (2u * static_cast<uint32_t>(r.threads)));
+    uint32_t want = std::max<uint32_t>(1, r.cap / (4u * static_cast<uint32_t>(r.threads)));
     uint32_t size = 1;
     while (size * 2 <= want && size < 256) size *= 2;
     return size;

@@ -38,6 +38,8 @@
 /* Fewest free slots a stripe starts with: below this, more stripes would only
  * make threads adopt each other's stripes all the time. */
 #define MIDATLAS_MIN_SLOTS_PER_STRIPE 4u
+/* Smallest full batch (freelist.c, home hints). */
+#define MIDATLAS_MIN_BATCH 16u
 
 /* One free-list stripe: a Treiber stack head and the counters of the threads
  * that use it, all on one cache line so a thread that works on its home
@@ -75,6 +77,7 @@ struct midatlas {
     uint32_t idx_bits;   /* ceil(log2(capacity))                          */
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
     uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two)    */
+    uint32_t batch;      /* a stripe this long is a full batch (freelist.c) */
     unsigned flags;
     size_t bytes;        /* the whole allocation                          */
 

@@ -43,6 +43,12 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
         gen_bits = SLOT_GEN_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
     a->gen_mask = ((uint32_t)1 << gen_bits) - 1;
     a->stripe_mask = stripe_count(capacity) - 1;
+    /* Twice a stripe's starting share: threads that both take and free keep
+     * their stripe near its share and never reach it; only a thread that
+     * frees more than it takes (a receiver) fills batches. */
+    a->batch = 2 * (capacity / (a->stripe_mask + 1));
+    if (a->batch < MIDATLAS_MIN_BATCH)
+        a->batch = MIDATLAS_MIN_BATCH;
 
     a->usable = capacity;
     if (a->gen_mask == 0) {

@@ -13,11 +13,17 @@
  * per-thread state is two small thread-local hints shared by all atlases.
  *
  * Home hints: a thread's alloc and free homes start at a per-thread number.
- * When its alloc stripe runs dry it adopts the next non-empty stripe and moves
- * its free home there too (churn stays local).  When a push loses a CAS, some
- * other thread is working that stripe, so the free home moves on: in a
- * sender/receiver pipeline the receiver drifts away from the stripe the
- * sender drains, and the two fill and drain different lines.
+ * A thread that both takes and frees (churn, windows) keeps its stripe near
+ * its starting share.  A thread that frees more than it takes (the receiver of
+ * a sender/receiver pipeline) fills its stripe; once the stripe holds a full
+ * batch (twice the starting share) it moves its free home to an empty stripe
+ * and leaves the batch behind.  A thread whose alloc stripe runs dry first
+ * looks for such a full batch, which nobody is filling any more, and adopts it
+ * (moving its free home there too, so churn stays local); only if there is
+ * none does it take from any non-empty stripe.  So sender and receiver work on
+ * different cache lines and hand free MIDs over a batch at a time, without a
+ * MID ever being invisible to other threads.  A push that loses its CAS also
+ * moves the free home on: someone else is working that stripe.
  */
 #include "freelist.h"
 
@@ -79,18 +85,41 @@ void freelist_init(struct midatlas *a)
  * something was freed meanwhile: try again.  A retry therefore always follows
  * another thread's progress (lock-free).
  */
+/* Adopt stripe si as both homes and record the high-water mark. */
+static void adopt(struct midatlas *a, uint32_t si)
+{
+    freelist_tls.alloc_home = si;
+    freelist_tls.free_home = si;
+    freelist_sample_high_water(a);
+}
+
+/* First choice when the home stripe is dry: a full batch left by a freer. */
+static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
+{
+    uint64_t seen;
+    for (uint32_t k = 1; k <= a->stripe_mask; k++) {
+        uint32_t si = (home + k) & a->stripe_mask;
+        if (head_len(load_relaxed(&a->stripes[si].head)) >= a->batch &&
+            stripe_pop(a, &a->stripes[si], idx, word, &seen)) {
+            adopt(a, si);
+            return true;
+        }
+    }
+    return false;
+}
+
 bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
 {
     uint32_t nstripes = a->stripe_mask + 1;
     uint64_t seen[MIDATLAS_MAX_STRIPES];
 
+    if (take_full_batch(a, home, idx, word))
+        return true;
     for (;;) {
         for (uint32_t k = 0; k < nstripes; k++) {
             uint32_t si = (home + k) & a->stripe_mask;
             if (stripe_pop(a, &a->stripes[si], idx, word, &seen[si])) {
-                freelist_tls.alloc_home = si;
-                freelist_tls.free_home = si;
-                freelist_sample_high_water(a);
+                adopt(a, si);
                 return true;
             }
         }
@@ -102,6 +131,19 @@ bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64
             return false;
         }
     }
+}
+
+void freelist_batch_done(struct midatlas *a)
+{
+    uint32_t from = freelist_tls.free_home;
+    /* The nearest empty stripe; if none is empty, simply the next one. */
+    for (uint32_t k = 1; k <= a->stripe_mask; k++) {
+        if (head_len(load_relaxed(&a->stripes[(from + k) & a->stripe_mask].head)) == 0) {
+            freelist_tls.free_home = from + k;
+            return;
+        }
+    }
+    freelist_tls.free_home = from + 1;
 }
 
 void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,

@@ -60,6 +60,9 @@ void freelist_init(struct midatlas *a);
 /* The home stripe was empty: adopt another, or prove every stripe empty. */
 bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word);
 
+/* The free home just reached a full batch: move to an empty stripe. */
+void freelist_batch_done(struct midatlas *a);
+
 /* The first push attempt lost its CAS: move the free home and retry. */
 void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
                        uint32_t gen);
@@ -155,8 +158,11 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
      * the Dekker partner of the waiter's nwaiters increment (wait.c): either
      * the waiter's sweep sees this push or our wait_after_free sees the
      * waiter.  On x86 it is the same lock cmpxchg as a release CAS. */
-    if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1))
+    if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1)) {
+        if (__builtin_expect(head_len(next) >= a->batch, 0))
+            freelist_batch_done(a);
         return;
+    }
     freelist_put_slow(a, s, head, idx, gen);
 }
 

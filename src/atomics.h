@@ -4,7 +4,9 @@
  * Each helper is named by operation and memory order, so every call site says
  * what ordering it relies on, and no implicit seq_cst operation sneaks in
  * (the idea is mimalloc's atomic.h).  Call sites comment non-relaxed uses with
- * the operation they pair with.
+ * the operation they pair with.  The one fence (wait.c) is spelled where it
+ * is used: gcc rejects a fence wrapped in an inline helper under
+ * -fsanitize=thread, and ThreadSanitizer does not model fences anyway.
  */
 #ifndef MIDATLAS_ATOMICS_H
 #define MIDATLAS_ATOMICS_H
@@ -51,10 +53,12 @@ static inline bool cas_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desir
                                                    memory_order_relaxed);
 }
 
-static inline bool cas_release(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+/* Acquire on failure too: for retry loops that read through the value the
+ * failed CAS returned. */
+static inline bool cas_acquire_both(atomic_u64 *p, uint64_t *expected, uint64_t desired)
 {
-    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_release,
-                                                   memory_order_relaxed);
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acquire,
+                                                   memory_order_acquire);
 }
 
 static inline bool cas_acq_rel(atomic_u64 *p, uint64_t *expected, uint64_t desired)
@@ -85,6 +89,21 @@ static inline void add_relaxed(atomic_u64 *p, uint64_t v)
 static inline uint32_t load32_relaxed(atomic_u32 *p)
 {
     return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static inline uint32_t add32_relaxed(atomic_u32 *p, uint32_t v)
+{
+    return atomic_fetch_add_explicit(p, v, memory_order_relaxed);
+}
+
+static inline void add32_seq_cst(atomic_u32 *p, uint32_t v)
+{
+    atomic_fetch_add_explicit(p, v, memory_order_seq_cst);
+}
+
+static inline void sub32_relaxed(atomic_u32 *p, uint32_t v)
+{
+    atomic_fetch_sub_explicit(p, v, memory_order_relaxed);
 }
 
 /* Raise *p to at least v (statistics: high-water mark). */

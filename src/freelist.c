@@ -34,7 +34,7 @@ _Thread_local struct freelist_tls freelist_tls FREELIST_TLS_MODEL;
 void freelist_tls_init(void)
 {
     /* Numbering only spreads threads over stripes: relaxed is enough. */
-    uint32_t seq = atomic_fetch_add_explicit(&thread_seq, 1, memory_order_relaxed);
+    uint32_t seq = add32_relaxed(&thread_seq, 1);
     freelist_tls.alloc_home = seq;
     freelist_tls.free_home = seq;
     freelist_tls.set = 1;

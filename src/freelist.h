@@ -105,9 +105,7 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
         MIDATLAS_HOOK(MIDATLAS_HOOK_POP_LINK_READ, i);
         /* acquire on both outcomes: on failure h is reloaded, and the link
          * read next round must be the pusher's (pairs with freelist_put). */
-        if (__builtin_expect(atomic_compare_exchange_strong_explicit(
-                                 &s->head, &h, next, memory_order_acquire, memory_order_acquire),
-                             1)) {
+        if (__builtin_expect(cas_acquire_both(&s->head, &h, next), 1)) {
             /* The tag is unchanged since we read w, so i was not popped in
              * between and w is still its word. */
             if (__builtin_expect((tag & HEAD_TAG_MASK) == 0, 0))

@@ -90,7 +90,7 @@ static void queue_unlink(struct midatlas *a, struct waiter *w)
         q->tail = w->prev;
     /* relaxed: the lock orders queue changes; readers outside it only use
      * the count as a hint (associate) or pair through the seq_cst ops. */
-    atomic_fetch_sub_explicit(&a->nwaiters, 1, memory_order_relaxed);
+    sub32_relaxed(&a->nwaiters, 1);
 }
 
 /* Give the oldest waiter a MID, or return false when none is free. */
@@ -200,7 +200,7 @@ static int wait_slow(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeo
         q->inside++;
         queue_append(q, &w);
         /* seq_cst: the waiter's half of the Dekker pairing (top of file). */
-        atomic_fetch_add_explicit(&a->nwaiters, 1, memory_order_seq_cst);
+        add32_seq_cst(&a->nwaiters, 1);
         serve_locked(a);
         if (timeout_ns != 0)
             sleep_on(a, &w, timeout_ns > 0 ? &deadline : NULL);

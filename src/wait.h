@@ -33,7 +33,7 @@ void wait_close_all(struct midatlas *a, bool destroying);
  * waiters whose enqueue happened before this call started. */
 static inline bool wait_anyone(struct midatlas *a)
 {
-    return atomic_load_explicit(&a->nwaiters, memory_order_relaxed) != 0;
+    return load32_relaxed(&a->nwaiters) != 0;
 }
 
 /* Every path that just pushed a slot calls this.  seq_cst load: the other

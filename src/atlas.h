@@ -117,6 +117,13 @@ static inline int mid_reserved(unsigned flags, uint32_t mid)
            ((flags & MIDATLAS_F_NO_FFFF) && mid == 0xFFFF);
 }
 
+/* A slot taken out of use by a flag: only a slot with a single MID (no
+ * generation bits, capacity above 32768) can have all its MIDs reserved. */
+static inline int slot_excluded(const struct midatlas *a, uint32_t idx)
+{
+    return a->gen_mask == 0 && mid_reserved(a->flags, idx);
+}
+
 /* The generation slot `idx` gets on its next handout after `gen`, skipping the
  * one (at most) that would make a reserved MID: 0x0000 and 0xFFFF differ in
  * their index bits whenever there are generation bits, so a slot never meets

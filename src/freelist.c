@@ -42,12 +42,6 @@ void freelist_tls_init(void)
 
 /* ---- init --------------------------------------------------------------- */
 
-static int slot_excluded(const struct midatlas *a, uint32_t idx)
-{
-    /* Only slots with a single MID (no generation bits) can lose it all. */
-    return a->gen_mask == 0 && mid_reserved(a->flags, idx);
-}
-
 void freelist_init(struct midatlas *a)
 {
     uint32_t nstripes = a->stripe_mask + 1;

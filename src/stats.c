@@ -73,7 +73,7 @@ static int check_lists(struct midatlas *a, unsigned char *seen, uint32_t *listed
             uint64_t w = load_relaxed(&a->slots[idx]);
             if (!slot_is_free(w))
                 return fail(why, "listed slot is not FREE");
-            if (a->gen_mask == 0 && mid_reserved(a->flags, idx))
+            if (slot_excluded(a, idx))
                 return fail(why, "excluded slot is on a free list");
             seen[idx] = 1;
             idx = slot_link(w);
@@ -104,7 +104,7 @@ int midatlas_validate(struct midatlas *a, const char **why)
         } else if (slot_is_discarded(w)) {
             discarded++;
         } else if (!seen[i]) {
-            if (a->gen_mask == 0 && mid_reserved(a->flags, i))
+            if (slot_excluded(a, i))
                 excluded++;
             else
                 rc = fail(why, "FREE slot on no free list (lost)");

@@ -87,8 +87,8 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
      * handout is generation 0 (MID == index) unless that MID is reserved. */
     for (uint32_t i = 0; i < capacity; i++)
         store_relaxed(&a->slots[i], slot_free(a->gen_mask, 0));
-    freelist_init(a);
-    if (wait_init(a) != MIDATLAS_OK) {
+    midatlas__freelist_init(a);
+    if (midatlas__wait_init(a) != MIDATLAS_OK) {
         free(a);
         return MIDATLAS_ENOMEM;
     }
@@ -102,7 +102,7 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     if (!a)
         return;
     /* Wake anyone still waiting for a MID and wait for them to leave. */
-    wait_close_all(a, true);
+    midatlas__wait_close_all(a, true);
     if (fn) {
         for (uint32_t i = 0; i < a->capacity; i++) {
             /* The caller guarantees no call runs or follows: relaxed. */
@@ -111,7 +111,7 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
                 fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
         }
     }
-    wait_fini(a);
+    midatlas__wait_fini(a);
     free(a);
 }
 

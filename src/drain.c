@@ -41,9 +41,9 @@ size_t midatlas_drain(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     size_t taken = 0;
     if (!a)
         return 0;
-    freelist_sample_high_water(a);
+    midatlas__freelist_sample_high_water(a);
     /* Teardown: whoever waits for a MID of this connection is told so. */
-    wait_close_all(a, false);
+    midatlas__wait_close_all(a, false);
     for (uint32_t i = 0; i < a->capacity; i++) {
         uint64_t w;
         if (drain_slot(a, i, &w)) {

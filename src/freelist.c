@@ -29,20 +29,20 @@
 
 static atomic_u32 thread_seq;
 
-_Thread_local struct freelist_tls freelist_tls FREELIST_TLS_MODEL;
+_Thread_local struct midatlas__freelist_tls midatlas__freelist_tls FREELIST_TLS_MODEL;
 
-void freelist_tls_init(void)
+void midatlas__freelist_tls_init(void)
 {
     /* Numbering only spreads threads over stripes: relaxed is enough. */
     uint32_t seq = add32_relaxed(&thread_seq, 1);
-    freelist_tls.alloc_home = seq;
-    freelist_tls.free_home = seq;
-    freelist_tls.set = 1;
+    midatlas__freelist_tls.alloc_home = seq;
+    midatlas__freelist_tls.free_home = seq;
+    midatlas__freelist_tls.set = 1;
 }
 
 /* ---- init --------------------------------------------------------------- */
 
-void freelist_init(struct midatlas *a)
+void midatlas__freelist_init(struct midatlas *a)
 {
     uint32_t nstripes = a->stripe_mask + 1;
     uint32_t idx = 0;
@@ -82,9 +82,9 @@ void freelist_init(struct midatlas *a)
 /* Adopt stripe si as both homes and record the high-water mark. */
 static void adopt(struct midatlas *a, uint32_t si)
 {
-    freelist_tls.alloc_home = si;
-    freelist_tls.free_home = si;
-    freelist_sample_high_water(a);
+    midatlas__freelist_tls.alloc_home = si;
+    midatlas__freelist_tls.free_home = si;
+    midatlas__freelist_sample_high_water(a);
 }
 
 /* First choice when the home stripe is dry: a full batch left by a freer. */
@@ -102,7 +102,7 @@ static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t *idx, ui
     return false;
 }
 
-bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
+bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
 {
     uint32_t nstripes = a->stripe_mask + 1;
     uint64_t seen[MIDATLAS_MAX_STRIPES];
@@ -121,33 +121,33 @@ bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64
         for (uint32_t si = 0; si < nstripes && unchanged; si++)
             unchanged = load_relaxed(&a->stripes[si].head) == seen[si];
         if (unchanged) {
-            freelist_sample_high_water(a);
+            midatlas__freelist_sample_high_water(a);
             return false;
         }
     }
 }
 
-void freelist_batch_done(struct midatlas *a)
+void midatlas__freelist_batch_done(struct midatlas *a)
 {
-    uint32_t from = freelist_tls.free_home;
+    uint32_t from = midatlas__freelist_tls.free_home;
     /* The nearest empty stripe; if none is empty, simply the next one. */
     for (uint32_t k = 1; k <= a->stripe_mask; k++) {
         if (head_len(load_relaxed(&a->stripes[(from + k) & a->stripe_mask].head)) == 0) {
-            freelist_tls.free_home = from + k;
+            midatlas__freelist_tls.free_home = from + k;
             return;
         }
     }
-    freelist_tls.free_home = from + 1;
+    midatlas__freelist_tls.free_home = from + 1;
 }
 
-void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
+void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
                        uint32_t gen)
 {
     for (;;) {
         add_relaxed(&s->cas_failures, 1);
         /* Someone else works this stripe: move the free home along. */
-        freelist_tls.free_home++;
-        s = &a->stripes[freelist_tls.free_home & a->stripe_mask];
+        midatlas__freelist_tls.free_home++;
+        s = &a->stripes[midatlas__freelist_tls.free_home & a->stripe_mask];
         head = load_relaxed(&s->head);
         /* Nobody else writes a FREE slot that is on no list (every other
          * writer CASes from LIVE or DISCARDED), so a plain store relinks it;
@@ -163,7 +163,7 @@ void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint
 
 /* ---- accounting --------------------------------------------------------- */
 
-uint32_t freelist_count(struct midatlas *a)
+uint32_t midatlas__freelist_count(struct midatlas *a)
 {
     uint32_t n = 0;
     for (uint32_t k = 0; k <= a->stripe_mask; k++)
@@ -171,9 +171,9 @@ uint32_t freelist_count(struct midatlas *a)
     return n;
 }
 
-void freelist_sample_high_water(struct midatlas *a)
+void midatlas__freelist_sample_high_water(struct midatlas *a)
 {
-    uint32_t listed = freelist_count(a);
+    uint32_t listed = midatlas__freelist_count(a);
     if (listed <= a->usable)
         max32_relaxed(&a->high_water, a->usable - listed);
 }

@@ -22,7 +22,7 @@
 
 /* ---- thread-local home hints -------------------------------------------- */
 
-struct freelist_tls {
+struct midatlas__freelist_tls {
     uint32_t alloc_home; /* stripe hint for pops (masked per atlas)      */
     uint32_t free_home;  /* stripe hint for pushes                        */
     uint32_t set;        /* 0 until the first call of this thread         */
@@ -35,15 +35,15 @@ struct freelist_tls {
 #else
 #define FREELIST_TLS_MODEL
 #endif
-extern _Thread_local struct freelist_tls freelist_tls FREELIST_TLS_MODEL;
+extern _Thread_local struct midatlas__freelist_tls midatlas__freelist_tls FREELIST_TLS_MODEL;
 
-void freelist_tls_init(void);
+void midatlas__freelist_tls_init(void);
 
-static inline struct freelist_tls *freelist_hints(void)
+static inline struct midatlas__freelist_tls *freelist_hints(void)
 {
-    if (__builtin_expect(!freelist_tls.set, 0))
-        freelist_tls_init();
-    return &freelist_tls;
+    if (__builtin_expect(!midatlas__freelist_tls.set, 0))
+        midatlas__freelist_tls_init();
+    return &midatlas__freelist_tls;
 }
 
 /* The calling thread's home stripe, for its counters. */
@@ -55,23 +55,23 @@ static inline struct stripe *freelist_home(struct midatlas *a)
 /* ---- out of line -------------------------------------------------------- */
 
 /* Lay the usable slots out on the stripes, lowest index first in each. */
-void freelist_init(struct midatlas *a);
+void midatlas__freelist_init(struct midatlas *a);
 
 /* The home stripe was empty: adopt another, or prove every stripe empty. */
-bool freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word);
+bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word);
 
 /* The free home just reached a full batch: move to an empty stripe. */
-void freelist_batch_done(struct midatlas *a);
+void midatlas__freelist_batch_done(struct midatlas *a);
 
 /* The first push attempt lost its CAS: move the free home and retry. */
-void freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
+void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
                        uint32_t gen);
 
 /* Number of slots on the lists now (exact when no call runs). */
-uint32_t freelist_count(struct midatlas *a);
+uint32_t midatlas__freelist_count(struct midatlas *a);
 
 /* Record usable - listed in the high-water mark (slow paths and stats). */
-void freelist_sample_high_water(struct midatlas *a);
+void midatlas__freelist_sample_high_water(struct midatlas *a);
 
 /* ---- pop ---------------------------------------------------------------- */
 
@@ -82,7 +82,7 @@ void freelist_sample_high_water(struct midatlas *a);
 static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *idx,
                               uint64_t *word, uint64_t *seen)
 {
-    /* acquire: pairs with the release CAS in freelist_put / freelist_put_slow
+    /* acquire: pairs with the release CAS in freelist_put / midatlas__freelist_put_slow
      * (create's relaxed initialisation is published with the atlas), so the
      * link read from the slot word below is the one written before that push. */
     uint64_t h = load_acquire(&s->head);
@@ -130,7 +130,7 @@ static inline bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *wo
 
     if (__builtin_expect(stripe_pop(a, &a->stripes[home], idx, word, &seen), 1))
         return true;
-    return freelist_take_slow(a, home, idx, word);
+    return midatlas__freelist_take_slow(a, home, idx, word);
 }
 
 /* ---- push --------------------------------------------------------------- */
@@ -158,10 +158,10 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
      * waiter.  On x86 it is the same lock cmpxchg as a release CAS. */
     if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1)) {
         if (__builtin_expect(head_len(next) >= a->batch, 0))
-            freelist_batch_done(a);
+            midatlas__freelist_batch_done(a);
         return;
     }
-    freelist_put_slow(a, s, head, idx, gen);
+    midatlas__freelist_put_slow(a, s, head, idx, gen);
 }
 
 #endif /* MIDATLAS_FREELIST_H */

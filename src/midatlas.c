@@ -139,7 +139,7 @@ static inline bool take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid
     uint32_t idx;
     uint64_t w;
 
-    if (__builtin_expect(wait_anyone(a), 0) && !wait_gate(a))
+    if (__builtin_expect(wait_anyone(a), 0) && !midatlas__wait_gate(a))
         return false;
     if (!freelist_take(a, &idx, &w))
         return false;
@@ -153,7 +153,7 @@ static inline bool take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid
     return true;
 }
 
-bool associate_now(struct midatlas *a, void *ctx, uint16_t *mid)
+bool midatlas__associate_now(struct midatlas *a, void *ctx, uint16_t *mid)
 {
     return take_and_publish(a, ctx, mid);
 }

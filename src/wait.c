@@ -46,7 +46,7 @@ struct waiter {
     pthread_cond_t wake;
 };
 
-int wait_init(struct midatlas *a)
+int midatlas__wait_init(struct midatlas *a)
 {
     struct waitq *q = &a->wq;
     if (pthread_mutex_init(&q->lock, NULL) != 0)
@@ -58,7 +58,7 @@ int wait_init(struct midatlas *a)
     return MIDATLAS_OK;
 }
 
-void wait_fini(struct midatlas *a)
+void midatlas__wait_fini(struct midatlas *a)
 {
     pthread_cond_destroy(&a->wq.gone);
     pthread_mutex_destroy(&a->wq.lock);
@@ -122,14 +122,14 @@ static void serve_locked(struct midatlas *a)
         ;
 }
 
-void wait_serve(struct midatlas *a)
+void midatlas__wait_serve(struct midatlas *a)
 {
     pthread_mutex_lock(&a->wq.lock);
     serve_locked(a);
     pthread_mutex_unlock(&a->wq.lock);
 }
 
-bool wait_gate(struct midatlas *a)
+bool midatlas__wait_gate(struct midatlas *a)
 {
     pthread_mutex_lock(&a->wq.lock);
     serve_locked(a);
@@ -138,7 +138,7 @@ bool wait_gate(struct midatlas *a)
     return clear;
 }
 
-void wait_close_all(struct midatlas *a, bool destroying)
+void midatlas__wait_close_all(struct midatlas *a, bool destroying)
 {
     struct waitq *q = &a->wq;
     pthread_mutex_lock(&q->lock);
@@ -223,7 +223,7 @@ int midatlas_associate_wait(struct midatlas *a, void *ctx, uint16_t *mid, int64_
 {
     if (!a || !ctx || !mid || !context_fits(ctx))
         return MIDATLAS_EINVAL;
-    if (associate_now(a, ctx, mid))
+    if (midatlas__associate_now(a, ctx, mid))
         return MIDATLAS_OK;
     return wait_slow(a, ctx, mid, timeout_ns);
 }

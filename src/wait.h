@@ -13,21 +13,21 @@
 
 /* midatlas.c: take a MID for ctx now if one is free and nobody queued
  * earlier is owed it. */
-bool associate_now(struct midatlas *a, void *ctx, uint16_t *mid);
+bool midatlas__associate_now(struct midatlas *a, void *ctx, uint16_t *mid);
 
-int wait_init(struct midatlas *a);
-void wait_fini(struct midatlas *a);
+int midatlas__wait_init(struct midatlas *a);
+void midatlas__wait_fini(struct midatlas *a);
 
 /* Hand free MIDs to queued waiters, oldest first (takes the queue lock). */
-void wait_serve(struct midatlas *a);
+void midatlas__wait_serve(struct midatlas *a);
 
 /* Plain associate found waiters queued: serve them first; true when none is
  * left, so the caller may take a MID without barging past anyone. */
-bool wait_gate(struct midatlas *a);
+bool midatlas__wait_gate(struct midatlas *a);
 
 /* Wake every waiter with MIDATLAS_ECLOSED (drain).  With `destroying`, also
  * refuse new waiters and return only once every waiter has left the atlas. */
-void wait_close_all(struct midatlas *a, bool destroying);
+void midatlas__wait_close_all(struct midatlas *a, bool destroying);
 
 /* Associate's check: relaxed, because barging protection is only owed to
  * waiters whose enqueue happened before this call started. */
@@ -42,7 +42,7 @@ static inline bool wait_anyone(struct midatlas *a)
 static inline void wait_after_free(struct midatlas *a)
 {
     if (__builtin_expect(load32_seq_cst(&a->nwaiters) != 0, 0))
-        wait_serve(a);
+        midatlas__wait_serve(a);
 }
 
 #endif /* MIDATLAS_WAIT_H */

@@ -274,7 +274,7 @@ inline push(s, g)
         :: else -> res = 2
         fi
     };
-    do                                                       /* freelist_put_slow */
+    do                                                       /* midatlas__freelist_put_slow */
     :: res != 2 -> break
     :: else ->
         atomic { fh = (fh + 1) % NSTRIPES; h = head[fh] };   /* load head */
@@ -449,7 +449,7 @@ active proctype checker()
     bit on_list[NSLOTS];
 
     d_step {
-        /* freelist_init: contiguous ranges, lowest index first in each
+        /* midatlas__freelist_init: contiguous ranges, lowest index first in each
          * stripe; every word FREE with generation "-1" so the first handout
          * of a slot is generation 0 */
         k = 0;

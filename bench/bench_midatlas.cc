@@ -1,6 +1,12 @@
-// bench_midatlas.cc - MID churn under contention: midatlas against the mutex
-// baseline and the lock-free peers, every implementation behind impl.h.
+// SPDX-License-Identifier: MIT
+// bench_midatlas.cc - midatlas-bench: MID churn under contention, midatlas
+// against the mutex baseline and any implementation given as a plugin
+// (--impl NAME|PATH.so, include/midatlas/harness.h), all in one run.
 //
+//   midatlas-bench [--impl X]... [--run_budget=S] [Google Benchmark flags]
+//
+// midatlas and mutex are always measured (compiled in; mutex is the baseline
+// of every ratio tools/bench-report.py prints).
 // Benchmarks are named  WORKLOAD/IMPL/cap:C/real_time/threads:T  (Google
 // Benchmark appends the last two), so a filter picks a table:
 //   --benchmark_filter='^churn/'   --benchmark_filter='/cap:4096/'
@@ -22,7 +28,9 @@
 //   exhaust90/99    the table pre-filled to 90 % / 99 %, then churn; EFULL is
 //                   retried and counted in efull_per_op            (item: one cycle)
 //
-// Own flag: --run_budget=S caps the wall time of one run (see g_run_budget).
+// Own flags: --impl X (repeatable), --run_budget=S caps the wall time of one
+// run (see g_run_budget), --help, --version.  A workload that needs an
+// optional call (reassoc-*: reassociate_if) skips tables without it.
 //
 // Counters: cas_per_op (failed CAS per item; midatlas from
 // midatlas_stats().cas_failures, peers without a count report 0), min_ops and
@@ -45,14 +53,17 @@
 #include <thread>
 #include <vector>
 
-#include "impl.h"
+#include "cli.h"
+#include "impl_list.h"
+
+extern "C" const struct mid_impl mid_impl_midatlas, mid_impl_mutex;
 
 namespace {
 
 constexpr int kMaxThreads = 64;
 
 [[noreturn]] void Fail(const mid_impl* impl, const char* what, unsigned mid, int status) {
-  std::fprintf(stderr, "bench_midatlas: %s: %s (MID 0x%04x, status %d)\n", impl->name, what,
+  std::fprintf(stderr, "midatlas-bench: %s: %s (MID 0x%04x, status %d)\n", impl->name, what,
                mid, status);
   std::abort();
 }
@@ -547,11 +558,17 @@ void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const ch
   if (impl->thread_fini != nullptr) impl->thread_fini();
 }
 
+const mid_impl* const g_builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, nullptr};
+impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}};
+
 template <class W>
-void Register(const char* workload, const char* event_name, const std::vector<uint32_t>& caps) {
-  for (size_t i = 0; mid_impls[i] != nullptr; i++) {
-    const mid_impl* impl = mid_impls[i];
+void Register(const char* workload, const char* event_name, const std::vector<uint32_t>& caps,
+              uint32_t needs = 0) {
+  for (size_t i = 0; i < g_impls.n; i++) {
+    const mid_impl* impl = g_impls.impls[i];
+    if ((impl->features & needs) != needs) continue;
     for (uint32_t cap : caps) {
+      if (cap > impl_max_capacity(impl)) continue;
       std::string name = std::string(workload) + "/" + impl->name + "/cap:" + std::to_string(cap);
       benchmark::RegisterBenchmark(name.c_str(),
                                    [impl, cap, event_name](benchmark::State& st) {
@@ -572,48 +589,80 @@ void RegisterAll() {
   Register<WindowLoad>("window", nullptr, caps);
   Register<Pipeline>("pipeline", nullptr, caps);
   Register<Lookup>("lookup", nullptr, caps);
-  Register<ReassocOwn>("reassoc-own", nullptr, caps);
-  Register<ReassocShared>("reassoc-shared", "mismatch_per_op", caps);
+  Register<ReassocOwn>("reassoc-own", nullptr, caps, MID_IMPL_HAS_REASSOCIATE_IF);
+  Register<ReassocShared>("reassoc-shared", "mismatch_per_op", caps,
+                          MID_IMPL_HAS_REASSOCIATE_IF);
   Register<Exhaust<90>>("exhaust90", "efull_per_op", caps);
   Register<Exhaust<99>>("exhaust99", "efull_per_op", caps);
 }
 
-// Takes --run_budget=S out of argv (Google Benchmark rejects unknown flags).
-void ParseOwnFlags(int* argc, char** argv) {
+void Usage() {
+  std::printf(
+      "usage: midatlas-bench [--impl NAME|PATH.so]... [--run_budget=S] [benchmark flags]\n"
+      "MID churn under contention: midatlas and the mutex baseline (always), and each\n"
+      "--impl, through churn, window, pipeline, lookup, reassoc-own, reassoc-shared,\n"
+      "exhaust90, exhaust99 at capacities 64 and 4096, 1-8 threads.\n"
+      "  --impl X          a plugin (PATH.so, or NAME.so on $MIDATLAS_PLUGIN_PATH), repeatable\n"
+      "  --run_budget=S    cap one run's wall time at S seconds (marked cut:1)\n"
+      "  --help, --version\n"
+      "Google Benchmark's flags apply (--benchmark_filter, --benchmark_out=F.json,\n"
+      "--benchmark_min_time...).  tools/bench.sh runs it and prints the table of\n"
+      "items/s with ratios to the mutex baseline, and writes JSON and a PNG plot.\n"
+      "Implementations:\n");
+  impl_list_help(&g_impls, stdout);
+}
+
+// Takes our own flags out of argv (Google Benchmark rejects unknown flags);
+// returns -1 to go on, else the exit status.
+int ParseOwnFlags(int* argc, char** argv) {
   const std::string flag = "--run_budget=";
   int kept = 1;
   for (int i = 1; i < *argc; i++) {
     std::string a = argv[i];
-    if (a.compare(0, flag.size(), flag) == 0) {
+    if (a == "--help" || a == "-h") {
+      Usage();
+      return 0;
+    }
+    if (a == "--version") {
+      cli_version("midatlas-bench");
+      return 0;
+    }
+    if (a == "--impl" || a.compare(0, 7, "--impl=") == 0) {
+      const char* v = a == "--impl" ? (i + 1 < *argc ? argv[++i] : nullptr) : argv[i] + 7;
+      if (v == nullptr) return cli_usage_error("midatlas-bench", "--impl needs a value");
+      if (!impl_list_add(&g_impls, v)) return 2;
+    } else if (a.compare(0, flag.size(), flag) == 0) {
       double s = std::atof(a.c_str() + flag.size());
-      if (s <= 0) {
-        std::fprintf(stderr, "bench_midatlas: bad %s\n", argv[i]);
-        std::exit(2);
-      }
+      if (s <= 0) return cli_usage_error("midatlas-bench", "bad %s", argv[i]);
       g_run_budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
     } else {
       argv[kept++] = argv[i];
     }
   }
   *argc = kept;
+  return -1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  ParseOwnFlags(&argc, argv);
+  // midatlas first, the mutex baseline second (bench-report.py's order).
+  impl_list_add(&g_impls, "midatlas");
+  impl_list_add(&g_impls, "mutex");
+  int rc = ParseOwnFlags(&argc, argv);
+  if (rc >= 0) return rc;
   std::string names;
-  for (size_t i = 0; mid_impls[i] != nullptr; i++)
-    names += std::string(i ? "," : "") + mid_impls[i]->name;
+  for (size_t i = 0; i < g_impls.n; i++)
+    names += std::string(i ? "," : "") + g_impls.impls[i]->name;
   benchmark::AddCustomContext("implementations", names);
-  benchmark::AddCustomContext("baseline", mid_impls[1]->name);
+  benchmark::AddCustomContext("baseline", mid_impl_mutex.name);
   RegisterAll();
   benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (argc > 1) return cli_usage_error("midatlas-bench", "unknown option '%s'", argv[1]);
   size_t ran = benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   if (ran == 0) {  // a filter that matches nothing must not pass as a smoke test
-    std::fprintf(stderr, "bench_midatlas: no benchmark matched\n");
+    std::fprintf(stderr, "midatlas-bench: no benchmark matched\n");
     return 1;
   }
   return 0;

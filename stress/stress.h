@@ -26,7 +26,8 @@
  *                  taking every MID (stress_final.c).
  *
  * Pressure: --preempt stalls random threads at random instructions with a
- * signal; --chaos (hooked builds) stalls them at the library's hook points.
+ * signal; --chaos stalls them at the plugin's own race windows (hooked
+ * midatlas plugins: the library's hook points).
  *
  * Replay: threads draw from xorshift streams seeded by --seed and their
  * index, so a seed replays the same decisions; thread interleavings differ
@@ -41,8 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "impl.h"
 #include "midatlas.h"
+#include "midatlas/harness.h"
 
 #define STRESS_MAX_THREADS 255u
 #define STRESS_MID_VALUES 65536u
@@ -50,22 +51,13 @@
 
 /* ---- implementations ------------------------------------------------------ */
 
-/* An implementation the harness drives.  `direct` means the table is a
- * struct midatlas *, so the whole midatlas API (lookup, discard, drain, stats,
- * validate) applies to it, beyond what impl.h offers. */
-struct stress_impl {
-    const struct mid_impl *ops;
-    bool direct;
-};
-
-/* Provided by impl_table_all.c (every entry of bench/impls) or by
- * impl_table_core.c (midatlas alone, for the broken and hooked builds). */
-size_t stress_impl_count(void);
-const struct stress_impl *stress_impl_at(size_t i);
-const struct stress_impl *stress_impl_find(const char *name);
-
-/* midatlas through the interface, calling the library directly (impl_direct.c) */
-extern const struct mid_impl stress_midatlas_direct;
+/* The harness drives any struct mid_impl (include/midatlas/harness.h): the
+ * compiled-in midatlas and mutex tables, or a plugin.  Checks that need an
+ * optional call run when the table offers it (stress_has). */
+static inline bool stress_has(const struct mid_impl *impl, uint32_t features)
+{
+    return (impl->features & features) == features;
+}
 
 /* ---- contexts --------------------------------------------------------------- */
 
@@ -136,11 +128,11 @@ struct stress_thread {
 /* ---- one run -------------------------------------------------------------------- */
 
 struct stress_cfg {
-    const char *impl;
     const char *skip; /* comma-separated implementations left out of 'all' */
     const char *workload;
     unsigned threads;
     double seconds;
+    uint64_t ops;     /* stop after this many operations (0: --seconds only) */
     uint32_t capacity;
     uint64_t seed;
     uint32_t window;  /* 0: derived from capacity and threads */
@@ -148,18 +140,18 @@ struct stress_cfg {
     unsigned ncpus;
     bool quiet;       /* no progress lines */
     uint32_t preempt; /* signals per second that stall a random worker */
-    uint32_t chaos;   /* hooked builds: stall 1 in `chaos` hook passes */
-    bool no_stats_check; /* skip the running midatlas_stats cross-check */
+    uint32_t chaos;   /* MID_IMPL_HAS_CHAOS: stall 1 in `chaos` hook passes */
+    bool no_stats_check; /* skip the running stats cross-check (MID_IMPL_HAS_STATS) */
 };
 
 struct stress_workload;
 
 struct stress_run {
     const struct stress_cfg *cfg;
-    const struct stress_impl *impl;
+    const struct mid_impl *impl;
+    const char *impl_arg;          /* the --impl that named it (replay line) */
     const struct stress_workload *wl;
     void *table;
-    struct midatlas *atlas;        /* == table when impl->direct, else NULL */
     unsigned nthreads;
     uint32_t window;               /* per-thread outstanding MIDs (window) */
     uint32_t max_live;             /* most MIDs the workload can hold at once */
@@ -184,7 +176,7 @@ struct stress_workload {
     const char *name;
     const char *help;
     void (*fn)(struct stress_thread *th);
-    bool needs_direct;    /* uses midatlas calls impl.h lacks */
+    uint32_t needs;       /* MID_IMPL_HAS_* the workload calls */
     unsigned min_threads;
     void (*finish)(struct stress_run *run); /* after join, before the checks */
 };
@@ -202,9 +194,8 @@ unsigned attack_attackers(const struct stress_run *run);
 extern const struct stress_workload stress_workloads[];
 const struct stress_workload *stress_workload_find(const char *name);
 
-/* chaos.c (builds with MIDATLAS_TEST_HOOKS): stall 1 in `every` passes of
- * the library's hook points; 0 removes the hook. */
-void stress_chaos_install(uint32_t every);
+/* Operations all threads completed so far (stress_main.c). */
+uint64_t stress_total_ops(struct stress_run *run);
 
 /* ---- checks (stress_check.c) ------------------------------------------------------- */
 
@@ -225,7 +216,7 @@ static inline void stress_tick(struct stress_thread *th, uint64_t n)
                           memory_order_relaxed);
 }
 
-/* th's associate succeeded (checked against midatlas_stats). */
+/* th's associate succeeded (checked against the table's stats). */
 static inline void stress_count_association(struct stress_thread *th)
 {
     atomic_store_explicit(&th->associations,

@@ -31,13 +31,13 @@ void stress_violation(struct stress_run *run, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     /* One fprintf per line: lines of racing threads do not interleave. */
-    fprintf(stderr, "VIOLATION after %.3f s impl=%s workload=%s: %s\n", at, run->impl->ops->name,
-            run->wl->name, msg);
+    fprintf(stderr, "VIOLATION after %.3f s, %llu ops impl=%s workload=%s: %s\n", at,
+            (unsigned long long)stress_total_ops(run), run->impl->name, run->wl->name, msg);
     fprintf(stderr,
             "VIOLATION replay: midatlas-stress --impl %s --workload %s --threads %u "
-            "--capacity %u --seconds %g --seed %llu --preempt %u --chaos %u\n",
-            run->impl->ops->name, run->wl->name, run->nthreads, c->capacity, c->seconds,
-            (unsigned long long)c->seed, c->preempt, c->chaos);
+            "--capacity %u --seconds %g --ops %llu --seed %llu --preempt %u --chaos %u\n",
+            run->impl_arg, run->wl->name, run->nthreads, c->capacity, c->seconds,
+            (unsigned long long)c->ops, (unsigned long long)c->seed, c->preempt, c->chaos);
 }
 
 /* xorshift64* (Vigna): small, fast, good enough to pick operations. */
@@ -183,7 +183,7 @@ void stress_own_drop(struct stress_run *run, uint16_t mid, uint32_t token, const
 void stress_check_map(struct stress_thread *th, uint16_t mid, void *ctx, bool may_vanish)
 {
     struct stress_run *run = th->run;
-    void *v = run->impl->ops->map(run->table, mid);
+    void *v = run->impl->map(run->table, mid);
     stress_tick(th, 1);
     if (v == ctx || (v == NULL && may_vanish))
         return;
@@ -199,7 +199,7 @@ int stress_associate(struct stress_thread *th, void *ctx, uint16_t *mid, uint32_
                      bool may_vanish)
 {
     struct stress_run *run = th->run;
-    int rc = run->impl->ops->associate(run->table, ctx, mid);
+    int rc = run->impl->associate(run->table, ctx, mid);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
         stress_count_association(th);
@@ -223,7 +223,7 @@ int stress_associate(struct stress_thread *th, void *ctx, uint16_t *mid, uint32_
 void stress_check_stale(struct stress_thread *th, uint16_t mid, void *ctx)
 {
     struct stress_run *run = th->run;
-    const struct mid_impl *ops = run->impl->ops;
+    const struct mid_impl *ops = run->impl;
     void *attack = ctx_make(CTX_ATTACK, th->tid, (uint32_t)stress_rand(th));
 
     /* The old context is installed nowhere now (contexts are unique), so a
@@ -235,24 +235,33 @@ void stress_check_stale(struct stress_thread *th, uint16_t mid, void *ctx)
                          ctx_tid(ctx), ctx_seq(ctx));
     else
         stress_mapped_ok(run, mid, v, "map of an ended MID");
-    int rc = ops->reassociate_if(run->table, mid, ctx, attack);
-    if (rc == MIDATLAS_OK)
-        stress_violation(run, "stale MID 0x%04x: reassociate_if from the ended request %u/%u acted",
-                         mid, ctx_tid(ctx), ctx_seq(ctx));
-    stress_tick(th, 2);
-    if (!run->impl->direct)
+    stress_tick(th, 1);
+    int rc;
+    if (stress_has(ops, MID_IMPL_HAS_REASSOCIATE_IF)) {
+        rc = ops->reassociate_if(run->table, mid, ctx, attack);
+        if (rc == MIDATLAS_OK)
+            stress_violation(run,
+                             "stale MID 0x%04x: reassociate_if from the ended request %u/%u acted",
+                             mid, ctx_tid(ctx), ctx_seq(ctx));
+        stress_tick(th, 1);
+    }
+    if (stress_has(ops, MID_IMPL_HAS_DISSOCIATE_IF)) {
+        rc = ops->dissociate_if(run->table, mid, ctx);
+        if (rc == MIDATLAS_OK)
+            stress_violation(run,
+                             "stale MID 0x%04x: dissociate_if of the ended request %u/%u acted",
+                             mid, ctx_tid(ctx), ctx_seq(ctx));
+        stress_tick(th, 1);
+    }
+    if (!stress_has(ops, MID_IMPL_HAS_LOOKUP))
         return;
-    rc = midatlas_dissociate_if(run->atlas, mid, ctx);
-    if (rc == MIDATLAS_OK)
-        stress_violation(run, "stale MID 0x%04x: dissociate_if of the ended request %u/%u acted",
-                         mid, ctx_tid(ctx), ctx_seq(ctx));
-    rc = midatlas_lookup(run->atlas, mid, &v);
+    rc = ops->lookup(run->table, mid, &v);
     if (rc == MIDATLAS_OK && v == ctx)
         stress_violation(run, "stale MID 0x%04x: lookup still finds request %u/%u", mid,
                          ctx_tid(ctx), ctx_seq(ctx));
     else if (rc == MIDATLAS_OK)
         stress_mapped_ok(run, mid, v, "lookup of an ended MID");
-    stress_tick(th, 2);
+    stress_tick(th, 1);
 }
 
 /* ---- rings --------------------------------------------------------------------- */

@@ -3,7 +3,7 @@
  *
  *   - every request issued completed exactly once (none lost);
  *   - nobody still owns a MID in the owner array;
- *   - midatlas: validate passes, stats agree (live 0, discarded 0, free ==
+ *   - tables with stats (midatlas): validate passes, stats agree (live 0, discarded 0, free ==
  *     usable == capacity, associations == the associates the harness saw);
  *   - quiescence: one thread (this one, which never associated before) can
  *     associate every free MID - capacity of them, all distinct, each mapping
@@ -47,11 +47,11 @@ static void check_atlas(struct stress_run *run, uint32_t live, uint64_t associat
                         const char *when)
 {
     const char *why = NULL;
-    struct midatlas_stats st;
+    struct mid_impl_stats st;
 
-    if (midatlas_validate(run->atlas, &why) != MIDATLAS_OK)
-        stress_violation(run, "midatlas_validate %s: %s", when, why ? why : "(no reason)");
-    midatlas_stats(run->atlas, &st);
+    if (run->impl->validate(run->table, &why) != MIDATLAS_OK)
+        stress_violation(run, "validate %s: %s", when, why ? why : "(no reason)");
+    run->impl->stats(run->table, &st);
     if (st.capacity != run->cfg->capacity || st.usable != run->cfg->capacity ||
         st.live != live || st.discarded != 0 || st.live + st.discarded + st.free != st.usable)
         stress_violation(run,
@@ -67,7 +67,7 @@ static void check_atlas(struct stress_run *run, uint32_t live, uint64_t associat
 /* Associate until EFULL from this thread; every usable MID must come out. */
 static void check_nothing_stranded(struct stress_run *run, uint64_t associations)
 {
-    const struct mid_impl *ops = run->impl->ops;
+    const struct mid_impl *ops = run->impl;
     uint32_t cap = run->cfg->capacity, n = 0;
     uint16_t *mids = calloc(cap, sizeof *mids);
     if (!mids) {
@@ -101,7 +101,7 @@ static void check_nothing_stranded(struct stress_run *run, uint64_t associations
                          "at quiescence one thread obtained %u MIDs, then EFULL; %u were free "
                          "(%u stranded)",
                          n, cap, cap - n);
-    if (run->impl->direct)
+    if (stress_has(run->impl, MID_IMPL_HAS_STATS))
         check_atlas(run, n, associations + n, "with every MID taken");
     for (uint32_t i = 0; i < n; i++) {
         void *got = NULL;
@@ -111,7 +111,7 @@ static void check_nothing_stranded(struct stress_run *run, uint64_t associations
             stress_violation(run, "quiescent dissociate(0x%04x) did not return its context",
                              mids[i]);
     }
-    if (run->impl->direct)
+    if (stress_has(run->impl, MID_IMPL_HAS_STATS))
         check_atlas(run, 0, associations + n, "after the quiescence check");
     free(mids);
 }
@@ -125,7 +125,7 @@ void stress_final_checks(struct stress_run *run)
         associations += atomic_load_explicit(&run->threads[t].associations, memory_order_relaxed);
     check_records(run);
     check_owners(run);
-    if (run->impl->direct)
+    if (stress_has(run->impl, MID_IMPL_HAS_STATS))
         check_atlas(run, 0, associations, "at the end of the run");
     if (atomic_load_explicit(&run->violations, memory_order_relaxed) == 0)
         check_nothing_stranded(run, associations);

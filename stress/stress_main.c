@@ -15,26 +15,37 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "impl_list.h"
 #include "stress.h"
+
+#define PROG "midatlas-stress"
+
+/* Compiled in: midatlas and the mutex baseline; everything else is a plugin. */
+extern const struct mid_impl mid_impl_midatlas, mid_impl_mutex;
+static const struct mid_impl *const builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, NULL};
+static struct impl_list impls = {.prog = PROG, .builtins = builtins};
+
+#define NEEDS_CANCEL (MID_IMPL_HAS_DISCARD | MID_IMPL_HAS_LOOKUP)
 
 const struct stress_workload stress_workloads[] = {
     {"churn", "each thread associates, checks and dissociates one MID at a time", workload_churn,
-     false, 1, NULL},
+     0, 1, NULL},
     {"window", "each thread keeps a window of outstanding MIDs, ended in random order",
-     workload_window, false, 1, NULL},
-    {"pipeline", "senders associate, one receiver maps and dissociates", workload_pipeline, false,
-     2, NULL},
+     workload_window, 0, 1, NULL},
+    {"pipeline", "senders associate, one receiver maps and dissociates", workload_pipeline, 0, 2,
+     NULL},
     {"reassoc", "reassociate storms on a few shared MIDs, replaced now and then", workload_reassoc,
-     false, 1, reassoc_finish},
+     MID_IMPL_HAS_REASSOCIATE_IF, 1, reassoc_finish},
     {"cancel", "pipeline + senders discard half their requests racing the reply; late reply "
-               "releases (midatlas API)",
-     workload_cancel, true, 2, NULL},
-    {"teardown", "cancel + a thread draining the atlas in a loop (midatlas API)", workload_teardown,
-     true, 3, NULL},
+               "releases",
+     workload_cancel, NEEDS_CANCEL, 2, NULL},
+    {"teardown", "cancel + a thread draining the table in a loop", workload_teardown,
+     NEEDS_CANCEL | MID_IMPL_HAS_DRAIN, 3, NULL},
     {"attack", "half the threads feed random MIDs to map/lookup/reassociate_if/dissociate_if "
                "while the rest run window",
-     workload_attack, false, 2, NULL},
-    {NULL, NULL, NULL, false, 0, NULL},
+     workload_attack, 0, 2, NULL},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };
 
 const struct stress_workload *stress_workload_find(const char *name)
@@ -51,11 +62,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: midatlas-stress [options]\n"
-            "  --impl NAME      implementation to drive, or 'all' (default midatlas)\n"
-            "  --skip LIST      with --impl all: leave out these (comma-separated) implementations\n"
+            "Races every workload against MID allocators, checking every operation.\n"
+            "  --impl NAME|PATH.so  implementation to drive: compiled-in, 'all' (every\n"
+            "                   compiled-in one) or a plugin; repeat for several\n"
+            "                   (default midatlas)\n"
+            "  --skip LIST      leave out these (comma-separated) implementations\n"
             "  --workload W     workload, or 'all' (default churn)\n"
             "  --threads N      threads (default 4, at most %u)\n"
             "  --seconds S      run time per workload and implementation (default 5)\n"
+            "  --ops N          ...or until the threads completed N operations, whichever\n"
+            "                   comes first: a bound that does not depend on machine load\n"
             "  --capacity C     MIDs per table, 1..65536 (default 256)\n"
             "  --seed X         seed of the threads' random streams (default: from the clock)\n"
             "  --window W       outstanding MIDs per thread in window/attack (default: as many\n"
@@ -65,29 +81,28 @@ static void usage(FILE *f)
             "                   it is on for ~100 us (a signal whose handler sleeps), as a\n"
             "                   preempted thread is: races that need a thread delayed inside a\n"
             "                   few instructions show up far sooner (default 0: off)\n"
-            "  --chaos N        builds with test hooks (midatlas-stress-hooked...): at the\n"
-            "                   library's hook points (src/hooks.h) sleep ~50 us in 1 of N\n"
-            "                   passes (default 0: off)\n"
-            "  --no-stats-check skip the per-second midatlas_stats cross-check (to see which\n"
+            "  --chaos N        plugins with the chaos call (hooked midatlas builds): sleep\n"
+            "                   ~50 us in 1 of N passes of their race windows (default 0)\n"
+            "  --no-stats-check skip the per-second stats cross-check (to see which\n"
             "                   other check catches a fault)\n"
             "  --quiet          no progress lines\n"
             "  -h, --help       this text\n"
-            "Workloads:\n",
+            "  --version        version and plugin ABI version\n"
+            "Workloads (and the optional calls they need):\n",
             STRESS_MAX_THREADS);
+    char feats[160];
     for (const struct stress_workload *w = stress_workloads; w->name; w++)
-        fprintf(f, "  %-9s %s (threads >= %u)\n", w->name, w->help, w->min_threads);
+        fprintf(f, "  %-9s %s (threads >= %u%s%s)\n", w->name, w->help, w->min_threads,
+                w->needs ? "; needs " : "", impl_feature_names(w->needs, feats, sizeof feats));
+    fprintf(f, "Tables that offer lookup, dissociate_if, stats... get those checks too.\n"
+               "Implementations:\n");
+    impl_list_help(&impls, f);
     fprintf(f,
-            "cancel and teardown use midatlas calls that impl.h does not have (discard, release,\n"
-            "drain), so they run against midatlas only; with the others, midatlas also gets the\n"
-            "extra checks through lookup, dissociate_if, stats and validate.\n"
-            "Implementations:\n");
-    for (size_t i = 0; i < stress_impl_count(); i++)
-        fprintf(f, "  %-14s %s\n", stress_impl_at(i)->ops->name,
-                stress_impl_at(i)->ops->description);
-    fprintf(f,
-            "Output: a progress line each second on stderr; one SUMMARY line per run on stdout.\n"
-            "Exit status: 0 no violation, 1 a violation (printed with the seed that replays "
-            "it), 2 usage.\n");
+            "Output: a progress line each second on stderr; one SUMMARY line per run on stdout;\n"
+            "a broken invariant prints 'VIOLATION after T s, N ops impl=... workload=...: what'\n"
+            "naming the MID, the operation and the threads (requests are THREAD/SEQUENCE),\n"
+            "then a 'VIOLATION replay:' command line with the seed.\n"
+            "Exit status: 0 no violation, 1 a violation, 2 usage or a plugin refused.\n");
 }
 
 static int parse_cpus(struct stress_cfg *c, const char *s)
@@ -129,18 +144,23 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"preempt", required_argument, NULL, 'P'},  {"skip", required_argument, NULL, 'K'},
         {"chaos", required_argument, NULL, 'X'},    {"no-stats-check", no_argument, NULL, 'N'},
+        {"ops", required_argument, NULL, 'O'},      {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    *c = (struct stress_cfg){.impl = "midatlas", .workload = "churn", .threads = 4,
+    *c = (struct stress_cfg){.workload = "churn", .threads = 4,
                              .seconds = 5, .capacity = 256,
                              .seed = (uint64_t)now.tv_sec * 1000003u ^ (uint64_t)now.tv_nsec};
     int o;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0; /* our own one-line errors */
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         char *end = NULL;
         switch (o) {
-        case 'i': c->impl = optarg; break;
+        case 'i':
+            if (!impl_list_add(&impls, optarg))
+                return 2;
+            break;
         case 'w': c->workload = optarg; break;
         case 't': c->threads = (unsigned)strtoul(optarg, &end, 10); break;
         case 's': c->seconds = strtod(optarg, &end); break;
@@ -148,37 +168,33 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         case 'S': c->seed = strtoull(optarg, &end, 0); break;
         case 'W': c->window = (uint32_t)strtoul(optarg, &end, 10); break;
         case 'C':
-            if (parse_cpus(c, optarg) != 0) {
-                fprintf(stderr, "midatlas-stress: bad --cpus list '%s'\n", optarg);
-                return 2;
-            }
+            if (parse_cpus(c, optarg) != 0)
+                return cli_usage_error(PROG, "bad --cpus list '%s'", optarg);
             break;
         case 'q': c->quiet = true; break;
         case 'K': c->skip = optarg; break;
         case 'N': c->no_stats_check = true; break;
-        case 'X':
-#ifdef MIDATLAS_TEST_HOOKS
-            c->chaos = (uint32_t)strtoul(optarg, &end, 10);
-            break;
-#else
-            fprintf(stderr, "midatlas-stress: --chaos needs a build with test hooks "
-                            "(midatlas-stress-hooked)\n");
-            return 2;
-#endif
+        case 'X': c->chaos = (uint32_t)strtoul(optarg, &end, 10); break;
+        case 'O': c->ops = strtoull(optarg, &end, 10); break;
         case 'P': c->preempt = (uint32_t)strtoul(optarg, &end, 10); break;
         case 'h': usage(stdout); return 1;
-        default: usage(stderr); return 2;
+        case 'V': cli_version(PROG); return 1;
+        case ':': return cli_usage_error(PROG, "%s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(PROG, "unknown option '%s'", argv[optind - 1]);
         }
-        if (end && *end) {
-            fprintf(stderr, "midatlas-stress: bad number '%s'\n", optarg);
-            return 2;
-        }
+        if (end && (*end || end == optarg))
+            return cli_usage_error(PROG, "bad number '%s'", optarg);
     }
-    if (optind != argc || c->threads < 1 || c->threads > STRESS_MAX_THREADS ||
-        c->capacity < 1 || c->capacity > MIDATLAS_MAX_CAPACITY || !(c->seconds > 0)) {
-        usage(stderr);
+    if (optind != argc)
+        return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
+    if (c->threads < 1 || c->threads > STRESS_MAX_THREADS)
+        return cli_usage_error(PROG, "--threads must be 1..%u", STRESS_MAX_THREADS);
+    if (c->capacity < 1 || c->capacity > MIDATLAS_MAX_CAPACITY)
+        return cli_usage_error(PROG, "--capacity must be 1..%u", MIDATLAS_MAX_CAPACITY);
+    if (!(c->seconds > 0))
+        return cli_usage_error(PROG, "--seconds must be above 0");
+    if (impls.n == 0 && !impl_list_add(&impls, "midatlas"))
         return 2;
-    }
     return 0;
 }
 
@@ -266,13 +282,13 @@ static void *thread_body(void *arg)
         CPU_SET(c->cpus[th->tid % c->ncpus], &set);
         pthread_setaffinity_np(pthread_self(), sizeof set, &set);
     }
-    if (th->run->impl->ops->thread_init)
-        th->run->impl->ops->thread_init();
+    if (th->run->impl->thread_init)
+        th->run->impl->thread_init();
     th->run->wl->fn(th);
     /* release: pairs with the receiver's acquire load: its posts are seen. */
     atomic_store_explicit(&th->finished, 1, memory_order_release);
-    if (th->run->impl->ops->thread_fini)
-        th->run->impl->ops->thread_fini();
+    if (th->run->impl->thread_fini)
+        th->run->impl->thread_fini();
     return NULL;
 }
 
@@ -316,7 +332,7 @@ static void threads_free(struct stress_run *run)
     free(run->threads);
 }
 
-static uint64_t total_ops(struct stress_run *run)
+uint64_t stress_total_ops(struct stress_run *run)
 {
     uint64_t sum = 0;
     for (unsigned t = 0; t < run->nthreads; t++)
@@ -327,9 +343,9 @@ static uint64_t total_ops(struct stress_run *run)
 static void progress(struct stress_run *run, double elapsed, double rate)
 {
     uint32_t live = 0, discarded = 0;
-    if (run->impl->direct) {
-        struct midatlas_stats st;
-        midatlas_stats(run->atlas, &st);
+    if (stress_has(run->impl, MID_IMPL_HAS_STATS)) {
+        struct mid_impl_stats st;
+        run->impl->stats(run->table, &st);
         live = st.live;
         discarded = st.discarded;
     } else {
@@ -337,7 +353,7 @@ static void progress(struct stress_run *run, double elapsed, double rate)
             live += atomic_load_explicit(&run->threads[t].live, memory_order_relaxed);
     }
     fprintf(stderr, "[%5.1fs] %s/%s ops/s=%.0f live=%u discarded=%u violations=%llu\n", elapsed,
-            run->impl->ops->name, run->wl->name, rate, live, discarded,
+            run->impl->name, run->wl->name, rate, live, discarded,
             (unsigned long long)atomic_load_explicit(&run->violations, memory_order_relaxed));
 }
 
@@ -407,18 +423,18 @@ static void check_threads_move(struct stress_run *run, uint64_t *seen, double *m
     }
 }
 
-/* midatlas_stats while the run goes on: associations counted by the atlas
+/* The table's stats while the run goes on: associations counted by the table
  * can run ahead of those the threads have counted only by the associates
  * still returning, one per thread at most. */
 static void check_stats_running(struct stress_run *run)
 {
-    struct midatlas_stats st;
-    midatlas_stats(run->atlas, &st);
+    struct mid_impl_stats st;
+    run->impl->stats(run->table, &st);
     uint64_t made = 0;
     for (unsigned i = 0; i < run->nthreads; i++)
         made += atomic_load_explicit(&run->threads[i].associations, memory_order_relaxed);
     if (st.associations > made + run->nthreads)
-        stress_violation(run, "midatlas_stats counts %llu associations; the threads made %llu",
+        stress_violation(run, "stats count %llu associations; the threads made %llu",
                          (unsigned long long)st.associations, (unsigned long long)made);
 }
 
@@ -437,9 +453,11 @@ static void monitor(struct stress_run *run)
         double t = now_s();
         if (t - start >= run->cfg->seconds)
             break;
+        if (run->cfg->ops && stress_total_ops(run) >= run->cfg->ops)
+            break;
         if (t - last < 1.0)
             continue;
-        uint64_t ops = total_ops(run);
+        uint64_t ops = stress_total_ops(run);
         if (!run->cfg->quiet)
             progress(run, t - start, (double)(ops - last_ops) / (t - last));
         if (ops != last_ops)
@@ -448,7 +466,7 @@ static void monitor(struct stress_run *run)
             stress_violation(run, "no thread completed an operation for %.0f s", STALL_S);
         if (seen && moved)
             check_threads_move(run, seen, moved, t);
-        if (run->impl->direct && !run->cfg->no_stats_check)
+        if (stress_has(run->impl, MID_IMPL_HAS_STATS) && !run->cfg->no_stats_check)
             check_stats_running(run);
         last_ops = ops;
         last = t;
@@ -472,8 +490,8 @@ static void join_all(struct stress_run *run)
                                  t, STOP_GRACE_S);
                 printf("SUMMARY impl=%s workload=%s threads=%u ops=%llu violations=%llu "
                        "min_thread_ops=0 max_thread_ops=0 seed=%llu stuck=1\n",
-                       run->impl->ops->name, run->wl->name, run->nthreads,
-                       (unsigned long long)total_ops(run),
+                       run->impl->name, run->wl->name, run->nthreads,
+                       (unsigned long long)stress_total_ops(run),
                        (unsigned long long)atomic_load_explicit(&run->violations,
                                                                 memory_order_relaxed),
                        (unsigned long long)run->cfg->seed);
@@ -486,8 +504,9 @@ static void join_all(struct stress_run *run)
     }
 }
 
-static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *impl,
-                        const struct stress_workload *wl, uint64_t *ops_out)
+static uint64_t run_one(const struct stress_cfg *cfg, const struct mid_impl *impl,
+                        const char *impl_arg, const struct stress_workload *wl,
+                        uint64_t *ops_out)
 {
     struct stress_run *run = calloc(1, sizeof *run);
     uint32_t ring = 1;
@@ -497,15 +516,15 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
     }
     run->cfg = cfg;
     run->impl = impl;
+    run->impl_arg = impl_arg;
     run->wl = wl;
     run->nthreads = cfg->threads;
     for (unsigned k = 0; k < 64; k++)
         atomic_init(&run->shared[k], SHARED_EMPTY);
     size_workload(run, &ring);
-    run->table = impl->ops->create(cfg->capacity);
-    run->atlas = impl->direct ? run->table : NULL;
+    run->table = impl->create(cfg->capacity);
     if (!run->table || !threads_init(run, ring)) {
-        fprintf(stderr, "midatlas-stress: cannot create %s of capacity %u\n", impl->ops->name,
+        fprintf(stderr, "midatlas-stress: cannot create %s of capacity %u\n", impl->name,
                 cfg->capacity);
         exit(2);
     }
@@ -519,9 +538,8 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
             exit(2);
         }
     }
-#ifdef MIDATLAS_TEST_HOOKS
-    stress_chaos_install(cfg->chaos);
-#endif
+    if (cfg->chaos)
+        impl->chaos(cfg->chaos); /* main checked the feature */
     pthread_t preempt_thread;
     bool preempting = cfg->preempt > 0;
     if (preempting) {
@@ -533,14 +551,13 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
         pthread_join(preempt_thread, NULL);
     join_all(run);
     double elapsed = now_s() - start;
-#ifdef MIDATLAS_TEST_HOOKS
-    stress_chaos_install(0); /* the final checks run without stalls */
-#endif
+    if (cfg->chaos)
+        impl->chaos(0); /* the final checks run without stalls */
 
     /* This thread calls the implementation from here on (final checks,
      * destroy): it registers like a worker (liburcu needs it). */
-    if (impl->ops->thread_init)
-        impl->ops->thread_init();
+    if (impl->thread_init)
+        impl->thread_init();
     if (atomic_load_explicit(&run->violations, memory_order_relaxed) == 0)
         stress_final_checks(run);
 
@@ -561,18 +578,50 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct stress_impl *
     uint64_t v = atomic_load_explicit(&run->violations, memory_order_relaxed);
     printf("SUMMARY impl=%s workload=%s threads=%u seconds=%.1f capacity=%u ops=%llu "
            "ops_per_s=%.0f violations=%llu min_thread_ops=%llu max_thread_ops=%llu seed=%llu\n",
-           impl->ops->name, wl->name, run->nthreads, elapsed, cfg->capacity,
+           impl->name, wl->name, run->nthreads, elapsed, cfg->capacity,
            (unsigned long long)sum, (double)sum / elapsed, (unsigned long long)v,
            (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)cfg->seed);
     fflush(stdout);
 
-    impl->ops->destroy(run->table);
-    if (impl->ops->thread_fini)
-        impl->ops->thread_fini();
+    impl->destroy(run->table);
+    if (impl->thread_fini)
+        impl->thread_fini();
     threads_free(run);
     free(run);
     *ops_out += sum;
     return v;
+}
+
+/* Why impl cannot run w under cfg, or NULL when it can. */
+static const char *cannot_run(const struct stress_cfg *cfg, const struct mid_impl *impl,
+                              const struct stress_workload *w)
+{
+    static char why[200];
+    char needs[160], lacks[160];
+    if (!stress_has(impl, w->needs)) {
+        snprintf(why, sizeof why, "needs %s; the table lacks %s",
+                 impl_feature_names(w->needs, needs, sizeof needs),
+                 impl_feature_names(w->needs & ~impl->features, lacks, sizeof lacks));
+        return why;
+    }
+    if (cfg->capacity > impl_max_capacity(impl)) {
+        snprintf(why, sizeof why, "--capacity %u is above the table's max_capacity %u",
+                 cfg->capacity, impl_max_capacity(impl));
+        return why;
+    }
+    if (cfg->threads < w->min_threads) {
+        snprintf(why, sizeof why, "needs %u threads at least", w->min_threads);
+        return why;
+    }
+    if (cfg->chaos && !stress_has(impl, MID_IMPL_HAS_CHAOS))
+        return "--chaos needs a table with the chaos call (a hooked midatlas plugin)";
+#ifdef MIDATLAS_SANITIZE_THREAD
+    /* CK's and liburcu's inline-assembly atomics are invisible to TSan,
+     * which then reports races that are not there. */
+    if (impl->traits & MID_IMPL_TSAN_BLIND)
+        return "TSan cannot see its atomics";
+#endif
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -582,53 +631,40 @@ int main(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : rc;
 
-    bool all_impls = strcmp(cfg.impl, "all") == 0, all_wl = strcmp(cfg.workload, "all") == 0;
-    if (!all_impls && !stress_impl_find(cfg.impl)) {
-        fprintf(stderr, "midatlas-stress: unknown implementation '%s' (see --help)\n", cfg.impl);
-        return 2;
-    }
-    if (!all_wl && !stress_workload_find(cfg.workload)) {
-        fprintf(stderr, "midatlas-stress: unknown workload '%s' (see --help)\n", cfg.workload);
-        return 2;
-    }
+    bool all_wl = strcmp(cfg.workload, "all") == 0;
+    if (!all_wl && !stress_workload_find(cfg.workload))
+        return cli_usage_error(PROG, "unknown workload '%s'", cfg.workload);
 
+    /* One implementation and one workload asked for: not running it is an
+     * error; otherwise a skipped pair is one line and the rest runs. */
+    bool one = impls.n == 1 && !all_wl;
     uint64_t violations = 0, ops = 0;
     unsigned runs = 0;
-    for (size_t i = 0; i < stress_impl_count() && violations == 0; i++) {
-        const struct stress_impl *impl = stress_impl_at(i);
-        if (!all_impls && strcmp(impl->ops->name, cfg.impl) != 0)
-            continue;
-        if (all_impls && in_list(cfg.skip, impl->ops->name)) {
-            fprintf(stderr, "skip %s: --skip\n", impl->ops->name);
+    for (size_t i = 0; i < impls.n && violations == 0; i++) {
+        const struct mid_impl *impl = impls.impls[i];
+        if (in_list(cfg.skip, impl->name)) {
+            fprintf(stderr, "skip %s: --skip\n", impl->name);
             continue;
         }
         for (const struct stress_workload *w = stress_workloads; w->name && violations == 0; w++) {
             if (!all_wl && strcmp(w->name, cfg.workload) != 0)
                 continue;
-            if ((w->needs_direct && !impl->direct) || cfg.threads < w->min_threads) {
-                const char *why = w->needs_direct && !impl->direct
-                                      ? "needs the midatlas API"
-                                      : "needs more threads";
-                if (all_impls || all_wl) {
-                    fprintf(stderr, "skip %s/%s: %s\n", impl->ops->name, w->name, why);
-                    continue;
-                }
-                fprintf(stderr, "midatlas-stress: workload %s %s (%u threads at least)\n",
-                        w->name, why, w->min_threads);
+            const char *why = cannot_run(&cfg, impl, w);
+            if (why && one) {
+                fprintf(stderr, PROG ": %s/%s: %s\n", impl->name, w->name, why);
                 return 2;
             }
-#ifdef MIDATLAS_SANITIZE_THREAD
-            /* CK's and liburcu's inline-assembly atomics are invisible to
-             * TSan, which then reports races that are not there. */
-            if (impl->ops->traits & MID_IMPL_TSAN_BLIND) {
-                fprintf(stderr, "skip %s/%s: TSan cannot see its atomics\n", impl->ops->name,
-                        w->name);
+            if (why) {
+                fprintf(stderr, "skip %s/%s: %s\n", impl->name, w->name, why);
                 continue;
             }
-#endif
-            violations += run_one(&cfg, impl, w, &ops);
+            violations += run_one(&cfg, impl, impls.args[i], w, &ops);
             runs++;
         }
+    }
+    if (runs == 0) {
+        fprintf(stderr, PROG ": nothing ran (every implementation/workload pair was skipped)\n");
+        return 2;
     }
     if (runs > 1)
         printf("TOTAL runs=%u ops=%llu violations=%llu seed=%llu\n", runs,

@@ -8,7 +8,7 @@
  *
  *   pipeline   the receiver is the only thread that ends anything: map must
  *              still give the posted context, dissociate must return it.
- *   cancel     (midatlas API) right after posting, the sender discards half
+ *   cancel     (discard, release) right after posting, the sender discards half
  *              of its requests, racing the reply: exactly one of dissociate
  *              and discard wins.  A reply that finds a tombstone is the late
  *              reply and releases it.  Only the receiver frees MIDs, so
@@ -18,7 +18,7 @@
  *              exactly once.
  *              With three threads or more, thread 1 is a canceller that
  *              discards the post each receiver is about to answer.
- *   teardown   (midatlas API) cancel plus a thread calling midatlas_drain in
+ *   teardown   (+ drain) cancel plus a thread calling drain in
  *              a loop (connection teardown while replies and cancels race).
  *              drain frees MIDs inside the library, so the owner array is
  *              not kept here; exactly-once completion and validity of every
@@ -58,7 +58,7 @@ static void sender_cancel(struct stress_thread *th, uint16_t mid, void *ctx)
 {
     struct stress_run *run = th->run;
     void *got = NULL;
-    int rc = midatlas_discard(run->atlas, mid, &got);
+    int rc = run->impl->discard(run->table, mid, &got);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
         if (got != ctx && !stress_ctx_valid(run, got))
@@ -108,7 +108,7 @@ static void receive_pipeline(struct stress_thread *th, uint16_t mid, void *ctx)
 
     stress_check_map(th, mid, ctx, false);
     stress_own_drop(run, mid, ctx_tid(ctx) + 1, "receiver");
-    int rc = run->impl->ops->dissociate(run->table, mid, &got);
+    int rc = run->impl->dissociate(run->table, mid, &got);
     stress_tick(th, 1);
     if (rc != MIDATLAS_OK)
         stress_violation(run, "receiver: dissociate(0x%04x) of request %u/%u returned %d (%s)", mid,
@@ -129,7 +129,7 @@ static void receive_racing(struct stress_thread *th, uint16_t mid, void *ctx, en
 
     if (m == CANCEL)
         stress_own_drop(run, mid, ctx_tid(ctx) + 1, "receiver");
-    int rc = midatlas_dissociate(run->atlas, mid, &got);
+    int rc = run->impl->dissociate(run->table, mid, &got);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
         if (got != ctx && (m == CANCEL || !stress_ctx_valid(run, got)))
@@ -141,7 +141,7 @@ static void receive_racing(struct stress_thread *th, uint16_t mid, void *ctx, en
     }
     if (rc == MIDATLAS_EDISCARDED) {
         /* The late reply of a cancelled request: the tombstone may go. */
-        rc = midatlas_release(run->atlas, mid);
+        rc = run->impl->release(run->table, mid);
         stress_tick(th, 1);
         if (rc == MIDATLAS_OK)
             return;
@@ -211,7 +211,7 @@ static void canceller(struct stress_thread *th)
             sched_yield();
             continue;
         }
-        int rc = midatlas_discard(run->atlas, mid, &got);
+        int rc = run->impl->discard(run->table, mid, &got);
         stress_tick(th, 1);
         if (peek == 2)
             sched_yield(); /* nothing pending: leave the core to the others */
@@ -235,7 +235,7 @@ static void tearer(struct stress_thread *th)
 {
     struct stress_run *run = th->run;
     while (!stress_stopped(run)) {
-        size_t n = midatlas_drain(run->atlas, drained, run);
+        size_t n = run->impl->drain(run->table, drained, run);
         stress_tick(th, 1 + n);
         /* Let requests pile up again between teardowns. */
         struct timespec ts = {0, 200 * 1000};

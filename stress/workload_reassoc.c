@@ -2,7 +2,7 @@
  * workload_reassoc.c - reassociate storms on a few shared MIDs.
  *
  * run->shared[] holds a handful of MIDs that every thread reassociates: map
- * then reassociate_if to a fresh context, or (midatlas) unconditional
+ * then reassociate_if to a fresh context, or (tables with reassociate) unconditional
  * reassociate.  Now and then a thread replaces a shared MID: it takes the
  * entry (CAS to BUSY, so it alone ends that MID), dissociates it while the
  * others keep reassociating, and publishes a new one.
@@ -32,7 +32,7 @@ static void publish_new(struct stress_thread *th, unsigned k)
     uint16_t mid;
     if (!ctx)
         return; /* stopping; the entry stays BUSY and the final check skips it */
-    int rc = run->impl->ops->associate(run->table, ctx, &mid);
+    int rc = run->impl->associate(run->table, ctx, &mid);
     stress_tick(th, 1);
     if (rc != MIDATLAS_OK) {
         stress_violation(run, "associate for shared entry %u returned %d (%s) with %u of %u in use",
@@ -45,7 +45,7 @@ static void publish_new(struct stress_thread *th, unsigned k)
     stress_count_association(th);
     stress_own_take(run, mid, OWNER_SHARED, "associate");
     atomic_store_explicit(&th->reqs[ctx_seq(ctx) & th->req_mask].mid, mid, memory_order_relaxed);
-    check_mapped(th, mid, run->impl->ops->map(run->table, mid));
+    check_mapped(th, mid, run->impl->map(run->table, mid));
     stress_tick(th, 1);
     /* release: pairs with the acquire load in workload_reassoc; the MID is
      * associated before anyone reads it here. */
@@ -58,7 +58,7 @@ static void end_shared(struct stress_thread *th, uint16_t mid)
     struct stress_run *run = th->run;
     void *got = NULL;
     stress_own_drop(run, mid, OWNER_SHARED, "dissociate");
-    int rc = run->impl->ops->dissociate(run->table, mid, &got);
+    int rc = run->impl->dissociate(run->table, mid, &got);
     stress_tick(th, 1);
     if (rc != MIDATLAS_OK) {
         stress_violation(run, "dissociate(0x%04x) of a taken shared MID returned %d (%s)", mid, rc,
@@ -72,7 +72,7 @@ static void end_shared(struct stress_thread *th, uint16_t mid)
 static void storm_conditional(struct stress_thread *th, uint16_t mid)
 {
     struct stress_run *run = th->run;
-    void *e = run->impl->ops->map(run->table, mid);
+    void *e = run->impl->map(run->table, mid);
     stress_tick(th, 1);
     check_mapped(th, mid, e);
     if (!e)
@@ -81,14 +81,14 @@ static void storm_conditional(struct stress_thread *th, uint16_t mid)
     if (!d)
         return;
     atomic_store_explicit(&th->reqs[ctx_seq(d) & th->req_mask].mid, mid, memory_order_relaxed);
-    int rc = run->impl->ops->reassociate_if(run->table, mid, e, d);
+    int rc = run->impl->reassociate_if(run->table, mid, e, d);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
         stress_complete(run, e, -1, "reassociate_if");
         return;
     }
     stress_unused_ctx(th, d);
-    if (run->impl->direct && rc != MIDATLAS_EMISMATCH && rc != MIDATLAS_EFREE &&
+    if (stress_has(run->impl, MID_IMPL_HAS_LOOKUP) && rc != MIDATLAS_EMISMATCH && rc != MIDATLAS_EFREE &&
         rc != MIDATLAS_ESTALE)
         stress_violation(run, "reassociate_if(0x%04x) returned %d (%s)", mid, rc,
                          midatlas_strerror(rc));
@@ -101,7 +101,7 @@ static void storm_unconditional(struct stress_thread *th, uint16_t mid)
     if (!d)
         return;
     atomic_store_explicit(&th->reqs[ctx_seq(d) & th->req_mask].mid, mid, memory_order_relaxed);
-    int rc = midatlas_reassociate(run->atlas, mid, d, &old);
+    int rc = run->impl->reassociate(run->table, mid, d, &old);
     stress_tick(th, 1);
     if (rc == MIDATLAS_OK) {
         stress_complete(run, old, -1, "reassociate");
@@ -138,7 +138,7 @@ void workload_reassoc(struct stress_thread *th)
             }
             continue;
         }
-        if (run->impl->direct && pick < 16)
+        if (stress_has(run->impl, MID_IMPL_HAS_REASSOCIATE) && pick < 16)
             storm_unconditional(th, (uint16_t)s);
         else
             storm_conditional(th, (uint16_t)s);

@@ -20,7 +20,7 @@ static void end_held(struct stress_thread *th, uint32_t i)
     void *ctx = th->held_ctx[i], *got = NULL;
 
     stress_own_drop(run, mid, th->tid + 1, "dissociate");
-    int rc = run->impl->ops->dissociate(run->table, mid, &got);
+    int rc = run->impl->dissociate(run->table, mid, &got);
     stress_tick(th, 1);
     if (rc != MIDATLAS_OK) {
         stress_violation(run, "dissociate(0x%04x) of a held MID (request %u/%u) returned %d (%s)",
@@ -47,7 +47,7 @@ static void reassociate_held(struct stress_thread *th, uint32_t i)
         return;
     atomic_store_explicit(&th->reqs[ctx_seq(fresh) & th->req_mask].mid, th->held_mid[i],
                           memory_order_relaxed);
-    int rc = run->impl->ops->reassociate_if(run->table, th->held_mid[i], th->held_ctx[i], fresh);
+    int rc = run->impl->reassociate_if(run->table, th->held_mid[i], th->held_ctx[i], fresh);
     stress_tick(th, 1);
     if (rc != MIDATLAS_OK) {
         stress_violation(run, "reassociate_if(0x%04x) of a held MID returned %d (%s)",

@@ -5,7 +5,8 @@
  * so that every workload and every correctness check runs unchanged against
  * each of them.  Statuses are midatlas's (MIDATLAS_OK, MIDATLAS_EFULL, ...).
  *
- * Contract every implementation keeps (tests/impl_conformance checks it):
+ * Contract every implementation keeps (midatlas-conform checks it; the
+ * full text is in include/midatlas/harness.h):
  *   - associate hands out a MID no other live association holds, or EFULL only
  *     when every slot is in use;
  *   - map returns the context of a live MID, NULL for any other 16-bit value;
@@ -21,37 +22,15 @@
 #include <stdint.h>
 
 #include "midatlas.h"
+#include "midatlas/harness.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-struct mid_impl {
-    const char *name;        /* short, used on command lines: "midatlas"    */
-    const char *description; /* one line for --help and reports             */
-    /* A new table of `capacity` MIDs, or NULL on failure. */
-    void *(*create)(uint32_t capacity);
-    void (*destroy)(void *table);
-    int (*associate)(void *table, void *ctx, uint16_t *mid);
-    void *(*map)(void *table, uint16_t mid);
-    int (*dissociate)(void *table, uint16_t mid, void **ctx);
-    int (*reassociate_if)(void *table, uint16_t mid, void *expected, void *desired);
-    /* Optional (NULL when not needed): called by each thread before its first
-     * and after its last call, e.g. for liburcu thread registration. */
-    void (*thread_init)(void);
-    void (*thread_fini)(void);
-    /* Optional additions (NULL / 0 when absent), appended so that code
-     * written against the members above keeps working: */
-    /* Failed compare-and-swaps on this table so far, summed over all threads
-     * (midatlas: midatlas_stats().cas_failures); NULL when not counted. */
-    uint64_t (*cas_failures)(void *table);
-    unsigned traits; /* MID_IMPL_* below */
-};
-
-/* Built on inline-assembly atomics (Concurrency Kit, liburcu) that
- * ThreadSanitizer cannot see: under TSan it reports false races, so TSan
- * builds skip these implementations (stdatomic ones are checked exactly). */
-#define MID_IMPL_TSAN_BLIND 0x1u
+/* struct mid_impl, its feature bits and MID_IMPL_TSAN_BLIND: the plugin ABI
+ * (include/midatlas/harness.h), so that a compiled-in table and a plugin are
+ * the same thing. */
 
 /* Every implementation, NULL-terminated; midatlas first, the mutex baseline
  * second. */

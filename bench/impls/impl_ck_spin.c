@@ -90,6 +90,8 @@ static int spin_reassociate_if(void *p, uint16_t mid, void *expected, void *desi
 }
 
 const struct mid_impl mid_impl_ck_spin = {
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF,
     .name = "ck-spin",
     .description = "fixed table + LIFO free list under a Concurrency Kit ticket spin lock",
     .create = spin_create,

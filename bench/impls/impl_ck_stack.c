@@ -126,6 +126,8 @@ static int ckstack_reassociate_if(void *p, uint16_t mid, void *expected, void *d
 }
 
 const struct mid_impl mid_impl_ck_stack = {
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF,
     .name = "ck-stack",
     .description = "free list on ck_stack (pop_mpmc, double-width CAS) + atomic slot words",
     .create = ckstack_create,

@@ -1,8 +1,28 @@
 /*
  * impl_midatlas.c - midatlas itself behind impl.h: a thin adapter, one call
  * per member, so that the benchmark measures the library and nothing else.
+ *
+ * It offers every optional call of the plugin ABI, so the harness programs
+ * check midatlas with everything they have (lookup statuses, discard,
+ * release, drain, stats, validate).  Compiled once per library variant: the
+ * plugins of stress/CMakeLists.txt link it against the deliberately broken
+ * and the hooked builds, naming the table with MID_IMPL_MIDATLAS_NAME; hooked
+ * builds (MIDATLAS_TEST_HOOKS) also offer chaos (chaos_hooks.c).
  */
 #include "impl.h"
+
+#ifndef MID_IMPL_MIDATLAS_NAME
+#define MID_IMPL_MIDATLAS_NAME "midatlas"
+#endif
+
+#ifdef MIDATLAS_TEST_HOOKS
+void mid_chaos_install(uint32_t every); /* chaos_hooks.c */
+#define MA_CHAOS_FEATURE MID_IMPL_HAS_CHAOS
+#define MA_CHAOS_FN mid_chaos_install
+#else
+#define MA_CHAOS_FEATURE 0u
+#define MA_CHAOS_FN NULL
+#endif
 
 static void *ma_create(uint32_t capacity)
 {
@@ -35,6 +55,50 @@ static int ma_reassociate_if(void *table, uint16_t mid, void *expected, void *de
     return midatlas_reassociate_if(table, mid, expected, desired);
 }
 
+static int ma_lookup(void *table, uint16_t mid, void **ctx)
+{
+    return midatlas_lookup(table, mid, ctx);
+}
+
+static int ma_dissociate_if(void *table, uint16_t mid, void *expected)
+{
+    return midatlas_dissociate_if(table, mid, expected);
+}
+
+static int ma_reassociate(void *table, uint16_t mid, void *desired, void **old)
+{
+    return midatlas_reassociate(table, mid, desired, old);
+}
+
+static int ma_discard(void *table, uint16_t mid, void **ctx)
+{
+    return midatlas_discard(table, mid, ctx);
+}
+
+static int ma_release(void *table, uint16_t mid)
+{
+    return midatlas_release(table, mid);
+}
+
+static size_t ma_drain(void *table, midatlas_visit_fn *fn, void *arg)
+{
+    return midatlas_drain(table, fn, arg);
+}
+
+static void ma_stats(void *table, struct mid_impl_stats *out)
+{
+    struct midatlas_stats s;
+    midatlas_stats(table, &s);
+    *out = (struct mid_impl_stats){.capacity = s.capacity, .usable = s.usable, .live = s.live,
+                                   .discarded = s.discarded, .free = s.free,
+                                   .associations = s.associations};
+}
+
+static int ma_validate(void *table, const char **why)
+{
+    return midatlas_validate(table, why);
+}
+
 static uint64_t ma_cas_failures(void *table)
 {
     struct midatlas_stats s;
@@ -43,13 +107,27 @@ static uint64_t ma_cas_failures(void *table)
 }
 
 const struct mid_impl mid_impl_midatlas = {
-    .name = "midatlas",
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF | MID_IMPL_HAS_LOOKUP | MID_IMPL_HAS_DISSOCIATE_IF |
+                MID_IMPL_HAS_REASSOCIATE | MID_IMPL_HAS_DISCARD | MID_IMPL_HAS_DRAIN |
+                MID_IMPL_HAS_STATS | MA_CHAOS_FEATURE,
+    .traits = MID_IMPL_MIDATLAS_LAYOUT,
+    .name = MID_IMPL_MIDATLAS_NAME,
     .description = "midatlas: tagged slot words, striped lock-free free lists",
     .create = ma_create,
     .destroy = ma_destroy,
     .associate = ma_associate,
     .map = ma_map,
     .dissociate = ma_dissociate,
-    .reassociate_if = ma_reassociate_if,
     .cas_failures = ma_cas_failures,
+    .reassociate_if = ma_reassociate_if,
+    .lookup = ma_lookup,
+    .dissociate_if = ma_dissociate_if,
+    .reassociate = ma_reassociate,
+    .discard = ma_discard,
+    .release = ma_release,
+    .drain = ma_drain,
+    .stats = ma_stats,
+    .validate = ma_validate,
+    .chaos = MA_CHAOS_FN,
 };

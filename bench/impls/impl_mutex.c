@@ -78,6 +78,8 @@ static int mutex_reassociate_if(void *p, uint16_t mid, void *expected, void *des
 }
 
 const struct mid_impl mid_impl_mutex = {
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF,
     .name = "mutex",
     .description = "baseline: fixed table + LIFO free list under one pthread mutex (RDBSS callers)",
     .create = mutex_create,

@@ -174,6 +174,8 @@ static int sb_reassociate_if(void *p, uint16_t mid, void *expected, void *desire
 }
 
 const struct mid_impl mid_impl_sbitmap = {
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF,
     .name = "sbitmap",
     .description = "bitmap allocator after Linux sbitmap (per-line words, per-thread hint)",
     .create = sb_create,

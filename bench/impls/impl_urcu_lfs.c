@@ -216,6 +216,8 @@ static int urcu_reassociate_if(void *p, uint16_t mid, void *expected, void *desi
 }
 
 const struct mid_impl mid_impl_urcu_lfs = {
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF,
     .name = "urcu-lfs",
     .description = "free list on liburcu cds_lfs (pop under RCU, reuse after a grace period)",
     .create = urcu_create,

@@ -11,11 +11,12 @@ extern const struct mid_impl mid_impl_ck_spin;
 extern const struct mid_impl mid_impl_ck_stack;
 extern const struct mid_impl mid_impl_urcu_lfs;
 extern const struct mid_impl mid_impl_sbitmap;
+extern const struct mid_impl mid_impl_idr;
 
 /* midatlas first, the mutex baseline second (impl.h promises the order). */
 const struct mid_impl *const mid_impls[] = {
     &mid_impl_midatlas, &mid_impl_mutex,    &mid_impl_ck_spin,
-    &mid_impl_ck_stack, &mid_impl_urcu_lfs, &mid_impl_sbitmap,
+    &mid_impl_ck_stack, &mid_impl_urcu_lfs, &mid_impl_sbitmap, &mid_impl_idr,
     NULL,
 };
 

@@ -1,6 +1,6 @@
 /*
- * chaos.c - stall threads at the library's own hook points (builds with
- * MIDATLAS_TEST_HOOKS only).
+ * chaos_hooks.c - stall threads at midatlas's own hook points: the chaos call
+ * of the hooked midatlas plugins (builds with MIDATLAS_TEST_HOOKS only).
  *
  * The hook points of src/hooks.h sit where a thread holds something no other
  * thread can see yet: an index it popped but has not published, a slot it won
@@ -11,12 +11,14 @@
  * injection" of Linux's fault-injection and of CHESS-style testers.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <stdint.h>
 #include <time.h>
 
 #include "hooks.h"
-#include "stress.h"
 
 #define CHAOS_STALL_NS (50 * 1000)
+
+void mid_chaos_install(uint32_t every);
 
 static uint32_t chaos_every;
 static _Thread_local uint64_t chaos_rng;
@@ -35,7 +37,7 @@ static void chaos_hook(enum midatlas_hook_point point, uint32_t index)
     }
 }
 
-void stress_chaos_install(uint32_t every)
+void mid_chaos_install(uint32_t every)
 {
     /* Written before any worker starts; the library publishes the hook with
      * a release store that its callers acquire. */

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * impl_list.c - resolving --impl arguments: compiled-in tables, plugins
+ * dlopen()ed by path or found by name, and the ABI check every plugin passes
+ * before the harness calls it.
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup, strtok_r */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "impl_list.h"
+
+#ifndef MIDATLAS_PLUGIN_DIR
+#define MIDATLAS_PLUGIN_DIR "/usr/local/lib/midatlas/plugins"
+#endif
+
+static const struct {
+    uint32_t bit;
+    const char *name;
+} feature_names[] = {
+    {MID_IMPL_HAS_REASSOCIATE_IF, "reassociate_if"}, {MID_IMPL_HAS_LOOKUP, "lookup"},
+    {MID_IMPL_HAS_DISSOCIATE_IF, "dissociate_if"},   {MID_IMPL_HAS_REASSOCIATE, "reassociate"},
+    {MID_IMPL_HAS_DISCARD, "discard"},               {MID_IMPL_HAS_DRAIN, "drain"},
+    {MID_IMPL_HAS_STATS, "stats"},                   {MID_IMPL_HAS_CHAOS, "chaos"},
+};
+
+const char *impl_feature_names(uint32_t features, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
+        if ((features & feature_names[i].bit) && used < size)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "",
+                                     feature_names[i].name);
+    return buf;
+}
+
+/* A feature bit promises its calls: one check per bit, each line naming what
+ * is missing. */
+static const char *feature_call_missing(const struct mid_impl *m)
+{
+    const uint32_t f = m->features;
+    if ((f & MID_IMPL_HAS_REASSOCIATE_IF) && !m->reassociate_if)
+        return "features has reassociate_if but the call is NULL";
+    if ((f & MID_IMPL_HAS_LOOKUP) && !m->lookup)
+        return "features has lookup but the call is NULL";
+    if ((f & MID_IMPL_HAS_DISSOCIATE_IF) && !m->dissociate_if)
+        return "features has dissociate_if but the call is NULL";
+    if ((f & MID_IMPL_HAS_REASSOCIATE) && !m->reassociate)
+        return "features has reassociate but the call is NULL";
+    if ((f & MID_IMPL_HAS_DISCARD) && (!m->discard || !m->release))
+        return "features has discard but discard or release is NULL";
+    if ((f & MID_IMPL_HAS_DRAIN) && !m->drain)
+        return "features has drain but the call is NULL";
+    if ((f & MID_IMPL_HAS_STATS) && (!m->stats || !m->validate))
+        return "features has stats but stats or validate is NULL";
+    if ((f & MID_IMPL_HAS_CHAOS) && !m->chaos)
+        return "features has chaos but the call is NULL";
+    return NULL;
+}
+
+const char *impl_abi_problem(const struct mid_impl *m)
+{
+    static char msg[160];
+    if (m == NULL)
+        return "the entry point returned NULL";
+    if (m->abi_version != MIDATLAS_HARNESS_ABI_VERSION) {
+        snprintf(msg, sizeof msg,
+                 "built for harness ABI version %u, this program speaks version %u "
+                 "(rebuild it against this midatlas/harness.h)",
+                 m->abi_version, MIDATLAS_HARNESS_ABI_VERSION);
+        return msg;
+    }
+    if (m->name == NULL || m->name[0] == '\0')
+        return "its table has no name";
+    if (!m->create || !m->destroy || !m->associate || !m->map || !m->dissociate)
+        return "a required call (create, destroy, associate, map, dissociate) is NULL";
+    if (m->max_capacity != 0 && (m->max_capacity < 64 || m->max_capacity > 65536u))
+        return "max_capacity is not 0 or 64..65536";
+    if (m->features & ~MID_IMPL_FEATURES_KNOWN) {
+        snprintf(msg, sizeof msg, "unknown feature bits 0x%x for ABI version %u",
+                 m->features & ~MID_IMPL_FEATURES_KNOWN, MIDATLAS_HARNESS_ABI_VERSION);
+        return msg;
+    }
+    return feature_call_missing(m);
+}
+
+static const struct mid_impl *find(const struct impl_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->impls[i]->name, name) == 0)
+            return l->impls[i];
+    return NULL;
+}
+
+static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m)
+{
+    if (l->n == IMPL_LIST_MAX) {
+        fprintf(stderr, "%s: %s: more than %d implementations\n", l->prog, arg, IMPL_LIST_MAX);
+        return false;
+    }
+    l->args[l->n] = strcmp(arg, "all") == 0 ? m->name : arg;
+    l->impls[l->n++] = m;
+    return true;
+}
+
+static bool is_path(const char *arg)
+{
+    size_t n = strlen(arg);
+    return strchr(arg, '/') != NULL || (n > 3 && strcmp(arg + n - 3, ".so") == 0);
+}
+
+/* The first of DIR/NAME.so, DIR/libmidatlas-NAME.so over the search path
+ * that exists, in a malloc'ed string; NULL when none does. */
+static char *search(const char *name)
+{
+    const char *env = getenv("MIDATLAS_PLUGIN_PATH");
+    size_t len = (env ? strlen(env) : 0) + sizeof MIDATLAS_PLUGIN_DIR + 2;
+    char *dirs = malloc(len), *save = NULL, *found = NULL;
+    if (!dirs)
+        return NULL;
+    snprintf(dirs, len, "%s%s%s", env ? env : "", env ? ":" : "", MIDATLAS_PLUGIN_DIR);
+    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        static const char *const shapes[] = {"%s/%s.so", "%s/libmidatlas-%s.so"};
+        for (size_t s = 0; s < 2 && !found; s++) {
+            size_t n = strlen(d) + strlen(name) + 32;
+            char *p = malloc(n);
+            if (!p)
+                break;
+            snprintf(p, n, shapes[s], d, name);
+            FILE *f = fopen(p, "rb");
+            if (f) {
+                fclose(f);
+                found = p;
+            } else {
+                free(p);
+            }
+        }
+    }
+    free(dirs);
+    return found;
+}
+
+/* dlopen path, check its table, add a copy (renamed when the name is taken). */
+static bool load(struct impl_list *l, const char *arg, const char *path)
+{
+    /* RTLD_LOCAL: two plugins may both define midatlas_* symbols (a broken
+     * variant next to the real library); each binds to its own. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "%s: %s: cannot load: %s\n", l->prog, arg, dlerror());
+        return false;
+    }
+    midatlas_harness_entry_fn *entry;
+    /* POSIX's way from void * to a function pointer. */
+    *(void **)&entry = dlsym(h, MIDATLAS_HARNESS_ENTRY);
+    if (!entry) {
+        fprintf(stderr, "%s: %s: no %s(): not a midatlas harness plugin\n", l->prog, arg,
+                MIDATLAS_HARNESS_ENTRY);
+        return false;
+    }
+    const struct mid_impl *m = entry();
+    const char *why = impl_abi_problem(m);
+    if (why) {
+        fprintf(stderr, "%s: %s: refused: %s\n", l->prog, arg, why);
+        return false;
+    }
+    if (find(l, m->name)) {
+        /* Same name as one already listed (a plugin of a compiled-in table):
+         * a copy of the table under NAME@FILE, calls unchanged. */
+        struct mid_impl *copy = malloc(sizeof *copy);
+        const char *base = strrchr(path, '/');
+        size_t n = strlen(m->name) + strlen(path) + 2;
+        char *name = malloc(n);
+        if (!copy || !name) {
+            free(copy);
+            free(name);
+            fprintf(stderr, "%s: %s: out of memory\n", l->prog, arg);
+            return false;
+        }
+        snprintf(name, n, "%s@%s", m->name, base ? base + 1 : path);
+        *copy = *m;
+        copy->name = name;
+        m = copy;
+    }
+    return push(l, arg, m); /* the handle stays open for the process's life */
+}
+
+bool impl_list_add(struct impl_list *l, const char *arg)
+{
+    if (strcmp(arg, "all") == 0) {
+        for (size_t i = 0; l->builtins[i]; i++)
+            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i]))
+                return false;
+        return true;
+    }
+    for (size_t i = 0; l->builtins[i]; i++)
+        if (strcmp(l->builtins[i]->name, arg) == 0)
+            return find(l, arg) ? true : push(l, arg, l->builtins[i]);
+    if (is_path(arg))
+        return load(l, arg, arg);
+    char *path = search(arg);
+    if (!path) {
+        fprintf(stderr,
+                "%s: %s: no such implementation (compiled-in: see --help; plugins: a path to a "
+                ".so, or NAME.so in $MIDATLAS_PLUGIN_PATH or %s)\n",
+                l->prog, arg, MIDATLAS_PLUGIN_DIR);
+        return false;
+    }
+    bool ok = load(l, arg, path);
+    free(path);
+    return ok;
+}
+
+void impl_list_help(const struct impl_list *l, FILE *f)
+{
+    char feats[160];
+    for (size_t i = 0; l->builtins[i]; i++)
+        fprintf(f, "  %-12s %s\n  %-12s (features: %s)\n", l->builtins[i]->name,
+                l->builtins[i]->description, "",
+                impl_feature_names(l->builtins[i]->features, feats, sizeof feats));
+    fprintf(f, "  PATH.so      a plugin (include/midatlas/harness.h); NAME finds NAME.so in\n"
+               "               $MIDATLAS_PLUGIN_PATH, then %s\n",
+            MIDATLAS_PLUGIN_DIR);
+}

@@ -38,8 +38,9 @@ static int m_dissociate(void *t, uint16_t mid)
 static uint32_t m_queued(void *t)
 {
     struct midatlas *a = t;
-    /* relaxed: polled; the handoff itself synchronises through the atlas. */
-    return atomic_load_explicit(&a->nwaiters, memory_order_relaxed);
+    /* relaxed: polled; the handoff itself synchronises through the atlas.
+     * The gate word counts queued waiters below its GATE_CLOSED bit. */
+    return atomic_load_explicit(&a->gate, memory_order_relaxed) & GATE_WAITERS;
 }
 
 const struct waitable waitable_midatlas = {

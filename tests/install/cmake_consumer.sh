@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cmake_consumer.sh PREFIX SOURCE_DIR WORKDIR GENERATOR CC
 # Configure and build the consumer project in SOURCE_DIR with
 # find_package(midatlas) against the staged PREFIX, then run both programs.

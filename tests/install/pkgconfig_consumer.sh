@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # pkgconfig_consumer.sh CC PREFIX LIBDIR SOURCE WORKDIR VERSION
 # Build SOURCE with nothing but `pkg-config --cflags --libs midatlas` against
 # the staged PREFIX, then run it.

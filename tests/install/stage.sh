@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # stage.sh BUILD_DIR CONFIG PREFIX LIBDIR INCLUDEDIR
 # Install the build tree into a fresh PREFIX and check that every file a user
 # needs landed there.
@@ -10,6 +11,7 @@ cmake --install "$build" --config "$config" --prefix "$prefix"
 
 status=0
 for f in "$includedir/midatlas.h" "$includedir/midatlas/midatlax.h" \
+         "$includedir/midatlas/export.h" "$includedir/midatlas/version.h" \
          "$libdir/libmidatlas.so" "$libdir/libmidatlas.a" \
          "$libdir/pkgconfig/midatlas.pc" \
          "$libdir/cmake/midatlas/midatlas-config.cmake" \

@@ -12,9 +12,12 @@
  *     the atlas they create or destroy: the caller publishes the atlas pointer
  *     to other threads after create returns (with any release/acquire pair,
  *     e.g. a mutex or thread creation), and calls destroy only after every
- *     other call on the atlas has returned and none will follow - except
- *     midatlas_associate_wait calls still waiting, which destroy wakes
- *     (they return MIDATLAS_ECLOSED) and waits out before freeing.
+ *     other call on the atlas has returned and none will follow.
+ *   - Shutdown with threads that may still call: midatlas_close (waiters wake
+ *     with MIDATLAS_ECLOSED, no new MID is handed out, replies in flight can
+ *     still be completed), then join or otherwise stop those threads, then
+ *     midatlas_destroy.  A waiter that returned OK before that owns its
+ *     association like any other caller; destroy's visitor sees it.
  *   - Every other function may be called from any number of threads at once on
  *     the same atlas, in any combination, including racing calls on the same
  *     MID.  When several calls race to end the same association (dissociate,
@@ -33,7 +36,37 @@
  *     stalls, is preempted or dies inside a call cannot keep the others from
  *     completing theirs; a call retries only because another call made
  *     progress.  reassociate retries only when another reassociate of the same
- *     MID got in between.
+ *     MID got in between.  midatlas_close and midatlas_drain take the
+ *     wait-queue lock only when waiters are queued.
+ *
+ * A slot "in hand"
+ *   - dissociate, dissociate_if, release and drain end a slot's association
+ *     with one CAS and put the slot back on a free list with a second step;
+ *     associate takes a slot off a free list and then publishes it.  Between
+ *     the two steps the slot is in the hand of that call: lookup answers
+ *     EFREE for it (the association is over, or not yet visible) and map
+ *     NULL, but no other associate can take it, and midatlas_stats counts it
+ *     as in use (live, or discarded for release).  Every call puts its slot
+ *     back (or publishes it) before it returns; a call stalled in between
+ *     keeps at most that one slot out of circulation.
+ *   - MIDATLAS_EFULL therefore means: at one instant during the associate
+ *     call, every usable slot was live, discarded or in the hand of a call in
+ *     progress.  With no other call running, an atlas with fewer than
+ *     `usable` live plus discarded MIDs never answers EFULL.  A waiter
+ *     (midatlas_associate_wait with a timeout) gets a MID that a racing call
+ *     puts back before the deadline.
+ *
+ * Cancellation, signals, fork
+ *   - midatlas_associate_wait is a POSIX cancellation point (deferred
+ *     cancellation: a thread cancelled while it waits leaves the queue and
+ *     the lock, and a MID granted to it in that instant is freed again); no
+ *     other call is a cancellation point, and none is async-cancel-safe.
+ *   - midatlas_map, midatlas_lookup, midatlas_capacity and
+ *     midatlas_strerror are async-signal-safe (one lock-free atomic load, no
+ *     lock, no allocation); no other call is.
+ *   - fork(): the child may keep using an atlas only if no other thread was
+ *     inside a call on it at the fork (a call cut off there may hold a slot
+ *     or the wait-queue lock for good); map and lookup are always safe.
  *
  * Memory ordering, as seen by callers
  *   - Everything a thread wrote before associating ctx (or reassociating to
@@ -95,17 +128,19 @@ enum midatlas_status {
     MIDATLAS_EINVAL = -1,     /* bad argument: NULL atlas/out-pointer/context,
                                  capacity 0 or > 65536, unknown flag, context
                                  that does not fit in 48 bits               */
-    MIDATLAS_EFULL = -2,      /* every usable slot is live or discarded      */
+    MIDATLAS_EFULL = -2,      /* every usable slot is live, discarded or in
+                                 a call's hand ("A slot in hand" above)     */
     MIDATLAS_ERANGE = -3,     /* index >= capacity, or a reserved MID value  */
-    MIDATLAS_EFREE = -4,      /* the MID's slot is free                      */
+    MIDATLAS_EFREE = -4,      /* the MID's slot is free (or in the hand of
+                                 a call that frees or takes it)             */
     MIDATLAS_ESTALE = -5,     /* slot live/discarded under another generation*/
     MIDATLAS_EDISCARDED = -6, /* the MID is a tombstone                      */
     MIDATLAS_EMISMATCH = -7,  /* conditional op found another context        */
     MIDATLAS_EBUSY = -8,      /* release of a live MID                       */
     MIDATLAS_ENOMEM = -9,     /* allocation failed                           */
     MIDATLAS_ETIMEDOUT = -10, /* a waiting call ran out of time              */
-    MIDATLAS_ECLOSED = -11,   /* addition: the atlas was drained or destroyed
-                                 while the call waited for a MID             */
+    MIDATLAS_ECLOSED = -11,   /* the atlas is closed (midatlas_close), or
+                                 was drained while the call waited          */
 };
 
 /* Precedence when several statuses hold:
@@ -147,14 +182,15 @@ struct midatlas_stats {
     uint32_t capacity;   /* as created                                      */
     uint32_t live;       /* associated MIDs                                  */
     uint32_t discarded;  /* tombstones                                       */
-    /* The most live + discarded seen at once.  Approximate: it is sampled
-     * (never on the associate/dissociate fast path) whenever an associate
-     * finds its thread's stripe of free MIDs empty, whenever associate fails
-     * with EFULL, and on every midatlas_stats and midatlas_drain call.  It is
-     * therefore a lower bound of the true peak, never above it, and exact
-     * whenever the peak emptied a stripe or was followed by a stats call
-     * before any MID was freed; it misses at most the MIDs a thread took from
-     * a stripe that had not run dry since the last sample.                   */
+    /* The most slots in use at once: live, discarded or in a call's hand
+     * ("A slot in hand").  Sampled off the fast path: whenever an associate
+     * finds its thread's stripe of free MIDs empty, when associate proves
+     * EFULL, and on every midatlas_stats and midatlas_drain call; each sample
+     * is the count at one instant (a double collect of the free lists; a
+     * sample whose lists kept moving is dropped).  So it is never above the
+     * true peak, exact at quiescence (a stats call then samples the current
+     * count), and below the peak only by MIDs taken from a stripe that had
+     * not run dry since the last sample and freed before the next one.     */
     uint32_t high_water;
     uint64_t associations;  /* successful associates, ever                   */
     uint64_t full_failures; /* associates that returned MIDATLAS_EFULL       */
@@ -177,21 +213,26 @@ struct midatlas_stats {
 int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /* Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then
- * free the atlas.  Tombstones are dropped silently.  No other call on the
- * atlas may run or follow.  NULL atlas: no-op. */
+ * free the atlas.  Tombstones are dropped silently.  Only after every other
+ * call on the atlas has returned, and none may follow: to stop threads that
+ * may be waiting in midatlas_associate_wait, call midatlas_close first and
+ * join them.  NULL atlas: no-op. */
 void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
 
 /* Hand out a free MID bound to ctx, stored in *mid.
- * OK, EINVAL (NULL atlas/mid/ctx, ctx does not fit), EFULL (every usable slot
- * live or discarded; a free MID anywhere in the atlas is always found). */
+ * OK, EINVAL (NULL atlas/mid/ctx, ctx does not fit), EFULL (at one instant
+ * during the call every usable slot was live, discarded or in a call's hand:
+ * see "A slot in hand"; no free MID is ever hidden in a cache), ECLOSED
+ * (midatlas_close was called). */
 int midatlas_associate(struct midatlas *atlas, void *ctx, uint16_t *mid);
 
 /* The context of a live MID of the current generation, else NULL (also for a
  * NULL atlas).  One acquire load and a compare; wait-free. */
 void *midatlas_map(struct midatlas *atlas, uint16_t mid);
 
-/* Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE, ESTALE,
- * EDISCARDED.  Wait-free, writes nothing shared. */
+/* Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE (also for a
+ * slot in a call's hand), ESTALE, EDISCARDED.  Wait-free, writes nothing
+ * shared, async-signal-safe. */
 int midatlas_lookup(struct midatlas *atlas, uint16_t mid, void **ctx);
 
 /* End the association: the MID becomes free, its context goes to *ctx (ctx
@@ -241,8 +282,8 @@ const char *midatlas_strerror(int status);
 /* Associate, waiting for a free MID when none is left.
  *   timeout_ns == 0: try once; < 0: wait without limit; > 0: wait at most that
  *   long (CLOCK_MONOTONIC).
- * OK, EINVAL (as associate), ETIMEDOUT (no MID in time), ECLOSED (midatlas_drain
- * or midatlas_destroy ran while this call waited).
+ * OK, EINVAL (as associate), ETIMEDOUT (no MID in time), ECLOSED (the atlas
+ * is closed, or was closed or drained while this call waited).
  * Waiters sleep (no spinning) and are served first in, first out: a MID freed
  * while anyone waits goes to the oldest waiter, and associate (waiting or not)
  * does not take a MID past a waiter queued before it - plain associate answers
@@ -252,10 +293,15 @@ const char *midatlas_strerror(int status);
  * Progress: with nobody waiting, associate and dissociate add one load of a
  * read-mostly word and stay lock-free; once waiters exist, dissociate, release,
  * drain and associate take the atlas's wait-queue lock briefly to hand MIDs
- * over.  midatlas_destroy may be called while calls wait: it wakes them (they
- * return ECLOSED) and frees the atlas once they have left; no other call may
- * start after destroy starts. */
+ * over.  A cancellation point: see "Cancellation, signals, fork". */
 int midatlas_associate_wait(struct midatlas *atlas, void *ctx, uint16_t *mid, int64_t timeout_ns);
+
+/* Close the atlas for new associations: from now on associate and
+ * associate_wait answer ECLOSED, and every waiter wakes with ECLOSED.  Every
+ * other call keeps working, so replies still in flight can be completed,
+ * discarded, released and drained.  Idempotent; lock-free when nobody waits.
+ * OK, EINVAL (NULL atlas). */
+int midatlas_close(struct midatlas *atlas);
 
 /* Capacity as created (0 for NULL). */
 uint32_t midatlas_capacity(const struct midatlas *atlas);

@@ -60,12 +60,15 @@ struct waiter;
 /* FIFO of threads waiting in midatlas_associate_wait; all fields under lock. */
 struct waitq {
     pthread_mutex_t lock;
-    pthread_cond_t gone;   /* destroy waits here for inside == 0          */
     struct waiter *head;   /* oldest waiter                               */
     struct waiter *tail;   /* newest waiter                               */
-    uint32_t inside;       /* threads inside associate_wait's slow path   */
-    int closing;           /* destroy has started                         */
 };
+
+/* The gate word (struct midatlas.gate): queued waiters in the low bits, and
+ * a bit midatlas_close sets for good.  Associate and every free path read it
+ * once: zero means "nobody waits, not closed" and nothing else is touched. */
+#define GATE_CLOSED 0x80000000u
+#define GATE_WAITERS 0x7FFFFFFFu
 
 struct midatlas {
     /* Read-only after create: the fields map and associate read. */
@@ -85,10 +88,11 @@ struct midatlas {
      * those writes never disturb the header readers. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 high_water;
 
-    /* Waiters queued in midatlas_associate_wait (wait.c).  Read by every
-     * associate and free, written only when waiters come and go: its own
-     * line, so that with nobody waiting it stays shared in every cache. */
-    _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 nwaiters;
+    /* Waiters queued in midatlas_associate_wait, and GATE_CLOSED (wait.c).
+     * Read by every associate and free, written only when waiters come and
+     * go and once by close: its own line, so that with nobody waiting it
+     * stays shared in every cache. */
+    _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;

@@ -53,18 +53,19 @@ static inline bool cas_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desir
                                                    memory_order_relaxed);
 }
 
-/* Acquire on failure too: for retry loops that read through the value the
- * failed CAS returned. */
-static inline bool cas_acquire_both(atomic_u64 *p, uint64_t *expected, uint64_t desired)
-{
-    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acquire,
-                                                   memory_order_acquire);
-}
-
 static inline bool cas_acq_rel(atomic_u64 *p, uint64_t *expected, uint64_t desired)
 {
     return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acq_rel,
                                                    memory_order_relaxed);
+}
+
+/* acq_rel on success, acquire on failure: a pop, whose successful CAS is a
+ * write other threads' double collects must synchronize with, and whose
+ * failure feeds a retry that reads through the returned head. */
+static inline bool cas_acq_rel_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acq_rel,
+                                                   memory_order_acquire);
 }
 
 /* seq_cst where a Dekker-style "publish, then check the other side's flag"
@@ -96,9 +97,14 @@ static inline uint32_t add32_relaxed(atomic_u32 *p, uint32_t v)
     return atomic_fetch_add_explicit(p, v, memory_order_relaxed);
 }
 
-static inline void add32_seq_cst(atomic_u32 *p, uint32_t v)
+static inline uint32_t add32_seq_cst(atomic_u32 *p, uint32_t v)
 {
-    atomic_fetch_add_explicit(p, v, memory_order_seq_cst);
+    return atomic_fetch_add_explicit(p, v, memory_order_seq_cst);
+}
+
+static inline uint32_t or32_seq_cst(atomic_u32 *p, uint32_t v)
+{
+    return atomic_fetch_or_explicit(p, v, memory_order_seq_cst);
 }
 
 static inline void sub32_relaxed(atomic_u32 *p, uint32_t v)

@@ -101,8 +101,8 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
 {
     if (!a)
         return;
-    /* Wake anyone still waiting for a MID and wait for them to leave. */
-    midatlas__wait_close_all(a, true);
+    /* The caller guarantees that every other call has returned and none
+     * follows (midatlas_close, then join): nobody waits, nothing is in hand. */
     if (fn) {
         for (uint32_t i = 0; i < a->capacity; i++) {
             /* The caller guarantees no call runs or follows: relaxed. */

@@ -42,8 +42,13 @@ size_t midatlas_drain(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     if (!a)
         return 0;
     midatlas__freelist_sample_high_water(a);
-    /* Teardown: whoever waits for a MID of this connection is told so. */
-    midatlas__wait_close_all(a, false);
+    /* Teardown: whoever waits for a MID of this connection is told so.  Only
+     * when someone is queued, so that drain stays lock-free otherwise (a
+     * thread stalled holding the queue lock must not stop a teardown).
+     * seq_cst: as wait_after_free's load; a waiter that queues after this
+     * read is served by the frees below instead. */
+    if (load32_seq_cst(&a->gate) & GATE_WAITERS)
+        midatlas__wait_wake_all(a);
     for (uint32_t i = 0; i < a->capacity; i++) {
         uint64_t w;
         if (drain_slot(a, i, &w)) {

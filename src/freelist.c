@@ -121,7 +121,8 @@ bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *i
         for (uint32_t si = 0; si < nstripes && unchanged; si++)
             unchanged = load_relaxed(&a->stripes[si].head) == seen[si];
         if (unchanged) {
-            midatlas__freelist_sample_high_water(a);
+            /* Nothing listed at that instant: every usable slot in use. */
+            max32_relaxed(&a->high_water, a->usable);
             return false;
         }
     }
@@ -163,6 +164,9 @@ void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t 
 
 /* ---- accounting --------------------------------------------------------- */
 
+/* Heads kept moving for this many double collects: give up (stats only). */
+#define SNAPSHOT_TRIES 4
+
 uint32_t midatlas__freelist_count(struct midatlas *a)
 {
     uint32_t n = 0;
@@ -171,9 +175,42 @@ uint32_t midatlas__freelist_count(struct midatlas *a)
     return n;
 }
 
+/*
+ * The number of listed slots at one instant, by the same double collect that
+ * proves EFULL: a head word never returns to a value it had (a push changes
+ * the length, a pop the tag), so a head read twice with the same value held
+ * it all along, and all of them held their values together at the instant
+ * between the two sweeps.  A plain sum of lengths read one by one is no such
+ * figure: a slot moving from a stripe not yet read to one already read is
+ * counted on neither.
+ */
+bool midatlas__freelist_snapshot(struct midatlas *a, uint32_t *listed)
+{
+    uint64_t seen[MIDATLAS_MAX_STRIPES];
+    for (int attempt = 0; attempt < SNAPSHOT_TRIES; attempt++) {
+        uint32_t n = 0;
+        bool unchanged = true;
+        for (uint32_t k = 0; k <= a->stripe_mask; k++) {
+            /* acquire: pairs with the push and pop CASes (seq_cst and
+             * acq_rel), like the double collect in take_slow. */
+            seen[k] = load_acquire(&a->stripes[k].head);
+            n += head_len(seen[k]);
+        }
+        for (uint32_t k = 0; k <= a->stripe_mask && unchanged; k++)
+            unchanged = load_relaxed(&a->stripes[k].head) == seen[k];
+        if (unchanged) {
+            *listed = n;
+            return true;
+        }
+    }
+    return false;
+}
+
 void midatlas__freelist_sample_high_water(struct midatlas *a)
 {
-    uint32_t listed = midatlas__freelist_count(a);
-    if (listed <= a->usable)
+    uint32_t listed;
+    /* Only an instant's figure may raise the mark, so that it never exceeds
+     * the true peak of slots in use (live, discarded or in a call's hand). */
+    if (midatlas__freelist_snapshot(a, &listed) && listed <= a->usable)
         max32_relaxed(&a->high_water, a->usable - listed);
 }

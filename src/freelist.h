@@ -67,10 +67,16 @@ void midatlas__freelist_batch_done(struct midatlas *a);
 void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
                        uint32_t gen);
 
-/* Number of slots on the lists now (exact when no call runs). */
+/* Number of slots on the lists, summed stripe by stripe (exact when no call
+ * runs, a momentary approximation otherwise). */
 uint32_t midatlas__freelist_count(struct midatlas *a);
 
-/* Record usable - listed in the high-water mark (slow paths and stats). */
+/* The number of slots on the lists at one instant during the call (a double
+ * collect of the heads); false when the heads kept moving. */
+bool midatlas__freelist_snapshot(struct midatlas *a, uint32_t *listed);
+
+/* Record usable - listed at one instant in the high-water mark (slow paths
+ * and stats); records nothing when no instant's figure could be had. */
 void midatlas__freelist_sample_high_water(struct midatlas *a);
 
 /* ---- pop ---------------------------------------------------------------- */
@@ -82,9 +88,11 @@ void midatlas__freelist_sample_high_water(struct midatlas *a);
 static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *idx,
                               uint64_t *word, uint64_t *seen)
 {
-    /* acquire: pairs with the release CAS in freelist_put / midatlas__freelist_put_slow
-     * (create's relaxed initialisation is published with the atlas), so the
-     * link read from the slot word below is the one written before that push. */
+    /* acquire: pairs with the seq_cst push CAS (freelist_put,
+     * midatlas__freelist_put_slow) and the acq_rel pop CAS below, so the link
+     * read from the slot word is the one written before the push that made
+     * this head (create's relaxed initialisation is published with the
+     * atlas). */
     uint64_t h = load_acquire(&s->head);
 
     while (head_len(h) != 0) {
@@ -93,7 +101,7 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
 
         if (__builtin_expect(!slot_is_free(w), 0)) {
             /* i was popped since we read h; the head has moved on. */
-            h = load_acquire(&s->head); /* pairs with freelist_put's release CAS */
+            h = load_acquire(&s->head); /* pairs as the load above */
             continue;
         }
 #if MIDATLAS_BROKEN == 2
@@ -103,9 +111,16 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
 #endif
         uint64_t next = head_make(slot_link(w), head_len(h) - 1, tag);
         MIDATLAS_HOOK(MIDATLAS_HOOK_POP_LINK_READ, i);
-        /* acquire on both outcomes: on failure h is reloaded, and the link
-         * read next round must be the pusher's (pairs with freelist_put). */
-        if (__builtin_expect(cas_acquire_both(&s->head, &h, next), 1)) {
+        /* Success: acq_rel.  The release half makes every later reader of
+         * this head (the double collect of midatlas__freelist_take_slow, a
+         * sweep's acquire load) synchronize with us and so with every push
+         * we read through, on any stripe: without it a relaxed pop lets a
+         * sweeper see this stripe empty yet another stripe's head from
+         * before a push that happened-before our pop - a false EFULL under
+         * the C11 model (issue 9 item 8; x86's locked CAS hides it).
+         * Failure: acquire, because h is reloaded and the link read next
+         * round must be the pusher's (pairs with freelist_put). */
+        if (__builtin_expect(cas_acq_rel_acquire(&s->head, &h, next), 1)) {
             /* The tag is unchanged since we read w, so i was not popped in
              * between and w is still its word. */
             if (__builtin_expect((tag & HEAD_TAG_MASK) == 0, 0))
@@ -153,7 +168,7 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
     uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
     /* seq_cst, which includes release: publishes the slot's FREE word (its
      * link) to the popper's acquire load of this head in stripe_pop; and it is
-     * the Dekker partner of the waiter's nwaiters increment (wait.c): either
+     * the Dekker partner of the waiter's gate-word increment (wait.c): either
      * the waiter's sweep sees this push or our wait_after_free sees the
      * waiter.  On x86 it is the same lock cmpxchg as a release CAS. */
     if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1)) {

@@ -53,25 +53,45 @@
  * full generation wrap as above.  The context it gets may be dissociated right
  * after; its lifetime is the caller's business (midatlas.h).
  *
- * Waiting.  midatlas_associate_wait queues sleepers in FIFO order (wait.c).
- * With nobody waiting, associate and every free path read one read-mostly
- * word (nwaiters) and nothing else changes; the push CAS is seq_cst so that
- * a freer and a new waiter cannot miss each other.
+ * Waiting and closing.  midatlas_associate_wait queues sleepers in FIFO order
+ * (wait.c).  With nobody waiting and the atlas open, associate and every free
+ * path read one read-mostly word (the gate: waiter count | CLOSED) and
+ * nothing else changes; the push CAS is seq_cst so that a freer and a new
+ * waiter cannot miss each other.  midatlas_close sets CLOSED in that word.
  *
  * EFULL.  Associate pops from its thread's home stripe; when that is empty it
  * sweeps all stripes, and reports EFULL only after a second sweep finds every
  * head word unchanged (freelist.c): at one instant every stripe was empty.
  * Free slots are never held in private caches, so none can be missed.  A slot
- * between a dissociate's CAS and its push is in the middle of that call.
+ * between a dissociate's CAS and its push (or an associate's pop and its
+ * store) is in the hand of that call: midatlas.h states EFULL with it
+ * ("A slot in hand"), and the Promela model checks exactly that definition.
  *
  * Memory orders (each site names its partner):
- *   associate:  store_release of LIVE        -> map/lookup load_acquire,
- *                                               dissociate/discard/drain CAS acquire
- *   reassociate: CAS acq_rel                  release -> the same readers;
- *                                               acquire <- the previous publisher
- *   dissociate/discard/drain: CAS acquire     <- associate / reassociate release
- *   push: CAS release                         -> pop's load/CAS acquire (link)
- *   pop: load/CAS acquire                     <- push's CAS release
+ *   associate: store_release of LIVE       -> map/lookup load_acquire,
+ *                                             dissociate/discard/drain CAS acquire
+ *   reassociate: CAS acq_rel               release -> the same readers;
+ *                                             acquire <- the previous publisher
+ *   dissociate/discard/drain: CAS acquire  <- associate / reassociate release
+ *   release: CAS relaxed                   a tombstone carries no context
+ * Every write to a stripe head is a release (the double collect needs it):
+ *   push: CAS seq_cst   release -> pop's load/CAS acquire, so the popper reads
+ *                       the link stored before the push; seq_cst because it
+ *                       is also the Dekker partner of a waiter's gate
+ *                       increment (wait.c): an acq_rel push loses wakeups.
+ *   pop: CAS acq_rel    acquire <- the push that made the head (the link);
+ *                       release -> every later reader of the head: a sweep
+ *                       that reads this pop's head then synchronizes with
+ *                       every push the popper had seen, on any stripe, so it
+ *                       cannot read an older head of another stripe from
+ *                       before such a push.  With a relaxed pop a sweep can
+ *                       see stripe A emptied by the pop and stripe B from
+ *                       before a push to B that happened-before the pop: both
+ *                       empty, EFULL while B held a free slot all along (a
+ *                       C11/POWER behaviour; every x86 locked CAS is a full
+ *                       fence).  Failure: acquire (the retry reads a link).
+ *   sweep/double collect: load acquire, then re-check relaxed (an unchanged
+ *                       word is all the re-check needs).
  *   Counters are relaxed: they order nothing.
  */
 #include "midatlas.h"
@@ -132,17 +152,20 @@ static inline uint64_t ctx_bits(const void *ctx)
 
 /* ---- associate, map, lookup --------------------------------------------- */
 
-/* Take a free MID for ctx and publish it, unless waiters queued earlier must
- * be served first.  False when no MID may be taken now. */
-static inline bool take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid)
+/* Take a free MID for ctx and publish it, unless the atlas is closed or
+ * waiters queued earlier must be served first: OK, EFULL or ECLOSED. */
+static inline int take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid)
 {
     uint32_t idx;
     uint64_t w;
 
-    if (__builtin_expect(wait_anyone(a), 0) && !midatlas__wait_gate(a))
-        return false;
+    if (__builtin_expect(wait_gate_shut(a), 0)) {
+        int rc = midatlas__wait_gate(a);
+        if (rc != MIDATLAS_OK)
+            return rc;
+    }
     if (!freelist_take(a, &idx, &w))
-        return false;
+        return MIDATLAS_EFULL;
     MIDATLAS_HOOK(MIDATLAS_HOOK_ASSOCIATE_POPPED, idx);
 
     uint32_t gen = gen_next(a, slot_gen(w), idx);
@@ -150,10 +173,10 @@ static inline bool take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid
      * of dissociate/discard/drain, which then see the caller's writes to *ctx. */
     store_release(&a->slots[idx], slot_live(gen, ctx_bits(ctx)));
     *mid = mid_make(a, gen, idx);
-    return true;
+    return MIDATLAS_OK;
 }
 
-bool midatlas__associate_now(struct midatlas *a, void *ctx, uint16_t *mid)
+int midatlas__associate_now(struct midatlas *a, void *ctx, uint16_t *mid)
 {
     return take_and_publish(a, ctx, mid);
 }
@@ -162,10 +185,12 @@ int midatlas_associate(struct midatlas *a, void *ctx, uint16_t *mid)
 {
     if (!a || !ctx || !mid || !context_fits(ctx))
         return MIDATLAS_EINVAL;
-    if (__builtin_expect(take_and_publish(a, ctx, mid), 1))
+    int rc = take_and_publish(a, ctx, mid);
+    if (__builtin_expect(rc == MIDATLAS_OK, 1))
         return MIDATLAS_OK;
-    add_relaxed(&freelist_home(a)->full_failures, 1);
-    return MIDATLAS_EFULL;
+    if (rc == MIDATLAS_EFULL)
+        add_relaxed(&freelist_home(a)->full_failures, 1);
+    return rc;
 }
 
 void *midatlas_map(struct midatlas *a, uint16_t mid)

@@ -25,11 +25,14 @@ void midatlas_stats(struct midatlas *a, struct midatlas_stats *st)
         return;
     memset(st, 0, sizeof *st);
 
-    uint64_t listed = 0, discards = 0, releases = 0;
+    uint32_t listed;
+    bool instant = midatlas__freelist_snapshot(a, &listed);
+    if (!instant)
+        listed = midatlas__freelist_count(a);
+    uint64_t discards = 0, releases = 0;
     for (uint32_t k = 0; k <= a->stripe_mask; k++) {
         struct stripe *s = &a->stripes[k];
         uint64_t h = load_relaxed(&s->head);
-        listed += head_len(h);
         st->associations += load_relaxed(&s->tag_wraps) << HEAD_TAG_BITS | head_tag(h);
         st->full_failures += load_relaxed(&s->full_failures);
         st->cas_failures += load_relaxed(&s->cas_failures);
@@ -44,7 +47,8 @@ void midatlas_stats(struct midatlas *a, struct midatlas_stats *st)
     st->discarded = clamp_u32((int64_t)(discards - releases), used);
     st->live = used - st->discarded;
     st->free = a->usable - used;
-    max32_relaxed(&a->high_water, used);
+    if (instant)
+        max32_relaxed(&a->high_water, used);
     st->high_water = load32_relaxed(&a->high_water);
     st->bytes = a->bytes;
 }

@@ -9,15 +9,16 @@
  * and no associate can take it first.  RDBSS callers did the same by hand with
  * RxReassociateMid; Linux blk-mq sleeps on tag wait queues.
  *
- * No lost wakeup.  A waiter increments nwaiters (seq_cst RMW), issues a
+ * No lost wakeup.  A waiter increments the gate word (seq_cst RMW), issues a
  * seq_cst fence, then sweeps the free lists.  A freeing thread pushes its slot
- * with a seq_cst CAS, then loads nwaiters (seq_cst).  In the single total order
- * of those operations either the load comes after the increment (the freer
+ * with a seq_cst CAS, then loads the gate word (seq_cst).  In the single total
+ * order of those operations either the load comes after the increment (the freer
  * serves the queue) or the push comes before the fence (the sweep finds the
  * slot).  Both may happen; serving is idempotent under the lock.
  *
- * No barging.  A plain associate that sees nwaiters != 0 serves the queue
- * first and takes a MID only if nobody is left waiting, else answers EFULL.
+ * No barging.  A plain associate that sees waiters counted in the gate word
+ * serves the queue first and takes a MID only if nobody is left waiting,
+ * else answers EFULL.
  *
  * Timeouts.  Granting and giving up both happen under the queue lock, so a
  * waiter either was granted a MID before it looked (and returns OK with it) or
@@ -26,6 +27,21 @@
  * Lifetime of a waiter record.  It lives on the waiter's stack; a granter
  * touches it only under the lock, and the waiter returns only after taking the
  * lock once more, so no granter can touch a dead record.
+ *
+ * Closing.  midatlas_close sets GATE_CLOSED in the gate word with one RMW and
+ * a waiter announces itself with another (its increment), so in the
+ * modification order of that one word exactly one comes first: either close
+ * sees the waiter counted and wakes it under the lock, or the waiter's
+ * increment returns the bit and it leaves with ECLOSED at once.  Nobody
+ * sleeps on a closed atlas.  Once closed, associate answers ECLOSED from the
+ * same one load that tells it nobody waits.  The atlas's memory is freed only
+ * by destroy, which the caller calls after every call has returned (close,
+ * then join the threads that may call): no thread can be inside wait.c then.
+ *
+ * Cancellation.  The condition wait is a POSIX cancellation point (deferred
+ * cancellation).  A cleanup handler, run with the lock re-taken, unlinks the
+ * record, drops the lock, and frees a MID granted in the instant before the
+ * cancellation was acted on, which nobody else can ever learn.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_condattr_setclock */
 
@@ -40,6 +56,7 @@ enum waiter_state { WAITER_WAITING, WAITER_GRANTED, WAITER_CLOSED };
 struct waiter {
     struct waiter *next;
     struct waiter *prev;
+    struct midatlas *atlas;
     void *ctx;
     uint16_t mid;
     enum waiter_state state;
@@ -48,19 +65,11 @@ struct waiter {
 
 int midatlas__wait_init(struct midatlas *a)
 {
-    struct waitq *q = &a->wq;
-    if (pthread_mutex_init(&q->lock, NULL) != 0)
-        return MIDATLAS_ENOMEM;
-    if (pthread_cond_init(&q->gone, NULL) != 0) {
-        pthread_mutex_destroy(&q->lock);
-        return MIDATLAS_ENOMEM;
-    }
-    return MIDATLAS_OK;
+    return pthread_mutex_init(&a->wq.lock, NULL) == 0 ? MIDATLAS_OK : MIDATLAS_ENOMEM;
 }
 
 void midatlas__wait_fini(struct midatlas *a)
 {
-    pthread_cond_destroy(&a->wq.gone);
     pthread_mutex_destroy(&a->wq.lock);
 }
 
@@ -90,7 +99,7 @@ static void queue_unlink(struct midatlas *a, struct waiter *w)
         q->tail = w->prev;
     /* relaxed: the lock orders queue changes; readers outside it only use
      * the count as a hint (associate) or pair through the seq_cst ops. */
-    sub32_relaxed(&a->nwaiters, 1);
+    sub32_relaxed(&a->gate, 1);
 }
 
 /* Give the oldest waiter a MID, or return false when none is free. */
@@ -129,30 +138,42 @@ void midatlas__wait_serve(struct midatlas *a)
     pthread_mutex_unlock(&a->wq.lock);
 }
 
-bool midatlas__wait_gate(struct midatlas *a)
+int midatlas__wait_gate(struct midatlas *a)
 {
+    if (load32_relaxed(&a->gate) & GATE_CLOSED)
+        return MIDATLAS_ECLOSED;
     pthread_mutex_lock(&a->wq.lock);
     serve_locked(a);
     bool clear = a->wq.head == NULL;
     pthread_mutex_unlock(&a->wq.lock);
-    return clear;
+    return clear ? MIDATLAS_OK : MIDATLAS_EFULL;
 }
 
-void midatlas__wait_close_all(struct midatlas *a, bool destroying)
+void midatlas__wait_wake_all(struct midatlas *a)
 {
     struct waitq *q = &a->wq;
     pthread_mutex_lock(&q->lock);
-    if (destroying)
-        q->closing = 1;
     while (q->head) {
         struct waiter *w = q->head;
         w->state = WAITER_CLOSED;
         queue_unlink(a, w);
         pthread_cond_signal(&w->wake);
     }
-    while (destroying && q->inside > 0)
-        pthread_cond_wait(&q->gone, &q->lock);
     pthread_mutex_unlock(&q->lock);
+}
+
+int midatlas_close(struct midatlas *a)
+{
+    if (!a)
+        return MIDATLAS_EINVAL;
+    /* seq_cst RMW: every RMW of the gate is ordered with this one (see
+     * "Closing" above); seq_cst also keeps it in the single total order the
+     * wait handoff's Dekker pairing uses, so a freer that reads the gate
+     * after us and a waiter that increments it never disagree about it. */
+    uint32_t before = or32_seq_cst(&a->gate, GATE_CLOSED);
+    if (before & GATE_WAITERS)
+        midatlas__wait_wake_all(a);
+    return MIDATLAS_OK;
 }
 
 /* ---- midatlas_associate_wait -------------------------------------------- */
@@ -167,23 +188,59 @@ static struct timespec deadline_after(int64_t timeout_ns)
     return t;
 }
 
+/* The waiter's thread is being cancelled in its condition wait, which
+ * re-took the lock before running this: leave the atlas as if the call had
+ * never been made. */
+static void waiter_cancelled(void *p)
+{
+    struct waiter *w = p;
+    struct midatlas *a = w->atlas;
+    bool granted = w->state == WAITER_GRANTED;
+    if (w->state == WAITER_WAITING)
+        queue_unlink(a, w);
+    pthread_mutex_unlock(&a->wq.lock);
+    pthread_cond_destroy(&w->wake);
+    /* Granted in the instant before the cancellation was acted on: the MID
+     * is live with our context and nobody else can learn it, so free it (the
+     * free hands it to the next waiter).  A drain may have taken it already:
+     * then it is not ours to free and this answers EFREE or ESTALE. */
+    if (granted)
+        (void)midatlas_dissociate_if(a, w->mid, w->ctx);
+}
+
 /* Sleep until granted, closed or past the deadline (NULL: no limit). */
 static void sleep_on(struct midatlas *a, struct waiter *w, const struct timespec *deadline)
 {
+    pthread_cleanup_push(waiter_cancelled, w);
     while (w->state == WAITER_WAITING) {
         int rc = deadline ? pthread_cond_timedwait(&w->wake, &a->wq.lock, deadline)
                           : pthread_cond_wait(&w->wake, &a->wq.lock);
         if (rc == ETIMEDOUT && w->state == WAITER_WAITING) {
             queue_unlink(a, w);
-            return;
+            break;
         }
     }
+    pthread_cleanup_pop(0);
+}
+
+/* Queue w (the lock is held).  False when the atlas turned out to be closed:
+ * then w is unlinked again and marked closed. */
+static bool enqueue(struct midatlas *a, struct waiter *w)
+{
+    queue_append(&a->wq, w);
+    /* seq_cst: the waiter's half of the Dekker pairing (top of file); and
+     * an RMW of the gate, so it is ordered against close's (see "Closing"). */
+    if (add32_seq_cst(&a->gate, 1) & GATE_CLOSED) {
+        w->state = WAITER_CLOSED;
+        queue_unlink(a, w);
+        return false;
+    }
+    return true;
 }
 
 static int wait_slow(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeout_ns)
 {
-    struct waitq *q = &a->wq;
-    struct waiter w = {.ctx = ctx, .state = WAITER_WAITING};
+    struct waiter w = {.atlas = a, .ctx = ctx, .state = WAITER_WAITING};
     pthread_condattr_t attr;
     struct timespec deadline;
 
@@ -194,27 +251,20 @@ static int wait_slow(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeo
     pthread_cond_init(&w.wake, &attr);
     pthread_condattr_destroy(&attr);
 
-    pthread_mutex_lock(&q->lock);
-    int rc = MIDATLAS_ECLOSED;
-    if (!q->closing) {
-        q->inside++;
-        queue_append(q, &w);
-        /* seq_cst: the waiter's half of the Dekker pairing (top of file). */
-        add32_seq_cst(&a->nwaiters, 1);
+    pthread_mutex_lock(&a->wq.lock);
+    if (enqueue(a, &w)) {
         serve_locked(a);
         if (timeout_ns != 0)
             sleep_on(a, &w, timeout_ns > 0 ? &deadline : NULL);
         else if (w.state == WAITER_WAITING)
             queue_unlink(a, &w);
-        rc = w.state == WAITER_GRANTED ? MIDATLAS_OK
+    }
+    int rc = w.state == WAITER_GRANTED ? MIDATLAS_OK
              : w.state == WAITER_CLOSED ? MIDATLAS_ECLOSED
                                         : MIDATLAS_ETIMEDOUT;
-        if (rc == MIDATLAS_OK)
-            *mid = w.mid;
-        if (--q->inside == 0 && q->closing)
-            pthread_cond_signal(&q->gone);
-    }
-    pthread_mutex_unlock(&q->lock);
+    if (rc == MIDATLAS_OK)
+        *mid = w.mid;
+    pthread_mutex_unlock(&a->wq.lock);
     pthread_cond_destroy(&w.wake);
     return rc;
 }
@@ -223,7 +273,8 @@ int midatlas_associate_wait(struct midatlas *a, void *ctx, uint16_t *mid, int64_
 {
     if (!a || !ctx || !mid || !context_fits(ctx))
         return MIDATLAS_EINVAL;
-    if (midatlas__associate_now(a, ctx, mid))
-        return MIDATLAS_OK;
+    int rc = midatlas__associate_now(a, ctx, mid);
+    if (rc != MIDATLAS_EFULL)
+        return rc; /* OK, or ECLOSED */
     return wait_slow(a, ctx, mid, timeout_ns);
 }

@@ -209,9 +209,9 @@ static void strerror_every_status(void **state)
     static const int known[] = {
         MIDATLAS_OK,     MIDATLAS_EINVAL,     MIDATLAS_EFULL,     MIDATLAS_ERANGE,
         MIDATLAS_EFREE,  MIDATLAS_ESTALE,     MIDATLAS_EDISCARDED, MIDATLAS_EMISMATCH,
-        MIDATLAS_EBUSY,  MIDATLAS_ENOMEM,     MIDATLAS_ETIMEDOUT,
+        MIDATLAS_EBUSY,  MIDATLAS_ENOMEM,     MIDATLAS_ETIMEDOUT, MIDATLAS_ECLOSED,
     };
-    static const int unknown[] = {1, 2, -11, -12, -100, 100, INT_MIN, INT_MAX};
+    static const int unknown[] = {1, 2, -12, -100, 100, INT_MIN, INT_MAX};
     const size_t nk = sizeof known / sizeof known[0];
     for (size_t i = 0; i < nk; i++) {
         const char *m = midatlas_strerror(known[i]);

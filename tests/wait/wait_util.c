@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "atlas.h" /* white-box: struct midatlas's nwaiters (see wait_util.h) */
+#include "atlas.h" /* white-box: struct midatlas's gate word (see wait_util.h) */
 
 int64_t w_now_ns(void)
 {
@@ -28,7 +28,7 @@ uint32_t w_queued(struct midatlas *atlas)
 {
     /* relaxed: a polled hint; whatever the test then checks goes through the
      * atlas's own synchronisation (the wait-queue lock). */
-    return atomic_load_explicit(&atlas->nwaiters, memory_order_relaxed);
+    return atomic_load_explicit(&atlas->gate, memory_order_relaxed) & GATE_WAITERS;
 }
 
 pthread_mutex_t *w_queue_lock(struct midatlas *atlas)

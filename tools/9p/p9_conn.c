@@ -36,12 +36,15 @@
 #include "p9_conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +58,8 @@ pthread_rwlock_t p9_rcu_tsan_lock = PTHREAD_RWLOCK_INITIALIZER;
 #define P9_DEFAULT_TAGS 256u
 #define P9_DEFAULT_MSIZE (65536u + P9_IOHDRSZ)
 #define P9_MIN_MSIZE 4096u
+#define P9_DEFAULT_CALL_TIMEOUT 10000000000ll  /* 10 s */
+#define P9_DEFAULT_FLUSH_TIMEOUT 5000000000ll  /* 5 s  */
 
 uint64_t p9_now_ns(void)
 {
@@ -100,12 +105,14 @@ void p9_complete(struct p9_conn *c, struct p9_call *call, int status)
 
 /* ------------------------------- teardown -------------------------------- */
 
+static void conn_free(struct p9_conn *c);
+
 static void drain_visit(void *ctx, void *arg)
 {
     struct p9_conn *c = arg;
     struct p9_call *call = ctx;
     if (call->is_flush) { /* ours alone; drain released its oldtag too */
-        free(call);
+        p9_flush_retire(c, call);
         return;
     }
     P9_COUNT(c, drained);
@@ -121,6 +128,17 @@ void p9_teardown(struct p9_conn *c)
     pthread_mutex_unlock(&c->send_mu);
     shutdown(c->fd, SHUT_RDWR);
     (void)c->tags.ops->drain(c->tags.t, drain_visit, c);
+}
+
+void p9_conn_fail(struct p9_conn *c, atomic_uint_fast64_t *why)
+{
+    pthread_mutex_lock(&c->send_mu);
+    bool first = !c->closed;
+    c->closed = true;
+    pthread_mutex_unlock(&c->send_mu);
+    if (first) /* one reason per connection: the first limit that fired */
+        atomic_fetch_add_explicit(why, 1, memory_order_relaxed);
+    shutdown(c->fd, SHUT_RDWR); /* the receiver's recv returns: it drains */
 }
 
 bool p9_conn_is_closed(struct p9_conn *c)
@@ -158,28 +176,25 @@ void p9_conn_close(struct p9_conn *c)
     if (!c)
         return;
     p9_conn_shutdown(c);
-    p9_tags_close(&c->tags);
     close(c->fd);
-    pthread_mutex_destroy(&c->send_mu);
-    pthread_mutex_destroy(&c->life_mu);
-    free(c->rxbuf);
-    free(c);
+    conn_free(c);
 }
 
 /* -------------------------------- sending -------------------------------- */
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
+/* 0, or the errno that stopped the write (EAGAIN: SO_SNDTIMEO ran out). */
+static int write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n > 0) {
         ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
-            return false;
+            return k < 0 ? errno : EPIPE;
         p += k;
         n -= (size_t)k;
     }
-    return true;
+    return 0;
 }
 
 /* Write msg for call, associated to tag (passed apart: call may be freed by
@@ -189,8 +204,8 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
  * byte is out the reply may come and the call be completed (a flush: freed)
  * before send() even returns, so msg must not live in a call that another
  * thread frees. */
-static int conn_send(struct p9_conn *c, struct p9_call *call, uint16_t tag, const uint8_t *msg,
-                     size_t len)
+int p9_conn_send(struct p9_conn *c, struct p9_call *call, uint16_t tag, const uint8_t *msg,
+                 size_t len)
 {
     pthread_mutex_lock(&c->send_mu);
     if (c->closed) {
@@ -199,12 +214,13 @@ static int conn_send(struct p9_conn *c, struct p9_call *call, uint16_t tag, cons
             return -ECONNRESET;
         return 0; /* a drain took it and completes it */
     }
-    bool ok = write_all(c->fd, msg, len);
+    int err = write_all(c->fd, msg, len);
     pthread_mutex_unlock(&c->send_mu);
-    if (!ok)
-        shutdown(c->fd, SHUT_RDWR); /* the receiver tears down and drains */
-    else
+    if (err == 0)
         P9_COUNT(c, sent);
+    else /* the receiver tears down and drains, this call included */
+        p9_conn_fail(c, err == EAGAIN || err == EWOULDBLOCK ? &c->ctr.send_stalled
+                                                            : &c->ctr.peer_reset);
     return 0;
 }
 
@@ -229,107 +245,52 @@ int p9_call_start(struct p9_conn *c, struct p9_call *call)
     }
     call->tag = tag;
     p9_put_le16(call->tmsg + 5, tag);
-    return conn_send(c, call, tag, call->tmsg, call->tlen); /* the caller's memory */
+    return p9_conn_send(c, call, tag, call->tmsg, call->tlen); /* the caller's memory */
 }
 
-/* Send Tflush(oldtag) on tag ftag, without waiting for Rflush: the receiver
- * releases oldtag and frees f when Rflush comes; a drain does both if it
- * never does.  f is published (bound to ftag) only now, fully written: a
- * bogus Rflush from a misbehaving peer can take and free it at once, so from
- * here on only the locals are used, never f's fields. */
-static void flush_send(struct p9_conn *c, uint16_t ftag, uint16_t oldtag)
+static struct timespec to_timespec(uint64_t ns)
 {
-    const struct p9_tags_ops *ops = c->tags.ops;
-    uint8_t msg[16]; /* on our stack, not in f */
-    size_t len = p9_build_flush(msg, sizeof msg, ftag, oldtag);
-    struct p9_call *f = calloc(1, sizeof *f);
-    if (!f) {
-        /* ftag stays reserved and oldtag a tombstone until drain. */
-        P9_COUNT(c, flush_failed);
-        return;
-    }
-    f->is_flush = true;
-    f->ttype = P9_TFLUSH;
-    f->tag = ftag;
-    f->oldtag = oldtag;
-    f->waiter = NULL; /* nobody waits: the receiver's release is the end */
-    if (ops->reassociate_if(c->tags.t, ftag, P9_RESERVED, f) != 0) {
-        free(f); /* a drain took the reservation (and released oldtag) */
-        return;
-    }
-    P9_COUNT(c, flushes);
-    if (conn_send(c, f, ftag, msg, len) != 0)
-        free(f); /* closed, and we took its tag back; drain frees oldtag */
+    return (struct timespec){.tv_sec = (time_t)(ns / 1000000000u),
+                             .tv_nsec = (long)(ns % 1000000000u)};
 }
 
-/* Wait for a call whose tag a completer (receiver, drain) has taken. */
-static int wait_completed(struct p9_call *call)
+bool p9_wait_until(struct p9_call *call, uint64_t deadline_ns)
 {
     struct p9_waiter *w = call->waiter;
-    pthread_mutex_lock(&w->mu);
-    while (!call->done)
-        pthread_cond_wait(&w->cv, &w->mu);
-    pthread_mutex_unlock(&w->mu);
-    return call->status;
-}
-
-/* The wait ran out.  Win the tag away from the completers, as a tombstone
- * flushed with Tflush or, when no tag is left for a Tflush, as an orphan
- * that the (then certain) reply releases.  If a completer won, wait for it. */
-static int cancel(struct p9_conn *c, struct p9_call *call)
-{
-    const struct p9_tags_ops *ops = c->tags.ops;
-    uint16_t ftag;
-    /* Reserve the Tflush's tag first (bound to a marker that no reply can
-     * complete), so that a tombstone never exists without a Tflush that
-     * will release it. */
-    if (ops->associate(c->tags.t, P9_RESERVED, &ftag) != 0) {
-        if (ops->orphan(c->tags.t, call->tag, call) != 0)
-            return wait_completed(call);
-        P9_COUNT(c, flush_failed);
-    } else if (ops->tombstone(c->tags.t, call->tag, call) != 0) {
-        (void)ops->take(c->tags.t, ftag, P9_RESERVED); /* fails if drained */
-        return wait_completed(call);
-    } else {
-        flush_send(c, ftag, call->tag);
-    }
-    /* The receiver may have mapped this call just before we won and still be
-     * reading it; let that read-side section end before the caller reuses
-     * the memory. */
-    p9_rcu_synchronize();
-    struct p9_waiter *w = call->waiter;
-    pthread_mutex_lock(&w->mu);
-    call->status = -ETIMEDOUT;
-    call->completions++;
-    call->done = true;
-    pthread_mutex_unlock(&w->mu);
-    return -ETIMEDOUT;
-}
-
-int p9_call_wait(struct p9_conn *c, struct p9_call *call, int64_t timeout_ns)
-{
-    struct p9_waiter *w = call->waiter;
-    struct timespec deadline;
-    if (timeout_ns >= 0) { /* measured from the start of the call */
-        uint64_t d = call->t_submit_ns + (uint64_t)timeout_ns;
-        deadline.tv_sec = (time_t)(d / 1000000000u);
-        deadline.tv_nsec = (long)(d % 1000000000u);
-    }
+    struct timespec deadline = to_timespec(deadline_ns);
     pthread_mutex_lock(&w->mu);
     while (!call->done) {
-        if (timeout_ns < 0)
+        if (deadline_ns == UINT64_MAX) /* only when a completer is certain */
             pthread_cond_wait(&w->cv, &w->mu);
         else if (pthread_cond_timedwait(&w->cv, &w->mu, &deadline) == ETIMEDOUT)
             break;
     }
     bool done = call->done;
     pthread_mutex_unlock(&w->mu);
-    return done ? call->status : cancel(c, call);
+    return done;
+}
+
+int p9_call_wait(struct p9_conn *c, struct p9_call *call, int64_t timeout_ns)
+{
+    if (timeout_ns < 0)
+        timeout_ns = c->call_timeout_ns;
+    /* measured from the start of the call */
+    if (p9_wait_until(call, call->t_submit_ns + (uint64_t)timeout_ns))
+        return call->status;
+    return p9_cancel(c, call);
 }
 
 /* ------------------------------- connecting ------------------------------ */
 
-static int tcp_connect(const char *host, uint16_t port)
+static void set_timeout(int fd, int opt, uint64_t ns)
+{
+    struct timeval tv = {.tv_sec = (time_t)(ns / 1000000000u),
+                         .tv_usec = (suseconds_t)(ns % 1000000000u / 1000u)};
+    setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
+}
+
+/* Connect within timeout_ns (a non-blocking connect and a poll). */
+static int tcp_connect(const char *host, uint16_t port, int64_t timeout_ns)
 {
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -337,17 +298,39 @@ static int tcp_connect(const char *host, uint16_t port)
     sa.sin_port = htons(port);
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
         return -EINVAL;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int e = errno;
+    int e = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
+    if (e == EINPROGRESS) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        socklen_t len = sizeof e;
+        int n = poll(&p, 1, (int)(timeout_ns / 1000000));
+        if (n == 0)
+            e = ETIMEDOUT;
+        else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+            e = errno;
+    }
+    if (e != 0 || fcntl(fd, F_SETFL, 0) != 0) { /* blocking from here on */
         close(fd);
-        return -e;
+        return -(e ? e : errno);
     }
     int one = 1; /* small requests: do not wait to coalesce them */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
+}
+
+/* How often a blocked receiver wakes to check the deadlines: often enough
+ * that a deadline is late by at most a quarter, rarely enough to cost
+ * nothing (at most 10 wake-ups a second on an idle connection). */
+static uint64_t rx_tick_ns(const struct p9_conn *c)
+{
+    uint64_t t = (uint64_t)c->flush_timeout_ns / 4;
+    if (t > 100000000u)
+        t = 100000000u;
+    if (t < 1000000u)
+        t = 1000000u;
+    return t;
 }
 
 /* Tversion with NOTAG, before the receiver runs: the only exchange that is
@@ -356,12 +339,17 @@ static int negotiate(struct p9_conn *c)
 {
     uint8_t msg[64];
     size_t n = p9_build_version(msg, sizeof msg, c->msize, "9P2000.L");
-    if (!write_all(c->fd, msg, n))
+    c->handshake_deadline_ns = p9_now_ns() + (uint64_t)c->call_timeout_ns;
+    if (write_all(c->fd, msg, n) != 0)
         return -EIO;
     const uint8_t *r;
     uint32_t len, msize;
     char version[32];
-    if (p9_read_message(c, &r, &len) != 0)
+    int got = p9_read_message(c, &r, &len);
+    c->handshake_deadline_ns = 0;
+    if (got == -3)
+        return -ETIMEDOUT;
+    if (got != 0)
         return -EPROTO;
     if (r[4] != P9_RVERSION || p9_get_le16(r + 5) != P9_NOTAG ||
         !p9_parse_version(r + P9_HDRSZ, len - P9_HDRSZ, &msize, version, sizeof version) ||
@@ -371,53 +359,79 @@ static int negotiate(struct p9_conn *c)
     return 0;
 }
 
+/* The options, defaults filled in; -EINVAL when out of range. */
+static int settle_opts(struct p9_conn_opts *o)
+{
+    o->tags = o->tags ? o->tags : P9_DEFAULT_TAGS;
+    o->msize = o->msize ? o->msize : P9_DEFAULT_MSIZE;
+    o->call_timeout_ns = o->call_timeout_ns > 0 ? o->call_timeout_ns : P9_DEFAULT_CALL_TIMEOUT;
+    o->flush_timeout_ns = o->flush_timeout_ns > 0 ? o->flush_timeout_ns
+                                                  : P9_DEFAULT_FLUSH_TIMEOUT;
+    if (!o->max_tombstones)
+        o->max_tombstones = o->tags / 4 ? o->tags / 4 : 1;
+    return o->msize < P9_MIN_MSIZE ? -EINVAL : 0;
+}
+
+static void conn_free(struct p9_conn *c)
+{
+    p9_tags_close(&c->tags);
+    pthread_mutex_destroy(&c->send_mu);
+    pthread_mutex_destroy(&c->life_mu);
+    pthread_mutex_destroy(&c->flush_mu);
+    free(c->rxbuf);
+    free(c);
+}
+
 int p9_connect(struct p9_conn **out, const char *host, uint16_t port,
                const struct p9_conn_opts *opts)
 {
     struct p9_conn_opts o = {0};
     if (opts)
         o = *opts;
+    if (settle_opts(&o) != 0)
+        return -EINVAL;
     struct p9_conn *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;
-    c->msize = o.msize ? o.msize : P9_DEFAULT_MSIZE;
-    if (c->msize < P9_MIN_MSIZE) {
-        free(c);
-        return -EINVAL;
-    }
-    int rc = p9_tags_open(&c->tags, o.atlas, o.tags ? o.tags : P9_DEFAULT_TAGS);
+    c->msize = o.msize;
+    c->call_timeout_ns = o.call_timeout_ns;
+    c->flush_timeout_ns = o.flush_timeout_ns;
+    c->max_tombstones = o.max_tombstones;
+    int rc = p9_tags_open(&c->tags, o.atlas, o.tags);
     if (rc != 0) {
         free(c);
         return rc;
     }
     pthread_mutex_init(&c->send_mu, NULL);
     pthread_mutex_init(&c->life_mu, NULL);
+    pthread_mutex_init(&c->flush_mu, NULL);
     atomic_init(&c->next_fid, 1);
     atomic_init(&c->stopping, false);
+    atomic_init(&c->nflush, 0);
     c->rxcap = 2 * (size_t)c->msize;
     c->rxbuf = malloc(c->rxcap);
-    c->fd = c->rxbuf ? tcp_connect(host, port) : -ENOMEM;
+    c->fd = c->rxbuf ? tcp_connect(host, port, c->call_timeout_ns) : -ENOMEM;
     if (c->fd < 0) {
         rc = c->fd;
-        goto fail;
+        conn_free(c);
+        return rc;
     }
+    /* No wait on the socket without an end: a send that blocks this long
+     * means the server stopped reading; a recv wakes every tick to check
+     * the deadlines (p9_recv.c). */
+    set_timeout(c->fd, SO_SNDTIMEO, (uint64_t)c->flush_timeout_ns);
+    set_timeout(c->fd, SO_RCVTIMEO, rx_tick_ns(c));
     rc = negotiate(c);
     if (rc == 0)
         rc = -pthread_create(&c->rx, NULL, p9_receiver_main, c);
     if (rc != 0) {
         close(c->fd);
-        goto fail;
+        conn_free(c);
+        return rc;
     }
     c->rx_started = true;
     *out = c;
     return 0;
-fail:
-    p9_tags_close(&c->tags);
-    pthread_mutex_destroy(&c->send_mu);
-    pthread_mutex_destroy(&c->life_mu);
-    free(c->rxbuf);
-    free(c);
-    return rc;
 }
 
 /* -------------------------------- queries -------------------------------- */
@@ -442,8 +456,14 @@ void p9_conn_counters(struct p9_conn *c, struct p9_counters *o)
     o->drained = LOAD(drained);
     o->release_failed = LOAD(release_failed);
     o->no_tag = LOAD(no_tag);
+    o->peer_reset = LOAD(peer_reset);
+    o->send_stalled = LOAD(send_stalled);
+    o->reset_flush_timeout = LOAD(reset_flush_timeout);
     o->flush_failed = LOAD(flush_failed);
+    o->tombstone_peak = LOAD(tombstone_peak);
 }
+
+int64_t p9_conn_call_timeout(const struct p9_conn *c) { return c->call_timeout_ns; }
 
 uint32_t p9_conn_msize(const struct p9_conn *c) { return c->msize; }
 struct p9_tags *p9_conn_tags(struct p9_conn *c) { return &c->tags; }

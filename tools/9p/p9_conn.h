@@ -14,11 +14,29 @@
  * outside the lock, so the tag table is exercised by all submitters at once
  * (that concurrency is what the load comparison measures).
  *
+ * Deadlines: every call has one (p9_call_wait's timeout, or the connection's
+ * call_timeout when it passes < 0; the Tversion handshake has call_timeout
+ * too), and no path waits on the network without one: sends give up after
+ * flush_timeout (SO_SNDTIMEO), the receiver wakes at least every tick to
+ * check the flush deadlines (SO_RCVTIMEO), and every limit below ends in a
+ * reset, never in a wait.
+ *
  * Cancellation: p9_call_wait with a timeout that expires turns the call's tag
  * into a tombstone, sends Tflush(oldtag) (the flush is asynchronous: the
  * receiver frees it on Rflush and only then releases oldtag, as 9P requires)
  * and returns -ETIMEDOUT.  A reply that arrives for a tombstone is counted
  * (late_dropped) and dropped.
+ *
+ * Tombstone policy (p9_flush.c): a server that does not answer Tflush must
+ * not be able to take the tag table away.  So
+ *   - at most max_tombstones tags (default tags/4) may wait for an Rflush at
+ *     once: a timed-out call that would make one more waits for room;
+ *   - each Tflush has flush_timeout (default 5 s) to be answered: when the
+ *     oldest one is overdue the connection is reset;
+ *   - a timed-out call that finds no free tag for its Tflush waits for one,
+ *     or for its own reply, at most flush_timeout, then resets.
+ * A reset completes every call in flight with -ECONNRESET (drain) and fails
+ * every later one; the counters say which limit fired.
  *
  * Teardown: p9_conn_shutdown (or a broken stream) makes every call in flight
  * complete exactly once with -ECONNRESET; see p9_conn.c for the argument.
@@ -81,7 +99,7 @@ struct p9_counters {
     uint64_t completed;      /* calls completed by a reply                  */
     uint64_t flushes;        /* Tflush sent for timed-out calls             */
     uint64_t rflush;         /* Rflush received; oldtag released            */
-    uint64_t late_dropped;   /* replies for a flushed (or orphaned) tag     */
+    uint64_t late_dropped;   /* replies for a flushed tag (a tombstone)     */
     uint64_t lost_race;      /* replies whose call a canceller won first    */
     uint64_t unknown_tag;    /* replies for a tag with no call              */
     uint64_t stale_tag;      /* replies for an old generation of a tag      */
@@ -92,14 +110,27 @@ struct p9_counters {
     uint64_t drained;        /* calls completed with -ECONNRESET            */
     uint64_t release_failed; /* Rflush for a tag that was not a tombstone    */
     uint64_t no_tag;         /* starts refused: every tag in use             */
-    uint64_t flush_failed;   /* timed-out calls abandoned without a Tflush
-                                (no tag for it): orphaned, the reply frees it */
+    /* Why the connection ended, when the client did not end it itself (at
+     * most one of these, plus bad_size or truncated, is ever counted): */
+    uint64_t peer_reset;          /* the server closed or reset the stream     */
+    uint64_t send_stalled;        /* a send blocked past flush_timeout         */
+    uint64_t reset_flush_timeout; /* a Tflush went unanswered past its deadline*/
+    uint64_t flush_failed;        /* a timed-out call got no tag for its Tflush
+                                     within flush_timeout (or no memory)     */
+    uint64_t tombstone_peak;      /* the most Tflush awaiting Rflush at once   */
 };
 
 struct p9_conn_opts {
     const char *atlas;  /* "midatlas" (default) or an impl.h name ("mutex") */
     uint32_t tags;      /* tag table capacity, default 256                  */
     uint32_t msize;     /* asked for in Tversion, default 65536 + 24         */
+    int64_t call_timeout_ns;  /* deadline of the handshake and of waits given
+                                 timeout < 0; default 10 s                  */
+    int64_t flush_timeout_ns; /* how long a Tflush may go unanswered, a send
+                                 block, a cancel wait for a Tflush tag;
+                                 default 5 s                                 */
+    uint32_t max_tombstones;  /* Tflush awaiting Rflush at once (more wait
+                                 for room); default tags/4, at least 1      */
 };
 
 struct p9_conn;
@@ -123,8 +154,8 @@ void p9_conn_close(struct p9_conn *conn);
 int p9_call_start(struct p9_conn *conn, struct p9_call *call);
 
 /* Wait for a started call, from the thread that started it (completions
- * signal that thread's waiter); timeout_ns < 0 waits forever, otherwise the
- * deadline is timeout_ns after the start.  Returns
+ * signal that thread's waiter); the deadline is timeout_ns after the start,
+ * or the connection's call_timeout when timeout_ns < 0.  Returns
  * call->status.  On expiry the call is flushed and -ETIMEDOUT returned; the
  * memory is then free to reuse (a grace period has passed). */
 int p9_call_wait(struct p9_conn *conn, struct p9_call *call, int64_t timeout_ns);
@@ -136,6 +167,8 @@ struct p9_tags *p9_conn_tags(struct p9_conn *conn);
 uint32_t p9_conn_new_fid(struct p9_conn *conn);
 /* True once the connection is shut down or broken. */
 bool p9_conn_is_closed(struct p9_conn *conn);
+/* The deadline p9_call_wait uses for timeout < 0. */
+int64_t p9_conn_call_timeout(const struct p9_conn *conn);
 
 uint64_t p9_now_ns(void);
 

@@ -5,14 +5,27 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
-/* Start and wait; the common tail of every operation. */
+#define TAG_RETRY_NS 1000000 /* 1 ms between tries for a free tag */
+
+/* Start and wait; the common tail of every operation.  The deadline covers
+ * the whole operation: when every tag is taken (tombstones awaiting their
+ * Rflush, other threads' calls) the start is retried until it runs out. */
 static int run(struct p9_conn *c, struct p9_call *call, int64_t timeout_ns)
 {
     if (call->tlen == 0)
         return -EINVAL; /* the builder ran out of room */
-    int rc = p9_call_start(c, call);
-    return rc != 0 ? rc : p9_call_wait(c, call, timeout_ns);
+    if (timeout_ns < 0)
+        timeout_ns = p9_conn_call_timeout(c);
+    uint64_t give_up = p9_now_ns() + (uint64_t)timeout_ns;
+    int rc;
+    while ((rc = p9_call_start(c, call)) == -EAGAIN && p9_now_ns() < give_up)
+        nanosleep(&(struct timespec){0, TAG_RETRY_NS}, NULL);
+    if (rc != 0)
+        return rc;
+    int64_t left = give_up > call->t_submit_ns ? (int64_t)(give_up - call->t_submit_ns) : 0;
+    return p9_call_wait(c, call, left);
 }
 
 int p9_attach(struct p9_conn *c, uint32_t fid, const char *uname, const char *aname,

@@ -2,7 +2,8 @@
  * p9_ops.h - one 9P2000.L operation per function, synchronous: build the
  * T-message, start the call, wait for it.  Each returns 0, an Rlerror errno
  * (> 0), or a negative errno from the client (-ETIMEDOUT when the call was
- * flushed, -ECONNRESET, -EAGAIN, -EINVAL).  timeout_ns < 0: no timeout.
+ * flushed, -ECONNRESET, -EAGAIN, -EINVAL).  timeout_ns < 0: the connection's
+ * call_timeout.  The deadline covers the wait for a free tag too.
  */
 #ifndef P9_OPS_H
 #define P9_OPS_H

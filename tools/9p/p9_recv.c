@@ -5,7 +5,10 @@
  * Rules for input from the wire (each counted, see struct p9_counters):
  *   - size < 7 or > msize: the stream can no longer be framed; stop reading,
  *     tear the connection down (every waiting call gets -ECONNRESET once);
- *   - the peer closes inside a message: the same;
+ *   - the peer closes inside a message: the same (truncated); between
+ *     messages, or resets the stream: the same (peer_reset);
+ *   - a Tflush unanswered past its deadline: the same (reset_flush_timeout;
+ *     recv wakes every tick to check, see p9_conn.c);
  *   - a tag with no call (free, out of range, stale generation, NOTAG): the
  *     reply is dropped;
  *   - a tag that is a tombstone (the call was flushed): dropped as late;
@@ -24,13 +27,22 @@
 
 /* ------------------------------- framing --------------------------------- */
 
-/* Count a framing failure unless we are closing (our own shutdown makes the
- * stream end anywhere, that is not the peer's fault). */
-static int framing_error(struct p9_conn *c, atomic_uint_fast64_t *ctr)
+/* The stream is over for `why` (counted unless we closed it first: our own
+ * shutdown makes the stream end anywhere, that is not the peer's fault). */
+static int stream_error(struct p9_conn *c, atomic_uint_fast64_t *why)
 {
-    if (!p9_conn_is_closed(c))
-        atomic_fetch_add_explicit(ctr, 1, memory_order_relaxed);
+    p9_conn_fail(c, why);
     return -2;
+}
+
+/* recv timed out (SO_RCVTIMEO, one tick): is a deadline past? */
+static int check_deadlines(struct p9_conn *c)
+{
+    if (c->handshake_deadline_ns && p9_now_ns() >= c->handshake_deadline_ns)
+        return -3;
+    if (p9_flush_overdue(c))
+        return stream_error(c, &c->ctr.reset_flush_timeout);
+    return 0;
 }
 
 int p9_read_message(struct p9_conn *c, const uint8_t **msg, uint32_t *len)
@@ -40,7 +52,7 @@ int p9_read_message(struct p9_conn *c, const uint8_t **msg, uint32_t *len)
         if (avail >= 4) {
             uint32_t size = p9_get_le32(c->rxbuf + c->rxpos);
             if (size < P9_HDRSZ || size > c->msize)
-                return framing_error(c, &c->ctr.bad_size);
+                return stream_error(c, &c->ctr.bad_size);
             if (avail >= size) {
                 *msg = c->rxbuf + c->rxpos;
                 *len = size;
@@ -53,16 +65,23 @@ int p9_read_message(struct p9_conn *c, const uint8_t **msg, uint32_t *len)
             c->rxlen = avail;
             c->rxpos = 0;
         }
+        /* A server that answers calls but never Tflush keeps recv busy, so
+         * the flush deadline is checked on data too (free when none waits). */
+        int late = check_deadlines(c);
+        if (late)
+            return late;
         ssize_t n = recv(c->fd, c->rxbuf + c->rxlen, c->rxcap - c->rxlen, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
         if (n > 0) {
             c->rxlen += (size_t)n;
             continue;
         }
-        if (n == 0 && avail == 0)
-            return -1; /* clean end of stream */
-        return framing_error(c, &c->ctr.truncated);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            continue; /* a tick: the deadlines are checked above */
+        if (n == 0 && avail > 0)
+            return stream_error(c, &c->ctr.truncated);
+        if (n == 0 && p9_conn_is_closed(c))
+            return -1; /* our own shutdown */
+        return stream_error(c, &c->ctr.peer_reset); /* EOF or ECONNRESET from the peer */
     }
 }
 
@@ -135,8 +154,7 @@ static void deliver(struct p9_call *call, uint8_t type, const struct reply *r)
 static void count_unmatched(struct p9_conn *c, enum p9_tagkind kind)
 {
     switch (kind) {
-    case P9_TAG_FLUSHED:
-    case P9_TAG_ORPHAN: P9_COUNT(c, late_dropped); break;
+    case P9_TAG_FLUSHED: P9_COUNT(c, late_dropped); break;
     case P9_TAG_STALE: P9_COUNT(c, stale_tag); break;
     default: P9_COUNT(c, unknown_tag); break;
     }
@@ -162,8 +180,6 @@ static void dispatch(struct p9_conn *c, const uint8_t *msg, uint32_t len)
     struct p9_call *call = ops->map(c->tags.t, tag, &kind);
     if (!call) {
         p9_rcu_read_unlock();
-        if (kind == P9_TAG_ORPHAN && ops->take(c->tags.t, tag, P9_ORPHAN) != 0)
-            kind = P9_TAG_UNKNOWN; /* a drain freed it meanwhile */
         count_unmatched(c, kind);
         return;
     }
@@ -184,7 +200,7 @@ static void dispatch(struct p9_conn *c, const uint8_t *msg, uint32_t len)
         if (ops->release(c->tags.t, call->oldtag) != 0)
             P9_COUNT(c, release_failed);
         P9_COUNT(c, rflush);
-        free(call);
+        p9_flush_retire(c, call);
         return;
     }
     deliver(call, type, &r);

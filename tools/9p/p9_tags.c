@@ -11,7 +11,6 @@ extern const struct p9_tags_ops p9_tags_impl_ops;
 int p9_tags_midatlas_create(uint32_t capacity, void **t);
 int p9_tags_impl_create(const char *name, uint32_t capacity, void **t);
 
-char p9_orphan_marker;
 char p9_reserved_marker;
 
 int p9_tags_open(struct p9_tags *tags, const char *atlas, uint32_t capacity)

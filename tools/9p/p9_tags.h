@@ -19,8 +19,6 @@
  *                             never handed out again until release.
  *   - release(tag)          = take(tag, TOMB).
  *   - drain                 = map every 16-bit value, take what is there.
- *   - orphan(tag, exp)      = reassociate_if(tag, expected, P9_ORPHAN), the
- *                             same for both tables.
  *   - a NOTAG (0xFFFF) handed out by a table that does not know 9P is parked
  *     on a PARKED marker forever (released by drain) and associate retries.
  * The markers are addresses of private statics: never a request.
@@ -37,7 +35,6 @@ struct mid_impl;
 enum p9_tagkind {
     P9_TAG_LIVE = 0,    /* a request is associated: returned              */
     P9_TAG_FLUSHED,     /* tombstone: a late reply for a flushed request  */
-    P9_TAG_ORPHAN,      /* abandoned without Tflush: take(tag, P9_ORPHAN) */
     P9_TAG_STALE,       /* older generation of a slot now in use (midatlas) */
     P9_TAG_UNKNOWN,     /* free, out of range, reserved, or being taken    */
 };
@@ -56,10 +53,6 @@ struct p9_tags_ops {
     /* Turn tag into a tombstone if it still holds `expected`: 0 when this
      * caller won (owns expected, tag stays reserved until release). */
     int (*tombstone)(void *t, uint16_t tag, void *expected);
-    /* Abandon tag without a Tflush (none could be sent): if it still holds
-     * `expected`, bind it to P9_ORPHAN; map then reports P9_TAG_ORPHAN and
-     * the reply, which must come, frees it with take(tag, P9_ORPHAN). */
-    int (*orphan)(void *t, uint16_t tag, void *expected);
     /* Bind a live tag to `desired` if it holds `expected` (publishing a
      * reserved tag's Tflush).  0 when done. */
     int (*reassociate_if)(void *t, uint16_t tag, void *expected, void *desired);
@@ -73,9 +66,6 @@ struct p9_tags_ops {
     void (*destroy)(void *t);
 };
 
-/* The context of an orphaned tag (see orphan above): never a request. */
-extern char p9_orphan_marker;
-#define P9_ORPHAN ((void *)&p9_orphan_marker)
 /* The context of a tag reserved for a Tflush not yet sent: map reports it
  * P9_TAG_UNKNOWN (no reply can be for it yet), drain releases it. */
 extern char p9_reserved_marker;

@@ -24,8 +24,7 @@ struct impl_tags {
 
 static bool is_marker(const void *ctx)
 {
-    return ctx == CLAIM || ctx == TOMB || ctx == PARKED || ctx == P9_ORPHAN ||
-           ctx == P9_RESERVED;
+    return ctx == CLAIM || ctx == TOMB || ctx == PARKED || ctx == P9_RESERVED;
 }
 
 static int it_associate(void *t, void *ctx, uint16_t *tag)
@@ -57,7 +56,7 @@ static void *it_map(void *t, uint16_t tag, enum p9_tagkind *kind)
     /* No generation to compare: a reply for an old holder of a tag that is
      * now live maps to the new holder.  Only the reply-shape check in the
      * receiver stands between it and a misdelivery. */
-    *kind = ctx == TOMB ? P9_TAG_FLUSHED : ctx == P9_ORPHAN ? P9_TAG_ORPHAN : P9_TAG_UNKNOWN;
+    *kind = ctx == TOMB ? P9_TAG_FLUSHED : P9_TAG_UNKNOWN;
     return NULL;
 }
 
@@ -75,12 +74,6 @@ static int it_tombstone(void *t, uint16_t tag, void *expected)
 {
     struct impl_tags *it = t;
     return it->impl->reassociate_if(it->table, tag, expected, TOMB) == MIDATLAS_OK ? 0 : -1;
-}
-
-static int it_orphan(void *t, uint16_t tag, void *expected)
-{
-    struct impl_tags *it = t;
-    return it->impl->reassociate_if(it->table, tag, expected, P9_ORPHAN) == MIDATLAS_OK ? 0 : -1;
 }
 
 static int it_reassociate_if(void *t, uint16_t tag, void *expected, void *desired)
@@ -139,7 +132,6 @@ const struct p9_tags_ops p9_tags_impl_ops = {
     .map = it_map,
     .take = it_take,
     .tombstone = it_tombstone,
-    .orphan = it_orphan,
     .reassociate_if = it_reassociate_if,
     .release = it_release,
     .drain = it_drain,

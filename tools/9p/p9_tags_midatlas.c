@@ -27,14 +27,12 @@ static int ma_associate(void *t, void *ctx, uint16_t *tag)
 static void *ma_map(void *t, uint16_t tag, enum p9_tagkind *kind)
 {
     void *ctx = midatlas_map(t, tag); /* the hot path: one acquire load */
-    if (ctx && ctx != TOMB && ctx != P9_ORPHAN && ctx != P9_RESERVED) {
+    if (ctx && ctx != TOMB && ctx != P9_RESERVED) {
         *kind = P9_TAG_LIVE;
         return ctx;
     }
     if (ctx) {
-        *kind = ctx == TOMB      ? P9_TAG_FLUSHED
-                : ctx == P9_ORPHAN ? P9_TAG_ORPHAN
-                                   : P9_TAG_UNKNOWN;
+        *kind = ctx == TOMB ? P9_TAG_FLUSHED : P9_TAG_UNKNOWN;
         return NULL;
     }
     /* Cold path: only for replies that match no request; say why. */
@@ -69,11 +67,6 @@ static int ma_tombstone(void *t, uint16_t tag, void *expected)
     return 0;
 }
 
-static int ma_orphan(void *t, uint16_t tag, void *expected)
-{
-    return midatlas_reassociate_if(t, tag, expected, P9_ORPHAN) == MIDATLAS_OK ? 0 : -1;
-}
-
 static int ma_reassociate_if(void *t, uint16_t tag, void *expected, void *desired)
 {
     return midatlas_reassociate_if(t, tag, expected, desired) == MIDATLAS_OK ? 0 : -1;
@@ -94,7 +87,7 @@ static void ma_drain_visit(void *ctx, uint16_t mid, void *arg)
 {
     struct ma_drain_arg *d = arg;
     (void)mid;
-    if (ctx == TOMB || ctx == P9_ORPHAN || ctx == P9_RESERVED) /* markers, no request */
+    if (ctx == TOMB || ctx == P9_RESERVED) /* markers, no request */
         return;
     d->requests++;
     if (d->fn)
@@ -127,7 +120,6 @@ const struct p9_tags_ops p9_tags_midatlas_ops = {
     .map = ma_map,
     .take = ma_take,
     .tombstone = ma_tombstone,
-    .orphan = ma_orphan,
     .reassociate_if = ma_reassociate_if,
     .release = ma_release,
     .drain = ma_drain,

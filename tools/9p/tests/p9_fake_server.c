@@ -127,12 +127,12 @@ static void *serve(void *arg)
     return NULL;
 }
 
-void fake_start(struct fake_server *s, fake_script_fn *script)
+/* Listen on a free loopback port, then serve from a thread: s is complete
+ * before the thread starts, so the thread reads it without a lock. */
+static void listen_and_serve(struct fake_server *s)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
     socklen_t len = sizeof sa;
-    memset(s, 0, sizeof *s);
-    s->script = script;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     s->lfd = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(s->lfd >= 0 && bind(s->lfd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
@@ -141,6 +141,21 @@ void fake_start(struct fake_server *s, fake_script_fn *script)
           "fake server listen");
     s->port = ntohs(sa.sin_port);
     CHECK(pthread_create(&s->th, NULL, serve, s) == 0, "fake server thread");
+}
+
+void fake_start(struct fake_server *s, fake_script_fn *script)
+{
+    memset(s, 0, sizeof *s);
+    s->script = script;
+    listen_and_serve(s);
+}
+
+void fake_start_policy(struct fake_server *s, const struct fake_policy *p)
+{
+    memset(s, 0, sizeof *s);
+    s->script = fake_serve_policy;
+    s->policy = *p;
+    listen_and_serve(s);
 }
 
 void fake_join(struct fake_server *s)

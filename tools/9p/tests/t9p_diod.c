@@ -239,18 +239,19 @@ static void print(const char *name, const struct env *e, const struct totals *t)
     p9_conn_counters(e->c, &k);
     printf("%s atlas=%s ok=%llu flushed=%llu reset=%llu misdelivered=%llu | sent=%llu "
            "flushes=%llu rflush=%llu late_dropped=%llu lost_race=%llu flush_failed=%llu "
-           "drained=%llu unknown=%llu stale=%llu bad_reply=%llu\n",
+           "drained=%llu unknown=%llu stale=%llu bad_reply=%llu tombstone_peak=%llu\n",
            name, e->atlas, (unsigned long long)t->ok, (unsigned long long)t->flushed,
            (unsigned long long)t->reset, (unsigned long long)t->misdelivered,
            (unsigned long long)k.sent, (unsigned long long)k.flushes,
            (unsigned long long)k.rflush, (unsigned long long)k.late_dropped,
            (unsigned long long)k.lost_race, (unsigned long long)k.flush_failed,
            (unsigned long long)k.drained, (unsigned long long)k.unknown_tag,
-           (unsigned long long)k.stale_tag, (unsigned long long)k.bad_reply);
+           (unsigned long long)k.stale_tag, (unsigned long long)k.bad_reply,
+           (unsigned long long)k.tombstone_peak);
 }
 
 /* Every tag back: no live call and no tombstone left (Rflush for every
- * Tflush, the reply for every orphan).  Waits up to 10 s for stragglers. */
+ * Tflush).  Waits up to 10 s for stragglers. */
 static void check_tags_quiet(struct env *e)
 {
     struct p9_tags *tags = p9_conn_tags(e->c);
@@ -301,7 +302,11 @@ static void test_flush_storm(const char *atlas)
     p9_conn_counters(e.c, &k);
     CHECK(t.flushed > 0 && k.flushes > 0, "no call was flushed: the storm tested nothing");
     CHECK(t.ok > 0, "no call completed");
-    CHECK(t.flushed == k.flushes + k.flush_failed, "flushed %llu != Tflush %llu + orphaned %llu",
+    CHECK(k.flush_failed + k.reset_flush_timeout == 0,
+          "diod tripped the tombstone policy: no tag %llu, deadline %llu (peak %llu)",
+          (unsigned long long)k.flush_failed,
+          (unsigned long long)k.reset_flush_timeout, (unsigned long long)k.tombstone_peak);
+    CHECK(t.flushed == k.flushes + k.flush_failed, "flushed %llu != Tflush %llu + no tag %llu",
           (unsigned long long)t.flushed, (unsigned long long)k.flushes,
           (unsigned long long)k.flush_failed);
     check_tags_quiet(&e);

@@ -16,10 +16,38 @@
 #        built there).  Env: SECONDS_PER_RUN (2), ROUNDS (2), INFLIGHT (8),
 #        OP (getattr|read, default getattr), CALLGRIND_SECONDS (2).
 # On a shared 2-core machine absolute numbers are noise; read the ratios.
+# Exit: 0 done, 1 a load run failed (its connection died), 2 usage error or
+# something missing (the tool, diod).
 set -euo pipefail
 
+usage() {
+    cat <<'USAGE'
+usage: tools/9p-bench.sh [BUILD_DIR]
+  Runs midatlas-9p-load against a private diod at 1, 2 and 4 threads with
+  midatlas and the mutex tag table (--atlas both), then callgrind per atlas.
+  BUILD_DIR: where midatlas-9p-load was built (default: build/)
+  Env: SECONDS_PER_RUN (2), ROUNDS (2), INFLIGHT (8), OP (getattr|read),
+       CALLGRIND_SECONDS (2).  diod: tools/install-deps.sh transport
+USAGE
+}
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${1:-$root/build}
+build=
+for arg in "$@"; do
+    case $arg in
+    -h | --help) usage; exit 0 ;;
+    -*) echo "9p-bench: unknown option $arg" >&2
+        echo "Try 'tools/9p-bench.sh --help'." >&2
+        exit 2 ;;
+    *) if [ -n "$build" ]; then
+           echo "9p-bench: one BUILD_DIR only (got $build and $arg)" >&2
+           echo "Try 'tools/9p-bench.sh --help'." >&2
+           exit 2
+       fi
+       build=$arg ;;
+    esac
+done
+build=${build:-$root/build}
 load=$build/tools/midatlas-9p-load
 secs=${SECONDS_PER_RUN:-2}
 rounds=${ROUNDS:-2}
@@ -27,7 +55,11 @@ inflight=${INFLIGHT:-8}
 op=${OP:-getattr}
 cg_secs=${CALLGRIND_SECONDS:-2}
 
-[ -x "$load" ] || { echo "9p-bench: $load not built" >&2; exit 2; }
+[ -x "$load" ] || {
+    echo "9p-bench: $load not built" >&2
+    echo "Try 'cmake --build $build --target midatlas-9p-load', or 'tools/9p-bench.sh --help'." >&2
+    exit 2
+}
 diod=$(command -v diod || echo /usr/sbin/diod)
 [ -x "$diod" ] || { echo "9p-bench: diod not installed (tools/install-deps.sh transport)" >&2; exit 2; }
 

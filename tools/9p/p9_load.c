@@ -152,6 +152,7 @@ static void *worker_main(void *arg)
 
 struct result {
     uint64_t ok, errors, timeouts, full, died;
+    unsigned connected; /* rounds that got a connection: only those report */
     double seconds;
     struct lat lat;
     struct p9_counters ctr;
@@ -251,6 +252,7 @@ static int run_round(const struct opts *o, const char *atlas, struct result *res
         return rc;
     }
     uint32_t root, fid;
+    res->connected++;
     if ((rc = open_target(c, o, &root, &fid)) == 0) {
         run_workers(o, atlas, c, fid, res);
         clunk(c, o, fid, "file");
@@ -358,10 +360,12 @@ static void parse(int argc, char **argv, struct opts *o)
                        .atlas = "midatlas", .read_size = 4096, .tags = 256, .timeout_ns = -1,
                        .setup_timeout_ns = 10000000000ll, .flush_timeout_ns = 5000000000ll};
     const char *server = NULL;
-    int ch;
+    int ch, li = -1;
     opterr = 0; /* our own message: one line and a hint */
-    while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        const char *opt = argv[optind - 1];
+    while ((ch = getopt_long(argc, argv, ":", lo, &li)) != -1) {
+        char opt[40]; /* the option's name, for the messages */
+        snprintf(opt, sizeof opt, "--%s", li >= 0 ? lo[li].name : argv[optind - 1] + 2);
+        li = -1;
         switch (ch) {
         case 's': server = optarg; break;
         case 'a': o->aname = optarg; break;
@@ -380,8 +384,8 @@ static void parse(int argc, char **argv, struct opts *o)
         case 'M': o->max_tombstones = (uint32_t)number(optarg, opt, 1, 65536); break;
         case 'h': fputs(usage_text, stdout); exit(0);
         case 'V': printf("midatlas-9p-load %s\n", MIDATLAS_VERSION_STRING); exit(0);
-        case ':': usage_error("option %s needs a value", opt); break;
-        default: usage_error("unknown option %s", opt); break;
+        case ':': usage_error("option %s needs a value", argv[optind - 1]); break;
+        default: usage_error("unknown option %s", argv[optind - 1]); break;
         }
     }
     if (optind < argc)
@@ -419,7 +423,8 @@ int main(int argc, char **argv)
             failed = run_round(&o, names[a], &res[a]) != 0 || res[a].died;
         }
     for (unsigned a = 0; a < n; a++) {
-        report(&o, names[a], &res[a]);
+        if (res[a].connected)
+            report(&o, names[a], &res[a]);
         free(res[a].lat.v);
     }
     if (both && res[1].seconds > 0 && res[0].seconds > 0 && res[1].ok > 0)

@@ -296,6 +296,49 @@ static void test_damage(enum damage d, const char *name)
     finish(&s, c);
 }
 
+/* ------------------ Tflush never answered: the deadline -------------------- */
+
+static void script_silent(struct fake_server *s, int fd)
+{
+    uint16_t t;
+    for (int i = 0; i < 3; i++)
+        EXPECT_T(s, fd, P9_TGETATTR, &t);
+    EXPECT_T(s, fd, P9_TFLUSH, &t);
+    fake_drain_until_eof(fd); /* answers nothing, ever */
+}
+
+/* Three calls; the first times out and is flushed, the server never
+ * answers the Tflush: past the flush deadline the connection is reset and
+ * the other two complete exactly once with -ECONNRESET, however long their
+ * own deadlines.  (The 100 ms deadline only decides when, not what.) */
+static void test_no_rflush(void)
+{
+    struct fake_server s;
+    fake_start(&s, script_silent);
+    struct p9_conn *c;
+    struct p9_conn_opts o = {.atlas = "midatlas", .flush_timeout_ns = SEC / 10};
+    CHECK(p9_connect(&c, "127.0.0.1", s.port, &o) == 0, "connect");
+    struct p9_call a = {0}, b = {0}, d = {0};
+    p9_prep_getattr(&a, 1);
+    p9_prep_getattr(&b, 1);
+    p9_prep_getattr(&d, 1);
+    CHECK(p9_call_start(c, &a) == 0 && p9_call_start(c, &b) == 0 && p9_call_start(c, &d) == 0,
+          "start");
+    CHECK(p9_call_wait(c, &a, SEC / 100) == -ETIMEDOUT, "first call not flushed");
+    int rb = p9_call_wait(c, &b, 50 * SEC), rd = p9_call_wait(c, &d, 50 * SEC);
+    CHECK(rb == -ECONNRESET && rd == -ECONNRESET && b.completions == 1 && d.completions == 1,
+          "after the flush deadline: rc %d %d, completions %u %u", rb, rd, b.completions,
+          d.completions);
+    struct p9_counters k = counters(c);
+    CHECK(k.flushes == 1 && k.rflush == 0 && k.reset_flush_timeout == 1 && k.drained == 2 &&
+              k.peer_reset == 0 && k.truncated == 0,
+          "flushes=%llu reset_flush_timeout=%llu drained=%llu peer_reset=%llu",
+          (unsigned long long)k.flushes, (unsigned long long)k.reset_flush_timeout,
+          (unsigned long long)k.drained, (unsigned long long)k.peer_reset);
+    CHECK(p9_getattr(c, 1, NULL, SEC) == -ECONNRESET, "call after the reset");
+    finish(&s, c);
+}
+
 int main(void)
 {
     alarm(60);
@@ -307,6 +350,7 @@ int main(void)
     test_damage(SIZE_TOO_SMALL, "size < 7");
     test_damage(SIZE_TOO_BIG, "size > msize");
     test_damage(CLOSE_MID_MESSAGE, "close mid-message");
+    test_no_rflush();
     printf("t9p_badpeer: ok\n");
     return 0;
 }

@@ -169,6 +169,7 @@ struct stress_run {
 #define SHARED_EMPTY 0x10000u
 #define SHARED_BUSY 0x20000u
 #define OWNER_SHARED 0xFFFFu /* reassoc: the shared MIDs belong to everyone */
+#define OWNER_FINAL 0xFFFEu  /* the end-of-run check's MIDs (stress_final.c) */
 
 /* ---- workloads ------------------------------------------------------------------- */
 

@@ -159,23 +159,38 @@ void stress_complete(struct stress_run *run, void *ctx, long mid, const char *ho
 
 /* ---- ownership ----------------------------------------------------------------- */
 
+/* Who an owner token stands for, in words (thread tokens are tid + 1). */
+static const char *owner_name(uint32_t token, char *buf, size_t size)
+{
+    if (token == 0)
+        return "nobody";
+    if (token == OWNER_SHARED)
+        return "the shared set (reassoc)";
+    if (token == OWNER_FINAL)
+        return "the final check";
+    snprintf(buf, size, "thread %u", token - 1);
+    return buf;
+}
+
 void stress_own_take(struct stress_run *run, uint16_t mid, uint32_t token, const char *who)
 {
     uint32_t expect = 0;
+    char a[32], b[32];
     /* relaxed: ownership is checked, not published; the table's own
      * release/acquire orders the request data. */
     if (!atomic_compare_exchange_strong_explicit(&run->owner[mid], &expect, token,
                                                  memory_order_relaxed, memory_order_relaxed))
-        stress_violation(run, "%s was handed MID 0x%04x, which owner %u still holds", who, mid,
-                         expect);
+        stress_violation(run, "%s by %s was handed MID 0x%04x, which %s still holds", who,
+                         owner_name(token, a, sizeof a), mid, owner_name(expect, b, sizeof b));
 }
 
 void stress_own_drop(struct stress_run *run, uint16_t mid, uint32_t token, const char *who)
 {
+    char a[32], b[32];
     uint32_t was = atomic_exchange_explicit(&run->owner[mid], 0, memory_order_relaxed);
     if (was != token)
-        stress_violation(run, "%s ends MID 0x%04x, which owner %u held (expected %u)", who, mid,
-                         was, token);
+        stress_violation(run, "%s by %s ends MID 0x%04x, which %s held", who,
+                         owner_name(token, a, sizeof a), mid, owner_name(was, b, sizeof b));
 }
 
 /* ---- checked operations -------------------------------------------------------- */

@@ -14,8 +14,6 @@
 
 #include "stress.h"
 
-#define FINAL_OWNER 0xFFFEu
-
 static void check_records(struct stress_run *run)
 {
     for (unsigned t = 0; t < run->nthreads; t++) {
@@ -91,7 +89,7 @@ static void check_nothing_stranded(struct stress_run *run, uint64_t associations
             ops->dissociate(run->table, mid, NULL);
             break;
         }
-        stress_own_take(run, mid, FINAL_OWNER, "quiescent associate");
+        stress_own_take(run, mid, OWNER_FINAL, "quiescent associate");
         if (ops->map(run->table, mid) != ctx)
             stress_violation(run, "quiescent map(0x%04x) does not give its context", mid);
         mids[n++] = mid;
@@ -105,7 +103,7 @@ static void check_nothing_stranded(struct stress_run *run, uint64_t associations
         check_atlas(run, n, associations + n, "with every MID taken");
     for (uint32_t i = 0; i < n; i++) {
         void *got = NULL;
-        stress_own_drop(run, mids[i], FINAL_OWNER, "quiescent dissociate");
+        stress_own_drop(run, mids[i], OWNER_FINAL, "quiescent dissociate");
         if (ops->dissociate(run->table, mids[i], &got) != MIDATLAS_OK ||
             got != ctx_make(CTX_FINAL, 0, i + 1))
             stress_violation(run, "quiescent dissociate(0x%04x) did not return its context",

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# bench.sh - build a Release tree from scratch and run the contention benchmark:
-# midatlas against the mutex baseline and the lock-free peers (bench/impls).
+# bench.sh - build a Release tree from scratch and run midatlas-bench, the
+# contention benchmark: midatlas against the mutex baseline (compiled in) and
+# every peer plugin the tree builds (build/.../plugins/*.so: idr, sbitmap, and
+# with CK and liburcu ck-spin, ck-stack, urcu-lfs), plus any --impl.
 #
 #   tools/bench.sh                  short run (churn, window, pipeline, lookup;
 #                                   every implementation; threads 1 2 4 8;
@@ -16,6 +18,9 @@
 #                                   its budget and its time is not comparable:
 #                                   use the items/s of the tables for those)
 # Options:
+#   --impl NAME|PATH.so  also measure this plugin (repeatable; e.g. your own
+#                     allocator, include/midatlas/harness.h)
+#   --no-peers        only midatlas, the mutex and the --impl plugins
 #   --filter REGEX    benchmarks to run (Google Benchmark --benchmark_filter)
 #   --min-time S      seconds per benchmark (a plain number: 0.05)
 #   --repetitions N   repeat each benchmark N times (the table averages them)
@@ -55,8 +60,12 @@ run_budget=
 clean=1
 deps=1
 compare=()
+impls=()
+peers=1
 while [ $# -gt 0 ]; do
     case "$1" in
+        --impl) impls+=(--impl "$2"); shift ;;
+        --no-peers) peers=0 ;;
         --long) filter='.'; min_time=0.5 ;;
         --filter) filter=$2; shift ;;
         --min-time) min_time=$2; shift ;;
@@ -114,7 +123,15 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     }
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake --build "$build" --target bench_midatlas -j "$jobs"
+# The program and the peers' plugins (midatlas-plugins: every installable one).
+cmake --build "$build" --target midatlas-bench midatlas-plugins -j "$jobs"
+if [ "$peers" = 1 ]; then
+    for so in "$build"/plugins/*.so; do
+        name=$(basename "$so" .so)
+        # midatlas and mutex are compiled into midatlas-bench already.
+        [ "$name" = midatlas ] || [ "$name" = mutex ] || impls+=(--impl "$so")
+    done
+fi
 
 # ---------------------------------------------------------------------- run
 mkdir -p "$out"
@@ -127,7 +144,7 @@ log=$out/bench-$stamp.txt
 echo "bench.sh: filter '$filter', min_time $min_time s, run budget $run_budget s," \
      "repetitions $repetitions -> $json"
 started=$(date +%s)
-"$build/bench/bench_midatlas" \
+"$build/bench/midatlas-bench" "${impls[@]}" \
     --benchmark_filter="$filter" \
     --benchmark_min_time="$min_time" \
     --benchmark_repetitions="$repetitions" \

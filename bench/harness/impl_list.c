@@ -4,17 +4,35 @@
  * dlopen()ed by path or found by name, and the ABI check every plugin passes
  * before the harness calls it.
  */
-#define _POSIX_C_SOURCE 200809L /* strdup, strtok_r */
+#define _POSIX_C_SOURCE 200809L /* strtok_r, readlink */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "impl_list.h"
 
-#ifndef MIDATLAS_PLUGIN_DIR
-#define MIDATLAS_PLUGIN_DIR "/usr/local/lib/midatlas/plugins"
+/* The installed plugin directory, relative to the installed programs. */
+#ifndef MIDATLAS_PLUGIN_DIR_FROM_BIN
+#define MIDATLAS_PLUGIN_DIR_FROM_BIN "../lib/midatlas/plugins"
 #endif
+
+/* Where this program's installed plugins are: found from the program's own
+ * path, so that an installed tree still works after it is moved. */
+static const char *plugin_dir(void)
+{
+    static char dir[4096];
+    char exe[4096 - sizeof MIDATLAS_PLUGIN_DIR_FROM_BIN - 2];
+    if (dir[0])
+        return dir;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    snprintf(dir, sizeof dir, "%s/%s", slash ? exe : ".", MIDATLAS_PLUGIN_DIR_FROM_BIN);
+    return dir;
+}
 
 static const struct {
     uint32_t bit;
@@ -117,11 +135,11 @@ static bool is_path(const char *arg)
 static char *search(const char *name)
 {
     const char *env = getenv("MIDATLAS_PLUGIN_PATH");
-    size_t len = (env ? strlen(env) : 0) + sizeof MIDATLAS_PLUGIN_DIR + 2;
+    size_t len = (env ? strlen(env) : 0) + strlen(plugin_dir()) + 2;
     char *dirs = malloc(len), *save = NULL, *found = NULL;
     if (!dirs)
         return NULL;
-    snprintf(dirs, len, "%s%s%s", env ? env : "", env ? ":" : "", MIDATLAS_PLUGIN_DIR);
+    snprintf(dirs, len, "%s%s%s", env ? env : "", env ? ":" : "", plugin_dir());
     for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
         static const char *const shapes[] = {"%s/%s.so", "%s/libmidatlas-%s.so"};
         for (size_t s = 0; s < 2 && !found; s++) {
@@ -206,7 +224,7 @@ bool impl_list_add(struct impl_list *l, const char *arg)
         fprintf(stderr,
                 "%s: %s: no such implementation (compiled-in: see --help; plugins: a path to a "
                 ".so, or NAME.so in $MIDATLAS_PLUGIN_PATH or %s)\n",
-                l->prog, arg, MIDATLAS_PLUGIN_DIR);
+                l->prog, arg, plugin_dir());
         return false;
     }
     bool ok = load(l, arg, path);
@@ -223,5 +241,5 @@ void impl_list_help(const struct impl_list *l, FILE *f)
                 impl_feature_names(l->builtins[i]->features, feats, sizeof feats));
     fprintf(f, "  PATH.so      a plugin (include/midatlas/harness.h); NAME finds NAME.so in\n"
                "               $MIDATLAS_PLUGIN_PATH, then %s\n",
-            MIDATLAS_PLUGIN_DIR);
+            plugin_dir());
 }

@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test-installed.sh BUILD_DIR WORK_DIR - what a user does (ctest plugin.example):
+# install midatlas to a prefix, build this example plugin against the
+# INSTALLED header (CMake, then pkg-config), and run it through the three
+# installed programs, one command each.
+set -eu
+build=$1
+work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+prefix=$work/prefix
+
+echo "== cmake --install to $prefix"
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+test -f "$prefix/include/midatlas/harness.h"
+
+echo "== build against the installed header: CMake"
+cmake -S "$here" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log"
+cmake --build "$work/cmake" >>"$work/cmake.log"
+plugin=$work/cmake/bitmap_mutex.so
+
+echo "== build against the installed header: pkg-config (Makefile)"
+cp "$here/bitmap_mutex.c" "$here/Makefile" "$work/"
+libdir=$(dirname "$(find "$prefix" -name midatlas.pc | head -n 1)")
+PKG_CONFIG_PATH=$libdir make -s -C "$work" bitmap_mutex.so
+test -f "$work/bitmap_mutex.so"
+
+bin=$prefix/bin
+echo "== midatlas-conform"
+"$bin/midatlas-conform" --impl "$plugin"
+echo "== midatlas-stress"
+"$bin/midatlas-stress" --impl "$plugin" --workload all --capacity 64 --seconds 0.3 --quiet
+echo "== an installed peer by name"
+"$bin/midatlas-conform" --impl idr
+if [ -x "$bin/midatlas-bench" ]; then
+    echo "== midatlas-bench"
+    "$bin/midatlas-bench" --impl "$plugin" --benchmark_min_time=0.01 \
+        '--benchmark_filter=^churn/(mutex|bitmap-mutex)/cap:64/.*threads:2$'
+else
+    echo "== midatlas-bench not installed (no Google Benchmark): skipped"
+fi
+echo "PASS: the example plugin built against $prefix and ran through the installed programs"

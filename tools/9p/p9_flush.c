@@ -105,7 +105,19 @@ enum wait_end {
     WAIT_GOT,       /* what it waited for                                  */
     WAIT_CALL_DONE, /* the call was completed meanwhile: nothing to flush  */
     WAIT_EXPIRED,   /* its deadline passed, or the connection closed       */
+    WAIT_AGAIN,     /* wait_step: nothing yet, look again                   */
 };
+
+/* One step of a cancel's wait: a tick at most, never past `end`, watching
+ * the call (its reply may still come). */
+static enum wait_end wait_step(struct p9_conn *c, struct p9_call *call, uint64_t end)
+{
+    uint64_t now = p9_now_ns();
+    if (now >= end || p9_conn_is_closed(c))
+        return WAIT_EXPIRED;
+    uint64_t next = now + TAG_RETRY_NS;
+    return p9_wait_until(call, next < end ? next : end) ? WAIT_CALL_DONE : WAIT_AGAIN;
+}
 
 /* Wait until fewer than max_tombstones Tflush are out, watching the call,
  * at most until the oldest Tflush's deadline. */
@@ -118,12 +130,9 @@ static enum wait_end wait_room(struct p9_conn *c, struct p9_call *call)
         pthread_mutex_unlock(&c->flush_mu);
         if (room)
             return WAIT_GOT;
-        uint64_t now = p9_now_ns();
-        if (now >= oldest || p9_conn_is_closed(c))
-            return WAIT_EXPIRED;
-        uint64_t next = now + TAG_RETRY_NS;
-        if (p9_wait_until(call, next < oldest ? next : oldest))
-            return WAIT_CALL_DONE;
+        enum wait_end e = wait_step(c, call, oldest);
+        if (e != WAIT_AGAIN)
+            return e;
     }
 }
 
@@ -137,12 +146,9 @@ static enum wait_end reserve_flush_tag(struct p9_conn *c, struct p9_call *call, 
     for (;;) {
         if (c->tags.ops->associate(c->tags.t, P9_RESERVED, ftag) == 0)
             return WAIT_GOT;
-        uint64_t now = p9_now_ns();
-        if (now >= give_up || p9_conn_is_closed(c))
-            return WAIT_EXPIRED;
-        uint64_t next = now + TAG_RETRY_NS;
-        if (p9_wait_until(call, next < give_up ? next : give_up))
-            return WAIT_CALL_DONE;
+        enum wait_end e = wait_step(c, call, give_up);
+        if (e != WAIT_AGAIN)
+            return e;
     }
 }
 

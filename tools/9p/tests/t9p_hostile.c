@@ -305,10 +305,13 @@ static void case_tombstone_bound(void)
                                 "--flush-timeout-ms", "300", NULL};
     against(&(struct fake_policy){.setup = SETUP, .hold = true, .no_rflush = true}, args, &o, &s);
     check_reset(&o, "reset_flush_timeout");
-    FIELD_IS(&o, "flushes", 2);
-    FIELD_IS(&o, "tombstone_peak", 2);
+    /* Two tombstones are reached unless the worker stalls for the whole
+     * flush deadline between two timeouts; the bound holds either way. */
+    uint64_t flushes = field(&o, "flushes");
+    EXPECT(&o, field(&o, "tombstone_peak") <= 2 && flushes >= 1 && flushes <= 2,
+           "tombstone_peak=%" PRIu64 " flushes=%" PRIu64, field(&o, "tombstone_peak"), flushes);
+    FIELD_IS(&o, "flushes", s.tally.flushes_seen);
     FIELD_IS(&o, "no_tag", 0);
-    EXPECT(&o, s.tally.flushes_seen == 2, "server saw %u Tflush", s.tally.flushes_seen);
 }
 
 /* Every tag held by calls the server sits on (finding 3): a timed-out call

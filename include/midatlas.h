@@ -1,4 +1,8 @@
-/*
+/**
+ * @file midatlas.h
+ * @brief Lock-free 16-bit request ids (MIDs) mapped to request contexts.
+ *
+ * @verbatim
  * midatlas.h - lock-free 16-bit request ids (MIDs) mapped to request contexts.
  *
  * An atlas hands out MIDs, maps a MID back to the context it was associated
@@ -110,6 +114,7 @@
  *   32768 there are no generation bits and stale MIDs cannot be detected.
  *   The first MID handed out for slot i is i itself (generation 0) unless
  *   that value is reserved by a flag.
+ * @endverbatim
  */
 #ifndef MIDATLAS_H
 #define MIDATLAS_H
@@ -117,29 +122,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "midatlas/export.h"
+#include "midatlas/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ------------------------------- statuses -------------------------------- */
 
+/** The result of every int-returning call: MIDATLAS_OK (0) or one of the
+ * negative errors below. */
 enum midatlas_status {
     MIDATLAS_OK = 0,
-    MIDATLAS_EINVAL = -1,     /* bad argument: NULL atlas/out-pointer/context,
+    MIDATLAS_EINVAL = -1,     /**< bad argument: NULL atlas/out-pointer/context,
                                  capacity 0 or > 65536, unknown flag, context
                                  that does not fit in 48 bits               */
-    MIDATLAS_EFULL = -2,      /* every usable slot is live, discarded or in
+    MIDATLAS_EFULL = -2,      /**< every usable slot is live, discarded or in
                                  a call's hand ("A slot in hand" above)     */
-    MIDATLAS_ERANGE = -3,     /* index >= capacity, or a reserved MID value  */
-    MIDATLAS_EFREE = -4,      /* the MID's slot is free (or in the hand of
+    MIDATLAS_ERANGE = -3,     /**< index >= capacity, or a reserved MID value  */
+    MIDATLAS_EFREE = -4,      /**< the MID's slot is free (or in the hand of
                                  a call that frees or takes it)             */
-    MIDATLAS_ESTALE = -5,     /* slot live/discarded under another generation*/
-    MIDATLAS_EDISCARDED = -6, /* the MID is a tombstone                      */
-    MIDATLAS_EMISMATCH = -7,  /* conditional op found another context        */
-    MIDATLAS_EBUSY = -8,      /* release of a live MID                       */
-    MIDATLAS_ENOMEM = -9,     /* allocation failed                           */
-    MIDATLAS_ETIMEDOUT = -10, /* a waiting call ran out of time              */
-    MIDATLAS_ECLOSED = -11,   /* the atlas is closed (midatlas_close), or
+    MIDATLAS_ESTALE = -5,     /**< slot live/discarded under another generation*/
+    MIDATLAS_EDISCARDED = -6, /**< the MID is a tombstone                      */
+    MIDATLAS_EMISMATCH = -7,  /**< conditional op found another context        */
+    MIDATLAS_EBUSY = -8,      /**< release of a live MID                       */
+    MIDATLAS_ENOMEM = -9,     /**< allocation failed                           */
+    MIDATLAS_ETIMEDOUT = -10, /**< a waiting call ran out of time              */
+    MIDATLAS_ECLOSED = -11,   /**< the atlas is closed (midatlas_close), or
                                  was drained while the call waited          */
 };
 
@@ -148,23 +158,25 @@ enum midatlas_status {
 
 /* -------------------------------- limits --------------------------------- */
 
+/** The largest capacity: every 16-bit value a MID. */
 #define MIDATLAS_MAX_CAPACITY 65536u
 
-/* Largest context value the atlas can store (see "Platform assumption"). */
+/** Largest context value the atlas can store (see "Platform assumption"). */
 #define MIDATLAS_CONTEXT_MAX ((uint64_t)0xFFFFFFFFFFFFull)
+/** True when pointer p can be stored as a context (see MIDATLAS_CONTEXT_MAX). */
 #define MIDATLAS_CONTEXT_FITS(p) ((uint64_t)(uintptr_t)(p) <= MIDATLAS_CONTEXT_MAX)
 
 /* --------------------------------- flags --------------------------------- */
 
-/* Never hand out 0x0000 (SMB1 clients skip it). */
+/** Never hand out 0x0000 (SMB1 clients skip it). */
 #define MIDATLAS_F_NO_ZERO 0x1u
-/* Never hand out 0xFFFF (9P NOTAG, SMB1 oplock-break MID). */
+/** Never hand out 0xFFFF (9P NOTAG, SMB1 oplock-break MID). */
 #define MIDATLAS_F_NO_FFFF 0x2u
-/* Both, as an SMB1 client wants. */
+/** Both, as an SMB1 client wants. */
 #define MIDATLAS_F_SMB1 (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF)
-/* What a 9P client wants: NOTAG is never a tag. */
+/** What a 9P client wants: NOTAG is never a tag. */
 #define MIDATLAS_F_9P MIDATLAS_F_NO_FFFF
-/* Every flag this version knows; other bits give MIDATLAS_EINVAL. */
+/** Every flag this version knows; other bits give MIDATLAS_EINVAL. */
 #define MIDATLAS_F_ALL (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF)
 
 /* A reserved value is never handed out, and every call given it answers
@@ -174,15 +186,21 @@ enum midatlas_status {
 
 /* --------------------------------- types --------------------------------- */
 
-struct midatlas; /* opaque */
+/** An atlas: opaque, made by midatlas_create(). */
+struct midatlas;
 
+/** The visitor of midatlas_destroy(), midatlas_drain() and
+ * midatlas_foreach(): a context, its MID and the caller's arg. */
 typedef void midatlas_visit_fn(void *ctx, uint16_t mid, void *arg);
 
+/** What midatlas_stats() and midatlas_stats_ex() report.  Allocated by the
+ * caller; fields are only ever appended, after `bytes` (README, "ABI
+ * policy"), and reach callers through midatlas_stats_ex(). */
 struct midatlas_stats {
-    uint32_t capacity;   /* as created                                      */
-    uint32_t live;       /* associated MIDs                                  */
-    uint32_t discarded;  /* tombstones                                       */
-    /* The most slots in use at once: live, discarded or in a call's hand
+    uint32_t capacity;   /**< as created                                      */
+    uint32_t live;       /**< associated MIDs                                  */
+    uint32_t discarded;  /**< tombstones                                       */
+    /** The most slots in use at once: live, discarded or in a call's hand
      * ("A slot in hand").  Sampled off the fast path: whenever an associate
      * finds its thread's stripe of free MIDs empty, when associate proves
      * EFULL, and on every midatlas_stats and midatlas_drain call; each sample
@@ -192,94 +210,104 @@ struct midatlas_stats {
      * count), and below the peak only by MIDs taken from a stripe that had
      * not run dry since the last sample and freed before the next one.     */
     uint32_t high_water;
-    uint64_t associations;  /* successful associates, ever                   */
-    uint64_t full_failures; /* associates that returned MIDATLAS_EFULL       */
+    uint64_t associations;  /**< successful associates, ever                   */
+    uint64_t full_failures; /**< associates that returned MIDATLAS_EFULL       */
     /* Additions (the contract allows adding fields): */
-    uint32_t usable;        /* capacity less slots taken out by flags        */
-    uint32_t free;          /* usable - live - discarded                     */
-    uint32_t stripes;       /* number of free-list stripes                   */
-    uint32_t reserved_;
-    uint64_t cas_failures;  /* failed compare-and-swaps on the free lists and
+    uint32_t usable;        /**< capacity less slots taken out by flags        */
+    uint32_t free;          /**< usable - live - discarded                     */
+    uint32_t stripes;       /**< number of free-list stripes                   */
+    uint32_t reserved_;     /**< padding, always 0                           */
+    uint64_t cas_failures;  /**< failed compare-and-swaps on the free lists and
                                slot words: a measure of contention           */
-    size_t bytes;           /* memory held by the atlas                      */
+    size_t bytes;           /**< memory held by the atlas                      */
 };
+
+/** The same struct under a name C++ can use without `struct`: there the
+ *  function midatlas_stats() hides the struct's tag, so
+ *  `midatlas_stats_t st{};` is how C++ declares one. */
+typedef struct midatlas_stats midatlas_stats_t;
 
 /* -------------------------------- functions ------------------------------ */
 
-/* Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
+/** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
  * Memory: 8 bytes per slot plus one 64-byte line per stripe (at most 16) plus
  * a header, whatever the number of threads that use it. */
-int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
+MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
-/* Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then
+/** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then
  * free the atlas.  Tombstones are dropped silently.  Only after every other
  * call on the atlas has returned, and none may follow: to stop threads that
  * may be waiting in midatlas_associate_wait, call midatlas_close first and
  * join them.  NULL atlas: no-op. */
-void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
+MIDATLAS_API void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
 
-/* Hand out a free MID bound to ctx, stored in *mid.
+/** Hand out a free MID bound to ctx, stored in *mid.
  * OK, EINVAL (NULL atlas/mid/ctx, ctx does not fit), EFULL (at one instant
  * during the call every usable slot was live, discarded or in a call's hand:
  * see "A slot in hand"; no free MID is ever hidden in a cache), ECLOSED
  * (midatlas_close was called). */
-int midatlas_associate(struct midatlas *atlas, void *ctx, uint16_t *mid);
+MIDATLAS_API int midatlas_associate(struct midatlas *atlas, void *ctx, uint16_t *mid);
 
-/* The context of a live MID of the current generation, else NULL (also for a
+/** The context of a live MID of the current generation, else NULL (also for a
  * NULL atlas).  One acquire load and a compare; wait-free. */
-void *midatlas_map(struct midatlas *atlas, uint16_t mid);
+MIDATLAS_API void *midatlas_map(struct midatlas *atlas, uint16_t mid);
 
-/* Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE (also for a
+/** Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE (also for a
  * slot in a call's hand), ESTALE, EDISCARDED.  Wait-free, writes nothing
  * shared, async-signal-safe. */
-int midatlas_lookup(struct midatlas *atlas, uint16_t mid, void **ctx);
+MIDATLAS_API int midatlas_lookup(struct midatlas *atlas, uint16_t mid, void **ctx);
 
-/* End the association: the MID becomes free, its context goes to *ctx (ctx
+/** End the association: the MID becomes free, its context goes to *ctx (ctx
  * may be NULL).  OK, EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED. */
-int midatlas_dissociate(struct midatlas *atlas, uint16_t mid, void **ctx);
+MIDATLAS_API int midatlas_dissociate(struct midatlas *atlas, uint16_t mid, void **ctx);
 
-/* Dissociate only if the current context is `expected`.
+/** Dissociate only if the current context is `expected`.
  * OK, EINVAL (NULL atlas or expected), ERANGE, EFREE, ESTALE, EDISCARDED,
  * EMISMATCH. */
-int midatlas_dissociate_if(struct midatlas *atlas, uint16_t mid, void *expected);
+MIDATLAS_API int midatlas_dissociate_if(struct midatlas *atlas, uint16_t mid, void *expected);
 
-/* Bind live MID to `desired`, previous context to *old (may be NULL).  The MID
+/** Bind live MID to `desired`, previous context to *old (may be NULL).  The MID
  * keeps its value.  OK, EINVAL (NULL atlas/desired, desired does not fit),
  * ERANGE, EFREE, ESTALE, EDISCARDED. */
-int midatlas_reassociate(struct midatlas *atlas, uint16_t mid, void *desired, void **old);
+MIDATLAS_API int midatlas_reassociate(struct midatlas *atlas, uint16_t mid, void *desired,
+                                      void **old);
 
-/* One compare-and-swap: bind to `desired` only if the context is `expected`.
+/** One compare-and-swap: bind to `desired` only if the context is `expected`.
  * OK, EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED, EMISMATCH. */
-int midatlas_reassociate_if(struct midatlas *atlas, uint16_t mid, void *expected, void *desired);
+MIDATLAS_API int midatlas_reassociate_if(struct midatlas *atlas, uint16_t mid, void *expected,
+                                         void *desired);
 
-/* Turn a live MID into a tombstone: the context goes to *ctx (may be NULL), the
+/** Turn a live MID into a tombstone: the context goes to *ctx (may be NULL), the
  * MID stays out of circulation until midatlas_release.
  * OK, EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED. */
-int midatlas_discard(struct midatlas *atlas, uint16_t mid, void **ctx);
+MIDATLAS_API int midatlas_discard(struct midatlas *atlas, uint16_t mid, void **ctx);
 
-/* Turn a tombstone of the current generation back into a free MID.
+/** Turn a tombstone of the current generation back into a free MID.
  * OK, EINVAL, ERANGE, EFREE, ESTALE, EBUSY (the MID is live). */
-int midatlas_release(struct midatlas *atlas, uint16_t mid);
+MIDATLAS_API int midatlas_release(struct midatlas *atlas, uint16_t mid);
 
-/* Dissociate every live MID, calling fn(ctx, mid, arg) for each (fn may be
+/** Dissociate every live MID, calling fn(ctx, mid, arg) for each (fn may be
  * NULL), and release every tombstone.  Returns the number of contexts that
  * went to fn.  May race every other call: a context reaches fn only if this
  * drain won its MID, and never twice.  MIDs associated while drain runs may or
  * may not be drained.  Lock-free; 0 for a NULL atlas. */
-size_t midatlas_drain(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
+MIDATLAS_API size_t midatlas_drain(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
 
-/* Fill *stats.  live, discarded, associations and full_failures are exact when
+/** Fill *stats.  live, discarded, associations and full_failures are exact when
  * no other call runs, momentary approximations otherwise; see high_water
- * above.  O(stripes); NULL atlas or stats: no-op. */
-void midatlas_stats(struct midatlas *atlas, struct midatlas_stats *stats);
+ * above.  O(stripes); NULL atlas or stats: no-op.  Writes the 0.1 layout of
+ * struct midatlas_stats (up to and including `bytes`) and never more, in
+ * every later version, so a caller built against an older header is never
+ * written past; fields added later are read with midatlas_stats_ex(). */
+MIDATLAS_API void midatlas_stats(struct midatlas *atlas, struct midatlas_stats *stats);
 
-/* A fixed message for every status, and for unknown values. */
-const char *midatlas_strerror(int status);
+/** A fixed message for every status, and for unknown values. */
+MIDATLAS_API const char *midatlas_strerror(int status);
 
 /* ------------------------------- additions ------------------------------- */
 
-/* Associate, waiting for a free MID when none is left.
+/** Associate, waiting for a free MID when none is left.
  *   timeout_ns == 0: try once; < 0: wait without limit; > 0: wait at most that
  *   long (CLOCK_MONOTONIC).
  * OK, EINVAL (as associate), ETIMEDOUT (no MID in time), ECLOSED (the atlas
@@ -294,23 +322,49 @@ const char *midatlas_strerror(int status);
  * read-mostly word and stay lock-free; once waiters exist, dissociate, release,
  * drain and associate take the atlas's wait-queue lock briefly to hand MIDs
  * over.  A cancellation point: see "Cancellation, signals, fork". */
-int midatlas_associate_wait(struct midatlas *atlas, void *ctx, uint16_t *mid, int64_t timeout_ns);
+MIDATLAS_API int midatlas_associate_wait(struct midatlas *atlas, void *ctx, uint16_t *mid,
+                                         int64_t timeout_ns);
 
-/* Close the atlas for new associations: from now on associate and
+/** Close the atlas for new associations: from now on associate and
  * associate_wait answer ECLOSED, and every waiter wakes with ECLOSED.  Every
  * other call keeps working, so replies still in flight can be completed,
  * discarded, released and drained.  Idempotent; lock-free when nobody waits.
  * OK, EINVAL (NULL atlas). */
-int midatlas_close(struct midatlas *atlas);
+MIDATLAS_API int midatlas_close(struct midatlas *atlas);
 
-/* Capacity as created (0 for NULL). */
-uint32_t midatlas_capacity(const struct midatlas *atlas);
+/** Capacity as created (0 for NULL). */
+MIDATLAS_API uint32_t midatlas_capacity(const struct midatlas *atlas);
 
-/* Check every internal invariant of a quiescent atlas (no call running):
+/** Check every internal invariant of a quiescent atlas (no call running):
  * each usable slot is on exactly one free list or live or discarded, list
  * lengths match, no reserved MID is live.  OK, or EINVAL with a reason in
  * *why (may be NULL).  Meant for tests and debug builds; O(capacity). */
-int midatlas_validate(struct midatlas *atlas, const char **why);
+MIDATLAS_API int midatlas_validate(struct midatlas *atlas, const char **why);
+
+/** Visit the live MIDs without changing anything (a transport's timeout
+ * scan, a debug dump): fn(ctx, mid, arg) for each (fn may be NULL: just
+ * count).  Returns the number of MIDs visited; 0 for a NULL atlas.
+ * Every (mid, ctx) visited was live, with that context, at some instant
+ * during the call; a MID live for the whole call is visited exactly once;
+ * MIDs associated or ended during the call may or may not be visited.
+ * One acquire load per slot, no retry, no write to shared memory: wait-free,
+ * O(capacity).  fn may call any function on the atlas except destroy,
+ * including ending the MID it is shown. */
+MIDATLAS_API size_t midatlas_foreach(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
+
+/** Fill the first `size` bytes of *stats, for a caller whose struct
+ * midatlas_stats may be older (smaller) or newer (larger) than this
+ * library's: pass sizeof your struct.  Fields this library does not know
+ * read as 0; nothing past `size` bytes is written.  Returns the bytes filled
+ * with known fields (min(size, the library's sizeof)); 0 and no write for a
+ * NULL atlas or stats.  midatlas_stats() itself writes the 0.1 layout
+ * forever; fields added later are filled only by this call. */
+MIDATLAS_API size_t midatlas_stats_ex(struct midatlas *atlas, struct midatlas_stats *stats,
+                                      size_t size);
+
+/** The version of the library actually loaded, "MAJOR.MINOR.PATCH"; compare
+ * with MIDATLAS_VERSION, the headers the program was compiled with. */
+MIDATLAS_API const char *midatlas_version(void);
 
 #ifdef __cplusplus
 }

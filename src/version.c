@@ -6,7 +6,6 @@
  * CMake project version agree.
  */
 #include "midatlas.h"
-#include "midatlas/version.h"
 
 const char *midatlas_version(void)
 {

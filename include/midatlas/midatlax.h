@@ -1,4 +1,8 @@
-/*
+/**
+ * @file midatlas/midatlax.h
+ * @brief The Windows RDBSS MID atlas routines on top of midatlas.
+ *
+ * @verbatim
  * midatlas/midatlax.h - the Windows RDBSS MID atlas routines (midatlax.h, 1995)
  * on top of midatlas, for code written against the RDBSS names.
  *
@@ -148,11 +152,14 @@
  *   The types given must match these in size and meaning (NTSTATUS a 32-bit
  *   signed integer, USHORT 16-bit unsigned): the library is compiled with
  *   these, and src/midatlax.c checks the sizes.
+ * @endverbatim
  */
 #ifndef MIDATLAS_MIDATLAX_H
 #define MIDATLAS_MIDATLAX_H
 
 #include <stdint.h>
+
+#include "export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -173,46 +180,62 @@ extern "C" {
 #endif
 
 #if !defined(MIDATLAX_HAVE_USHORT) && !defined(BASETYPES)
+/** A MID and a count, as RDBSS spells a 16-bit unsigned integer. */
 typedef unsigned short USHORT;
+/** Where RxAssociateContextWithMid stores the new MID. */
 typedef USHORT *PUSHORT;
 #endif
 #ifndef MIDATLAX_HAVE_USHORT
+/** Defined once USHORT and PUSHORT exist (define it first to bring your own). */
 #define MIDATLAX_HAVE_USHORT 1
 #endif
 
 #if !defined(MIDATLAX_HAVE_PVOID) && !defined(_WINNT_) && !defined(_NTDEF_)
+/** A request context, as RDBSS spells void *. */
 typedef void *PVOID;
 #endif
 #ifndef MIDATLAX_HAVE_PVOID
+/** Defined once PVOID exists (define it first to bring your own). */
 #define MIDATLAX_HAVE_PVOID 1
 #endif
 
 #ifndef VOID
+/** void, as RDBSS spells it. */
 #define VOID void
 #endif
 
 #if !defined(MIDATLAX_HAVE_NTSTATUS) && !defined(_NTDEF_)
 #if defined(_WIN32)
+/** The result of the RDBSS routines: STATUS_SUCCESS or a negative error. */
 typedef long NTSTATUS; /* the SDK's LONG: 32 bits on Windows */
 #else
+/** The result of the RDBSS routines: STATUS_SUCCESS or a negative error. */
 typedef int32_t NTSTATUS;
 #endif
 #endif
 #ifndef MIDATLAX_HAVE_NTSTATUS
+/** Defined once NTSTATUS exists (define it first to bring your own). */
 #define MIDATLAX_HAVE_NTSTATUS 1
 #endif
 
 #ifndef MIDATLAX_HAVE_CONTEXT_FNS
-/* Called with a context that has left the atlas; the callee owns it. */
+/** RxDestroyMidAtlas's callback: called with a context that has left the
+ *  atlas; the callee owns it. */
 typedef VOID (*PCONTEXT_DESTRUCTOR)(PVOID Context);
+/** RxIterateMidAtlasAndRemove's callback, the same shape. */
 typedef VOID (*PCONTEXT_ITERATOR)(PVOID Context);
+/** Defined once the two callback types exist. */
 #define MIDATLAX_HAVE_CONTEXT_FNS 1
 #endif
 
 #ifndef MIDATLAX_HAVE_PRX_MID_ATLAS
 /* An RDBSS atlas is a midatlas atlas (opaque, see midatlas.h). */
 struct midatlas;
-typedef struct midatlas RX_MID_ATLAS, *PRX_MID_ATLAS;
+/** An RDBSS atlas: a midatlas atlas, so midatlas calls work on it too. */
+typedef struct midatlas RX_MID_ATLAS;
+/** A pointer to an RDBSS atlas. */
+typedef struct midatlas *PRX_MID_ATLAS;
+/** Defined once RX_MID_ATLAS and PRX_MID_ATLAS exist. */
 #define MIDATLAX_HAVE_PRX_MID_ATLAS 1
 #endif
 
@@ -223,37 +246,65 @@ typedef struct midatlas RX_MID_ATLAS, *PRX_MID_ATLAS;
  * RxCreateMidAtlas gives NULL. */
 
 #ifndef STATUS_SUCCESS
+/** Success. */
 #define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
 #endif
 #ifndef STATUS_UNSUCCESSFUL
+/** RxAssociateContextWithMid: no MID is free. */
 #define STATUS_UNSUCCESSFUL ((NTSTATUS)0xC0000001L)
 #endif
 #ifndef STATUS_INVALID_PARAMETER
+/** A NULL or unusable argument, or a MID without a context. */
 #define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
 #endif
 #ifndef STATUS_INSUFFICIENT_RESOURCES
+/** What RDBSS callers report when RxCreateMidAtlas returns NULL. */
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009AL)
 #endif
 
 /* -------------------------------- routines -------------------------------- */
 
-PRX_MID_ATLAS RxCreateMidAtlas(USHORT MaximumNumberOfEntries, USHORT InitialAllocation);
-VOID RxDestroyMidAtlas(PRX_MID_ATLAS MidAtlas, PCONTEXT_DESTRUCTOR ContextDestructor);
-VOID RxIterateMidAtlasAndRemove(PRX_MID_ATLAS MidAtlas, PCONTEXT_ITERATOR ContextIterator);
-PVOID RxMapMidToContext(PRX_MID_ATLAS MidAtlas, USHORT Mid);
-NTSTATUS RxAssociateContextWithMid(PRX_MID_ATLAS MidAtlas, PVOID Context, PUSHORT NewMid);
-NTSTATUS RxMapAndDissociateMidFromContext(PRX_MID_ATLAS MidAtlas, USHORT Mid,
-                                          PVOID *ContextPointer);
-NTSTATUS RxReassociateMid(PRX_MID_ATLAS MidAtlas, USHORT Mid, PVOID NewContext);
+/** @brief A new atlas of MaximumNumberOfEntries (1..65535) MIDs, or NULL when
+ *  it is 0 or memory runs out; InitialAllocation is only a hint. */
+MIDATLAS_API PRX_MID_ATLAS RxCreateMidAtlas(USHORT MaximumNumberOfEntries,
+                                            USHORT InitialAllocation);
+/** @brief Call ContextDestructor (may be NULL) once for every live context,
+ *  then free the atlas. */
+MIDATLAS_API VOID RxDestroyMidAtlas(PRX_MID_ATLAS MidAtlas, PCONTEXT_DESTRUCTOR ContextDestructor);
+/** @brief Dissociate each live MID, then call ContextIterator (may be NULL)
+ *  with its context; the atlas stays usable. */
+MIDATLAS_API VOID RxIterateMidAtlasAndRemove(PRX_MID_ATLAS MidAtlas,
+                                             PCONTEXT_ITERATOR ContextIterator);
+/** @brief The context of Mid, or NULL for any MID without one. */
+MIDATLAS_API PVOID RxMapMidToContext(PRX_MID_ATLAS MidAtlas, USHORT Mid);
+/** @brief STATUS_SUCCESS and a new MID in *NewMid; STATUS_UNSUCCESSFUL when
+ *  none is free (never waits); STATUS_INVALID_PARAMETER for a NULL atlas,
+ *  Context or NewMid, or a Context that does not fit in 48 bits. */
+MIDATLAS_API NTSTATUS RxAssociateContextWithMid(PRX_MID_ATLAS MidAtlas, PVOID Context,
+                                                PUSHORT NewMid);
+/** @brief End Mid's association; its context, or NULL when it had none (and
+ *  nothing changed), goes to *ContextPointer.  Always STATUS_SUCCESS. */
+MIDATLAS_API NTSTATUS RxMapAndDissociateMidFromContext(PRX_MID_ATLAS MidAtlas, USHORT Mid,
+                                                       PVOID *ContextPointer);
+/** @brief Bind live Mid to NewContext, keeping its value: STATUS_SUCCESS, or
+ *  STATUS_INVALID_PARAMETER (and no change) for a MID without a context or a
+ *  NULL NewContext. */
+MIDATLAS_API NTSTATUS RxReassociateMid(PRX_MID_ATLAS MidAtlas, USHORT Mid, PVOID NewContext);
 
 /* What the two macros call (0 for a NULL atlas).  The originals read struct
  * fields; these are functions because the atlas is opaque and the in-use
  * count is summed from midatlas's statistics rather than kept in a shared
  * counter every associate would have to write. */
-USHORT midatlax_maximum_mids(PRX_MID_ATLAS MidAtlas);
-USHORT midatlax_mids_in_use(PRX_MID_ATLAS MidAtlas);
+/** @brief MaximumNumberOfEntries as passed to RxCreateMidAtlas (0 for NULL);
+ *  what RxGetMaximumNumberOfMids() calls. */
+MIDATLAS_API USHORT midatlax_maximum_mids(PRX_MID_ATLAS MidAtlas);
+/** @brief MIDs associated right now (0 for NULL); what
+ *  RxGetNumberOfMidsInUse() calls. */
+MIDATLAS_API USHORT midatlax_mids_in_use(PRX_MID_ATLAS MidAtlas);
 
+/** The maximum number of MIDs of an atlas (USHORT). */
 #define RxGetMaximumNumberOfMids(MidAtlas) midatlax_maximum_mids(MidAtlas)
+/** The number of MIDs in use right now (USHORT). */
 #define RxGetNumberOfMidsInUse(MidAtlas) midatlax_mids_in_use(MidAtlas)
 
 #ifdef __cplusplus

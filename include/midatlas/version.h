@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/**
+ * @file midatlas/version.h
+ * @brief The version of the midatlas headers a program is compiled against.
+ *
+ * @verbatim
  * midatlas/version.h - the version of the headers a program was compiled
  * against.  The top-level CMakeLists.txt reads its project() VERSION from the
  * three numbers below, so this file is the one place a release changes them.
  * midatlas_version() returns the version of the library actually loaded.
  * Included by <midatlas.h>.
+ * @endverbatim
  */
 #ifndef MIDATLAS_VERSION_H
 #define MIDATLAS_VERSION_H

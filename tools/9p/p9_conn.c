@@ -182,17 +182,24 @@ void p9_conn_close(struct p9_conn *c)
 
 /* -------------------------------- sending -------------------------------- */
 
-/* 0, or the errno that stopped the write (EAGAIN: SO_SNDTIMEO ran out). */
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* 0, or the errno that stopped the write.  EAGAIN: SO_SNDTIMEO ran out in
+ * one send(), or the whole message took longer than flush_timeout (a server
+ * that reads a byte at a time must not hold the send lock for ever). */
+static int write_all(const struct p9_conn *c, const uint8_t *p, size_t n)
 {
+    uint64_t give_up = 0; /* the clock is read only once a send falls short */
     while (n > 0) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
             return k < 0 ? errno : EPIPE;
         p += k;
         n -= (size_t)k;
+        if (n > 0 && give_up == 0)
+            give_up = p9_now_ns() + (uint64_t)c->flush_timeout_ns;
+        else if (n > 0 && p9_now_ns() >= give_up)
+            return EAGAIN;
     }
     return 0;
 }
@@ -214,7 +221,7 @@ int p9_conn_send(struct p9_conn *c, struct p9_call *call, uint16_t tag, const ui
             return -ECONNRESET;
         return 0; /* a drain took it and completes it */
     }
-    int err = write_all(c->fd, msg, len);
+    int err = write_all(c, msg, len);
     pthread_mutex_unlock(&c->send_mu);
     if (err == 0)
         P9_COUNT(c, sent);
@@ -340,7 +347,7 @@ static int negotiate(struct p9_conn *c)
     uint8_t msg[64];
     size_t n = p9_build_version(msg, sizeof msg, c->msize, "9P2000.L");
     c->handshake_deadline_ns = p9_now_ns() + (uint64_t)c->call_timeout_ns;
-    if (write_all(c->fd, msg, n) != 0)
+    if (write_all(c, msg, n) != 0)
         return -EIO;
     const uint8_t *r;
     uint32_t len, msize;

@@ -35,7 +35,8 @@ static int stream_error(struct p9_conn *c, atomic_uint_fast64_t *why)
     return -2;
 }
 
-/* recv timed out (SO_RCVTIMEO, one tick): is a deadline past? */
+/* Before every recv, so at least once a tick (SO_RCVTIMEO): is a deadline
+ * past? */
 static int check_deadlines(struct p9_conn *c)
 {
     if (c->handshake_deadline_ns && p9_now_ns() >= c->handshake_deadline_ns)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install-deps.sh [SET...] - install the Debian packages midatlas needs, by
 # name, and only those that are missing.  `apt-get update` runs only when
 # something is missing, so on a prepared machine this is a few dpkg-query
@@ -6,6 +7,7 @@
 # sudo when it is there.
 #
 # Sets (default: base):
+#   lib        what the library alone needs: a C compiler and CMake
 #   base       compilers, CMake, Ninja, pkg-config and the libraries the
 #              library, tests and benchmarks build against
 #   model      spin (the Promela model of the slot protocol)
@@ -13,38 +15,39 @@
 #   valgrind   valgrind
 #   bench      libbenchmark-tools (Google Benchmark's compare.py)
 #   plot       gnuplot-nox, python3-matplotlib (benchmark figures)
-#   test       base model transport valgrind: what tools/test.sh runs
+#   docs       doxygen (API reference, man pages), man-db (man -l),
+#              dpkg-dev (dpkg-shlibdeps for cpack -G DEB)
+#   test       base model transport valgrind docs: what tools/test.sh runs
 #   all        every set
-# Options: -n / --dry-run prints what would be installed; -h / --help.
+# Options: -n / --dry-run prints what would be installed; -h / --help;
+# --version.
 set -euo pipefail
 
 usage() {
-    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+    sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
 }
 
-# gcc/g++ because a bare Debian image has no compiler at all; llvm for
-# llvm-symbolizer, which clang's sanitizers need to print readable stacks.
-set_base=(cmake pkg-config ninja-build gcc g++ libcmocka-dev liburcu-dev libck-dev
-          libbenchmark-dev clang libclang-rt-14-dev llvm)
-set_model=(spin)
-set_transport=(diod)
-set_valgrind=(valgrind)
-set_bench=(libbenchmark-tools)
-set_plot=(gnuplot-nox python3-matplotlib)
+# One line on stderr, a hint, exit 2: what a bad command line gets.
+usage_error() {
+    echo "install-deps: $1 (try 'tools/install-deps.sh --help')" >&2
+    exit 2
+}
 
 dry_run=0
 wanted=()
 add_set() {
     case "$1" in
+        lib) wanted+=("${set_lib[@]}") ;;
         base) wanted+=("${set_base[@]}") ;;
         model) wanted+=("${set_model[@]}") ;;
         transport) wanted+=("${set_transport[@]}") ;;
         valgrind) wanted+=("${set_valgrind[@]}") ;;
         bench) wanted+=("${set_bench[@]}") ;;
         plot) wanted+=("${set_plot[@]}") ;;
-        test) for s in base model transport valgrind; do add_set "$s"; done ;;
-        all) for s in base model transport valgrind bench plot; do add_set "$s"; done ;;
-        *) echo "install-deps: unknown set '$1'" >&2; usage >&2; exit 2 ;;
+        docs) wanted+=("${set_docs[@]}") ;;
+        test) for s in base model transport valgrind docs; do add_set "$s"; done ;;
+        all) for s in base model transport valgrind bench plot docs; do add_set "$s"; done ;;
+        *) usage_error "unknown set '$1' (sets: lib base model transport valgrind bench plot docs test all)" ;;
     esac
 }
 
@@ -52,7 +55,13 @@ sets=()
 for arg in "$@"; do
     case "$arg" in
         -h|--help) usage; exit 0 ;;
+        --version)
+            here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+            echo "install-deps.sh (midatlas $(sed -n 's/^#define MIDATLAS_VERSION "\(.*\)"$/\1/p' \
+                "$here/include/midatlas/version.h"))"
+            exit 0 ;;
         -n|--dry-run) dry_run=1 ;;
+        -*) usage_error "unknown option '$arg'" ;;
         *) sets+=("$arg") ;;
     esac
 done

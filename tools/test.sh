@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/test.sh - midatlas's test command (the README's, and CI's via .ci/run).
 #
 # Installs the Debian packages it needs (tools/install-deps.sh), then builds
@@ -16,6 +17,7 @@
 #   --quick     only the `quick` label in every tree (MIDATLAS_TEST_QUICK=1)
 #   --no-deps   do not run tools/install-deps.sh   (MIDATLAS_TEST_NO_DEPS=1)
 #   -j N        build and ctest parallelism, default 2 (MIDATLAS_TEST_JOBS)
+#   -h, --help  this text;  --version  the midatlas version it tests
 #   TREE        any of release asan tsan; default all three
 #               (MIDATLAS_TEST_TREES="release tsan")
 # Environment: CC_RELEASE, CC_ASAN, CC_TSAN pick each tree's C compiler
@@ -27,7 +29,17 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 usage() {
-    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+    sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+
+# One line on stderr, a hint, exit 2: what a bad command line gets.
+usage_error() {
+    echo "test.sh: $1 (try 'tools/test.sh --help')" >&2
+    exit 2
+}
+
+version() {
+    sed -n 's/^#define MIDATLAS_VERSION "\(.*\)"$/\1/p' include/midatlas/version.h
 }
 
 quick=${MIDATLAS_TEST_QUICK:-0}
@@ -38,14 +50,20 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --no-deps) no_deps=1 ;;
-        -j) shift; jobs=${1:?-j needs a number} ;;
+        -j) [ $# -ge 2 ] || usage_error "-j needs a number"
+            shift; jobs=$1 ;;
         -j*) jobs=${1#-j} ;;
         -h|--help) usage; exit 0 ;;
+        --version) echo "tools/test.sh (midatlas $(version))"; exit 0 ;;
         release|asan|tsan) trees+=("$1") ;;
-        *) echo "test.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+        -*) usage_error "unknown option '$1'" ;;
+        *) usage_error "unknown tree '$1' (trees: release asan tsan)" ;;
     esac
     shift
 done
+case "$jobs" in
+    ''|*[!0-9]*|0) usage_error "-j needs a positive number, not '$jobs'" ;;
+esac
 [ ${#trees[@]} -eq 0 ] && trees=(release asan tsan)
 
 start=$SECONDS

@@ -9,7 +9,8 @@
 #   -t SECONDS    stop starting new runs after SECONDS (default: no limit)
 #   -n RUNS       stop after RUNS runs (default: no limit)
 #   -- COMMAND    repeat COMMAND instead, e.g.
-#                 -- build/stress/midatlas-stress --impl all --workload all --seconds 5
+#                 -- build/stress/midatlas-stress --impl all --impl build/plugins/idr.so \
+#                    --workload all --seconds 5
 #
 # Every run's output goes to a log; the SUMMARY lines in it (one per harness
 # run, from midatlas-stress) are summed.  Stops at the first failing run and

@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "impl.h"
 
@@ -110,9 +111,12 @@ static void *idr_create(uint32_t capacity)
 {
     if (capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY)
         return NULL;
-    struct idr *t = calloc(1, sizeof *t);
+    /* aligned_alloc: the lock has a cache line of its own (sizeof is a
+     * multiple of the alignment, as aligned_alloc requires). */
+    struct idr *t = aligned_alloc(_Alignof(struct idr), sizeof *t);
     if (t == NULL)
         return NULL;
+    memset(t, 0, sizeof *t);
     t->capacity = capacity;
     t->nwords = (capacity + WORD_BITS - 1) / WORD_BITS;
     t->used = calloc(t->nwords, sizeof *t->used);

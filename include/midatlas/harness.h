@@ -31,7 +31,8 @@
  *       read it);
  *     - a required call (create, destroy, associate, map, dissociate) is NULL,
  *       name is NULL or empty, or a feature bit is set whose calls are NULL;
- *     - features has a bit this harness does not know.
+ *     - features has a bit this harness does not know;
+ *     - max_capacity is neither 0 nor 64..65536.
  *   A program asked to run something the plugin's features do not cover
  *   (e.g. the "teardown" stress workload on a plugin without drain) says so in
  *   one line and skips it, or exits 2 when that is all it was asked to run.
@@ -39,8 +40,12 @@
  * ================================== Tables ===================================
  *
  *   A table is whatever the plugin's create returns: the harness never looks
- *   inside.  One table holds `capacity` MIDs (1..65536); a MID is any 16-bit
- *   value the plugin chooses (its own layout: index, generation, ...).
+ *   inside.  One table holds `capacity` MIDs (1..max_capacity, 65536 at
+ *   most); a MID is any 16-bit value the plugin chooses (its own layout:
+ *   index, generation, ...; MID_IMPL_MIDATLAS_LAYOUT says it is midatlas's).
+ *   A MID that is handed out again while an old copy of it may still arrive
+ *   should carry a new generation, so the old copy is refused; a table
+ *   without generations (Linux idr) still passes, since contexts are unique.
  *   Contexts are opaque non-NULL pointers below 2^48 that the table stores and
  *   returns, never dereferences.
  *

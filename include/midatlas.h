@@ -110,10 +110,40 @@
  *   given one answer from the slot's state: EFREE or ESTALE).  It
  *   advances every time a slot is handed out, so a reply carrying an old MID is
  *   recognised as stale (MIDATLAS_ESTALE, map returns NULL) until that slot
- *   has been handed out 2^generation_bits more times.  At capacities above
- *   32768 there are no generation bits and stale MIDs cannot be detected.
+ *   has been handed out 2^generation_bits more times.
  *   The first MID handed out for slot i is i itself (generation 0) unless
  *   that value is reserved by a flag.
+ *
+ * ================================ Stale window ===============================
+ *
+ *   Free MIDs are handed out in rotation: a slot freed now is handed out again
+ *   only after every slot that was free before it had its turn (an epoch),
+ *   so a slot is handed out about once per `usable - in flight` handouts and
+ *   a MID value comes back only after 2^generation_bits of its slot's
+ *   handouts.  A reply that arrives fewer handouts late than that is always
+ *   recognised as stale; it is never delivered to another request.
+ *
+ *   Guaranteed for one thread with W requests in flight (G = generation bits):
+ *     same MID value again after >= (2^G - 1) * (usable - W) handouts
+ *
+ *     capacity  G    W = 1     W = 32    (measured, tests/reuse: W=1, W=32)
+ *           64  10   64449     32736     65536, 33792
+ *          256   8   65025     57120     65536, 57600
+ *         4096   4   61425     60945     65536, 65040
+ *        32768   1   32767     32736     65536, 65474
+ *
+ *   Several threads: a thread stalled across an epoch flip in the few
+ *   instructions between its epoch check and its CAS can hand out (or put
+ *   back) one slot an epoch early, shortening that slot's next interval.  The
+ *   test (tests/reuse, counted in handouts, never in time) requires at least
+ *   16384 handouts for 2 threads and 4096 for 4, on a loaded 2-core machine
+ *   too; typical minima are 60000 and 40000.
+ *
+ *   Above 32768 slots there are no generation bits: a late reply carries the
+ *   very value of its slot's next handout and cannot be told from it.  The
+ *   rotation still keeps the slot out of use for an epoch after it is freed,
+ *   except the slot freed last in an epoch, which can be the first one handed
+ *   out in the next: do not rely on staleness there.
  * @endverbatim
  */
 #ifndef MIDATLAS_H
@@ -231,8 +261,11 @@ typedef struct midatlas_stats midatlas_stats_t;
 
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
- * Memory: 8 bytes per slot plus one 64-byte line per stripe (at most 16) plus
- * a header, whatever the number of threads that use it. */
+ * Memory: 8 bytes per slot plus two 64-byte lines per stripe plus a 256-byte
+ * header, whatever the number of threads that use it.  Stripes: as many as
+ * the CPUs this process may run on (sched_getaffinity), rounded up to a power
+ * of two, at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides
+ * the CPU count.  So at most 8 bytes per slot + 2.3 KiB. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then

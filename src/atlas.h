@@ -5,15 +5,16 @@
  *
  *   struct midatlas      read-mostly header: sizes, masks, flags (one line),
  *                        then the cold shared high-water mark (its own line)
- *   stripes[nstripes]    one line per free-list stripe (head + its counters)
+ *   stripes[2*nstripes]  one line per free-list stack (head + its counters):
+ *                        side 0 of every stripe, then side 1 (freelist.h)
  *   slots[capacity]      one tagged 64-bit word per MID slot (word.h)
  *
  * Invariants (checked by midatlas_validate when no call runs):
  *
  *   usable           == capacity - excluded
  *   usable           == listed + live + discarded
- *   listed           == sum over stripes of head length
- *   every listed slot is FREE, on exactly one stripe, reachable from its head
+ *   listed           == sum over both sides of every stripe of head length
+ *   every listed slot is FREE, on exactly one stack, reachable from its head
  *   every usable slot that is not listed is LIVE or DISCARDED
  *   excluded slots (single-MID slots whose MID is reserved) stay FREE, unlisted
  *   discarded        == sum(discards) - sum(releases)
@@ -41,9 +42,10 @@
 /* Smallest full batch (freelist.c, home hints). */
 #define MIDATLAS_MIN_BATCH 16u
 
-/* One free-list stripe: a Treiber stack head and the counters of the threads
- * that use it, all on one cache line so a thread that works on its home
- * stripe touches no other shared line. */
+/* One side of a free-list stripe: a Treiber stack head and the counters of
+ * the threads that use it, all on one cache line so a thread that works on
+ * its home stack touches no other shared line.  (The name is historical: a
+ * stripe is the pair of these at index k and k + nstripes.) */
 struct stripe {
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 head; /* word.h head word */
     atomic_u64 tag_wraps;     /* times the 31-bit pop tag wrapped          */
@@ -79,7 +81,8 @@ struct midatlas {
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
     uint32_t idx_bits;   /* ceil(log2(capacity))                          */
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
-    uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two)    */
+    uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two);
+                             the stacks are twice as many (two sides)    */
     uint32_t batch;      /* a stripe this long is a full batch (freelist.c) */
     unsigned flags;
     size_t bytes;        /* the whole allocation                          */
@@ -93,6 +96,10 @@ struct midatlas {
      * go and once by close: its own line, so that with nobody waiting it
      * stays shared in every cache. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
+    /* Rotation epoch: associate pops from side (epoch & 1), frees push to
+     * the other side; flipped once every pop side is empty (freelist.c).
+     * On the gate's line: read by the same calls, written once per epoch. */
+    atomic_u32 epoch;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;
@@ -144,5 +151,8 @@ static inline int context_fits(const void *ctx)
 {
     return (uint64_t)(uintptr_t)ctx <= SLOT_PAYLOAD_MASK;
 }
+
+/* cpus.c: CPUs this process may run on (or $MIDATLAS_STRIPES), at least 1. */
+uint32_t midatlas__cpus_usable(void);
 
 #endif /* MIDATLAS_ATLAS_H */

@@ -87,6 +87,12 @@ static inline void add_relaxed(atomic_u64 *p, uint64_t v)
     atomic_fetch_add_explicit(p, v, memory_order_relaxed);
 }
 
+static inline bool cas32_relaxed(atomic_u32 *p, uint32_t *expected, uint32_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
+                                                   memory_order_relaxed);
+}
+
 static inline uint32_t load32_relaxed(atomic_u32 *p)
 {
     return atomic_load_explicit(p, memory_order_relaxed);

@@ -16,12 +16,14 @@ static uint32_t ceil_log2(uint32_t n)
     return bits;
 }
 
-/* Stripes: a power of two, at most MIDATLAS_MAX_STRIPES, and few enough that
- * each starts with MIDATLAS_MIN_SLOTS_PER_STRIPE free slots. */
+/* Stripes: a power of two, at most MIDATLAS_MAX_STRIPES, no more than the
+ * CPUs that can run this process's threads at once (cpus.c) rounded up, and
+ * few enough that each starts with MIDATLAS_MIN_SLOTS_PER_STRIPE free slots. */
 static uint32_t stripe_count(uint32_t capacity)
 {
-    uint32_t n = 1;
-    while (n < MIDATLAS_MAX_STRIPES && (uint64_t)n * 2 * MIDATLAS_MIN_SLOTS_PER_STRIPE <= capacity)
+    uint32_t cpus = midatlas__cpus_usable(), n = 1;
+    while (n < MIDATLAS_MAX_STRIPES && n < cpus &&
+           (uint64_t)n * 2 * MIDATLAS_MIN_SLOTS_PER_STRIPE <= capacity)
         n *= 2;
     return n;
 }
@@ -70,7 +72,7 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
 
     size_t nstripes = (size_t)shape.stripe_mask + 1;
     size_t head_bytes = round_up(sizeof(struct midatlas), MIDATLAS_CACHE_LINE);
-    size_t stripe_bytes = nstripes * sizeof(struct stripe);
+    size_t stripe_bytes = 2 * nstripes * sizeof(struct stripe); /* two sides */
     size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE);
     size_t bytes = head_bytes + stripe_bytes + slot_bytes;
 

@@ -24,6 +24,19 @@
  * different cache lines and hand free MIDs over a batch at a time, without a
  * MID ever being invisible to other threads.  A push that loses its CAS also
  * moves the free home on: someone else is working that stripe.
+ *
+ * Rotation: every stripe has two stacks (sides).  Pops take from side
+ * (epoch & 1), pushes go to the other side, so a slot freed in an epoch is
+ * not handed out again in it.  When a thread finds every pop side empty but
+ * some push side not, it flips the epoch with one CAS and the freed slots
+ * become the next epoch's supply.  A LIFO stack alone hands a lone request
+ * the same slot back every time (its MID value then returns after
+ * 2^generation_bits handouts: 16 at capacity 4096); in rotation each slot is
+ * handed out once per epoch, an epoch hands out every slot free at its start,
+ * and a MID value returns only after about 2^16 handouts.  The epoch word is
+ * written once per epoch, on the line of the gate word that associate and
+ * every free already read.  The batch handoff above works on the sides the
+ * epoch names; a flip itself hands every freer's batch to the takers.
  */
 #include "freelist.h"
 
@@ -63,22 +76,15 @@ void midatlas__freelist_init(struct midatlas *a)
             prev = idx;
             len++;
         }
-        /* Plain initialisation: create publishes the atlas as a whole. */
-        store_relaxed(&a->stripes[k].head, head_make(first, len, 0));
+        /* Plain initialisation: create publishes the atlas as a whole.
+         * Everything starts on side 0, epoch 0's pop side. */
+        store_relaxed(&stack_of(a, 0, k)->head, head_make(first, len, 0));
+        store_relaxed(&stack_of(a, 1, k)->head, head_make(0, 0, 0));
     }
 }
 
 /* ---- slow paths --------------------------------------------------------- */
 
-/*
- * Slow path: the home stripe is empty.  Sweep every stripe, adopting the first
- * non-empty one; if all were empty, sweep again and compare: if no head word
- * changed between its two reads, then at the instant between the sweeps every
- * stripe was empty at once (a head cannot return to the same word: a push
- * changes the length, a pop the tag), and EFULL is the truth.  Otherwise
- * something was freed meanwhile: try again.  A retry therefore always follows
- * another thread's progress (lock-free).
- */
 /* Adopt stripe si as both homes and record the high-water mark. */
 static void adopt(struct midatlas *a, uint32_t si)
 {
@@ -87,14 +93,30 @@ static void adopt(struct midatlas *a, uint32_t si)
     midatlas__freelist_sample_high_water(a);
 }
 
-/* First choice when the home stripe is dry: a full batch left by a freer. */
-static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
+/* First choice when the home stack is dry: a full batch a freer left on
+ * another stripe's pop side. */
+static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t side, uint32_t *idx,
+                            uint64_t *word)
 {
     uint64_t seen;
     for (uint32_t k = 1; k <= a->stripe_mask; k++) {
+        struct stripe *s = stack_of(a, side, home + k);
+        if (head_len(load_relaxed(&s->head)) >= a->batch && stripe_pop(a, s, idx, word, &seen)) {
+            adopt(a, (home + k) & a->stripe_mask);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Pop from any stripe's `side` stack, home first; on failure seen[k] holds
+ * each stack's empty head as read. */
+static bool sweep_pop(struct midatlas *a, uint32_t home, uint32_t side, uint32_t *idx,
+                      uint64_t *word, uint64_t *seen)
+{
+    for (uint32_t k = 0; k <= a->stripe_mask; k++) {
         uint32_t si = (home + k) & a->stripe_mask;
-        if (head_len(load_relaxed(&a->stripes[si].head)) >= a->batch &&
-            stripe_pop(a, &a->stripes[si], idx, word, &seen)) {
+        if (stripe_pop(a, stack_of(a, side, si), idx, word, &seen[si])) {
             adopt(a, si);
             return true;
         }
@@ -102,25 +124,57 @@ static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t *idx, ui
     return false;
 }
 
-bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word)
+/* Read every stack of `side` into seen[]; true when one holds slots. */
+static bool collect_side(struct midatlas *a, uint32_t side, uint64_t *seen)
 {
-    uint32_t nstripes = a->stripe_mask + 1;
-    uint64_t seen[MIDATLAS_MAX_STRIPES];
+    bool any = false;
+    for (uint32_t k = 0; k <= a->stripe_mask; k++) {
+        /* acquire: pairs with the push and pop CASes (every head write is a
+         * release, midatlas.c's memory-order table): the double collect. */
+        seen[k] = load_acquire(&stack_of(a, side, k)->head);
+        any |= head_len(seen[k]) != 0;
+    }
+    return any;
+}
 
-    if (take_full_batch(a, home, idx, word))
-        return true;
+/* True when no stack of `side` changed since collect/sweep read seen[]. */
+static bool side_unchanged(struct midatlas *a, uint32_t side, const uint64_t *seen)
+{
+    for (uint32_t k = 0; k <= a->stripe_mask; k++)
+        if (load_relaxed(&stack_of(a, side, k)->head) != seen[k])
+            return false;
+    return true;
+}
+
+/*
+ * Slow path: the home stack is empty.  In order: a full batch on another
+ * stripe's pop side; any pop-side stack; if every pop side was empty and a
+ * push side is not, flip the epoch and start over on the new pop side.  If
+ * both sides of every stripe were empty, read every head again: if no head
+ * word changed between its two reads, then at the instant between the two
+ * collects every stack was empty at once (a head never returns to a word it
+ * held: a push changes the length, a pop the tag), and EFULL is the truth.
+ * Otherwise something was freed meanwhile: try again.  Every retry follows
+ * another thread's progress (a push, a pop, or a flip that leaves a
+ * non-empty pop side), so the loop is lock-free.
+ */
+bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx,
+                                  uint64_t *word)
+{
+    uint64_t seen[2][MIDATLAS_MAX_STRIPES];
+
     for (;;) {
-        for (uint32_t k = 0; k < nstripes; k++) {
-            uint32_t si = (home + k) & a->stripe_mask;
-            if (stripe_pop(a, &a->stripes[si], idx, word, &seen[si])) {
-                adopt(a, si);
-                return true;
-            }
+        uint32_t epoch = load32_relaxed(&a->epoch), side = epoch & 1;
+        if (take_full_batch(a, home, side, idx, word) ||
+            sweep_pop(a, home, side, idx, word, seen[side]))
+            return true;
+        if (collect_side(a, side ^ 1, seen[side ^ 1])) {
+            /* relaxed: the flip publishes nothing (the heads carry their own
+             * releases); failing means another thread flipped already. */
+            cas32_relaxed(&a->epoch, &epoch, epoch + 1);
+            continue;
         }
-        bool unchanged = true;
-        for (uint32_t si = 0; si < nstripes && unchanged; si++)
-            unchanged = load_relaxed(&a->stripes[si].head) == seen[si];
-        if (unchanged) {
+        if (side_unchanged(a, side, seen[side]) && side_unchanged(a, side ^ 1, seen[side ^ 1])) {
             /* Nothing listed at that instant: every usable slot in use. */
             max32_relaxed(&a->high_water, a->usable);
             return false;
@@ -130,10 +184,10 @@ bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *i
 
 void midatlas__freelist_batch_done(struct midatlas *a)
 {
-    uint32_t from = midatlas__freelist_tls.free_home;
-    /* The nearest empty stripe; if none is empty, simply the next one. */
+    uint32_t from = midatlas__freelist_tls.free_home, side = pop_side(a) ^ 1;
+    /* The nearest stripe whose push side is empty; if none is, the next. */
     for (uint32_t k = 1; k <= a->stripe_mask; k++) {
-        if (head_len(load_relaxed(&a->stripes[(from + k) & a->stripe_mask].head)) == 0) {
+        if (head_len(load_relaxed(&stack_of(a, side, from + k)->head)) == 0) {
             midatlas__freelist_tls.free_home = from + k;
             return;
         }
@@ -141,25 +195,33 @@ void midatlas__freelist_batch_done(struct midatlas *a)
     midatlas__freelist_tls.free_home = from + 1;
 }
 
-void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
-                       uint32_t gen)
+void midatlas__freelist_put_again(struct midatlas *a, uint32_t idx, uint32_t gen)
 {
     for (;;) {
-        add_relaxed(&s->cas_failures, 1);
-        /* Someone else works this stripe: move the free home along. */
-        midatlas__freelist_tls.free_home++;
-        s = &a->stripes[midatlas__freelist_tls.free_home & a->stripe_mask];
-        head = load_relaxed(&s->head);
+        struct stripe *s = stack_of(a, pop_side(a) ^ 1, midatlas__freelist_tls.free_home);
+        uint64_t head = load_relaxed(&s->head);
         /* Nobody else writes a FREE slot that is on no list (every other
          * writer CASes from LIVE or DISCARDED), so a plain store relinks it;
-         * the release CAS below orders it before the push. */
+         * the seq_cst CAS below orders it before the push. */
         store_relaxed(&a->slots[idx], slot_free(gen, head_idx(head)));
         uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
         /* seq_cst: as in freelist_put (publishes the relinked FREE word to
          * stripe_pop's acquire; Dekker partner of wait.c's increment). */
         if (cas_seq_cst(&s->head, &head, next))
             return;
+        add_relaxed(&s->cas_failures, 1);
+        /* Someone else works this stack: move the free home along. */
+        midatlas__freelist_tls.free_home++;
     }
+}
+
+void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint32_t idx,
+                                 uint32_t gen)
+{
+    add_relaxed(&s->cas_failures, 1);
+    /* Someone else works this stack: move the free home along. */
+    midatlas__freelist_tls.free_home++;
+    midatlas__freelist_put_again(a, idx, gen);
 }
 
 /* ---- accounting --------------------------------------------------------- */
@@ -170,7 +232,7 @@ void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t 
 uint32_t midatlas__freelist_count(struct midatlas *a)
 {
     uint32_t n = 0;
-    for (uint32_t k = 0; k <= a->stripe_mask; k++)
+    for (uint32_t k = 0; k < 2 * (a->stripe_mask + 1); k++)
         n += head_len(load_relaxed(&a->stripes[k].head));
     return n;
 }
@@ -186,17 +248,18 @@ uint32_t midatlas__freelist_count(struct midatlas *a)
  */
 bool midatlas__freelist_snapshot(struct midatlas *a, uint32_t *listed)
 {
-    uint64_t seen[MIDATLAS_MAX_STRIPES];
+    uint64_t seen[2 * MIDATLAS_MAX_STRIPES];
+    uint32_t nstacks = 2 * (a->stripe_mask + 1);
     for (int attempt = 0; attempt < SNAPSHOT_TRIES; attempt++) {
         uint32_t n = 0;
         bool unchanged = true;
-        for (uint32_t k = 0; k <= a->stripe_mask; k++) {
+        for (uint32_t k = 0; k < nstacks; k++) {
             /* acquire: pairs with the push and pop CASes (seq_cst and
              * acq_rel), like the double collect in take_slow. */
             seen[k] = load_acquire(&a->stripes[k].head);
             n += head_len(seen[k]);
         }
-        for (uint32_t k = 0; k <= a->stripe_mask && unchanged; k++)
+        for (uint32_t k = 0; k < nstacks && unchanged; k++)
             unchanged = load_relaxed(&a->stripes[k].head) == seen[k];
         if (unchanged) {
             *listed = n;

@@ -1,11 +1,18 @@
 /*
- * freelist.h - the striped lock-free free list of slot indices.
+ * freelist.h - the striped, rotating lock-free free list of slot indices.
  *
- * Free slots sit on up to 16 stripes, each a Treiber stack whose links live in
- * the free slots' own words (word.h).  A thread pops from and pushes to its
- * home stripes (thread-local hints, not per-atlas state, so an atlas's memory
- * never grows with the number of threads).  See midatlas.c for the theory of
- * operation and freelist.c for the slow paths and the home-hint policy.
+ * Free slots sit on up to 16 stripes.  Each stripe has two sides, each a
+ * Treiber stack whose links live in the free slots' own words (word.h) and
+ * whose head has a cache line of its own.  An atlas-wide epoch says which
+ * side is taken from: associate pops from side (epoch & 1), every free
+ * pushes onto the other side, and once every stripe's pop side is empty the
+ * epoch flips (freelist.c).  So a freed slot waits until every slot that was
+ * free before it has had its turn: MIDs come back in rotation, and a slot's
+ * generation needs 2^generation_bits epochs to wrap (midatlas.h, "Stale
+ * window").  A thread pops from and pushes to its home stripes (thread-local
+ * hints, not per-atlas state, so an atlas's memory never grows with the
+ * number of threads).  See midatlas.c for the theory of operation and
+ * freelist.c for the slow paths and the home-hint policy.
  *
  * The fast paths (pop from the home stripe, one push attempt) are inline here
  * so associate and dissociate compile to straight-line code; everything that
@@ -46,10 +53,34 @@ static inline struct midatlas__freelist_tls *freelist_hints(void)
     return &midatlas__freelist_tls;
 }
 
-/* The calling thread's home stripe, for its counters. */
+/* The stack of stripe k on side `side` (both taken modulo their range). */
+static inline struct stripe *stack_of(struct midatlas *a, uint32_t side, uint32_t k)
+{
+    return &a->stripes[(side & 1) * (a->stripe_mask + 1) + (k & a->stripe_mask)];
+}
+
+/* The side associate pops from now.  relaxed: the epoch only steers which
+ * stack is tried first; every answer (a pop, EFULL) rests on the heads. */
+static inline uint32_t pop_side(struct midatlas *a)
+{
+    return load32_relaxed(&a->epoch) & 1;
+}
+
+/* The side stack s belongs to. */
+static inline uint32_t side_of(const struct midatlas *a, const struct stripe *s)
+{
+    return s >= a->stripes + (a->stripe_mask + 1);
+}
+
+/* A head word no stack ever holds (a length above any capacity): what a pop
+ * reports as seen when it gave up because the epoch moved, so that no
+ * double collect can take that stack for empty. */
+#define HEAD_NEVER head_make(0, (uint32_t)HEAD_LEN_MASK, 0)
+
+/* The calling thread's home stack, for its counters. */
 static inline struct stripe *freelist_home(struct midatlas *a)
 {
-    return &a->stripes[freelist_hints()->alloc_home & a->stripe_mask];
+    return stack_of(a, 0, freelist_hints()->alloc_home);
 }
 
 /* ---- out of line -------------------------------------------------------- */
@@ -57,15 +88,20 @@ static inline struct stripe *freelist_home(struct midatlas *a)
 /* Lay the usable slots out on the stripes, lowest index first in each. */
 void midatlas__freelist_init(struct midatlas *a);
 
-/* The home stripe was empty: adopt another, or prove every stripe empty. */
+/* The home stack was empty: adopt another, flip the epoch, or prove every
+ * stack empty. */
 bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word);
 
 /* The free home just reached a full batch: move to an empty stripe. */
 void midatlas__freelist_batch_done(struct midatlas *a);
 
 /* The first push attempt lost its CAS: move the free home and retry. */
-void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint64_t head, uint32_t idx,
-                       uint32_t gen);
+void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint32_t idx,
+                                 uint32_t gen);
+
+/* Push slot idx (won, FREE with generation gen, on no list) onto the free
+ * home's push side, relinking it to that stack's head. */
+void midatlas__freelist_put_again(struct midatlas *a, uint32_t idx, uint32_t gen);
 
 /* Number of slots on the lists, summed stripe by stripe (exact when no call
  * runs, a momentary approximation otherwise). */
@@ -89,7 +125,7 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
                               uint64_t *word, uint64_t *seen)
 {
     /* acquire: pairs with the seq_cst push CAS (freelist_put,
-     * midatlas__freelist_put_slow) and the acq_rel pop CAS below, so the link
+     * midatlas__freelist_put_again) and the acq_rel pop CAS below, so the link
      * read from the slot word is the one written before the push that made
      * this head (create's relaxed initialisation is published with the
      * atlas). */
@@ -111,6 +147,15 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
 #endif
         uint64_t next = head_make(slot_link(w), head_len(h) - 1, tag);
         MIDATLAS_HOOK(MIDATLAS_HOOK_POP_LINK_READ, i);
+        /* The epoch flipped since the caller chose this side: this stack now
+         * collects freed slots, and taking one would hand it out an epoch
+         * early.  Checked right before the CAS, so only a thread stalled in
+         * these few instructions can still do it (a shorter reuse distance
+         * for one slot, never an error). */
+        if (__builtin_expect(pop_side(a) != side_of(a, s), 0)) {
+            *seen = HEAD_NEVER;
+            return false;
+        }
         /* Success: acq_rel.  The release half makes every later reader of
          * this head (the double collect of midatlas__freelist_take_slow, a
          * sweep's acquire load) synchronize with us and so with every push
@@ -137,25 +182,28 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
 
 /* Take a free index.  On success *idx is the slot and *word the FREE word it
  * held (its generation is the last one handed out).  False only when every
- * stripe was empty at one instant during the call (a double collect). */
+ * stack, both sides of every stripe, was empty at one instant during the
+ * call (a double collect). */
 static inline bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *word)
 {
     uint32_t home = freelist_hints()->alloc_home & a->stripe_mask;
     uint64_t seen;
 
-    if (__builtin_expect(stripe_pop(a, &a->stripes[home], idx, word, &seen), 1))
+    if (__builtin_expect(stripe_pop(a, stack_of(a, pop_side(a), home), idx, word, &seen), 1))
         return true;
     return midatlas__freelist_take_slow(a, home, idx, word);
 }
 
 /* ---- push --------------------------------------------------------------- */
 
-/* The stripe the calling thread frees to, and its head as read now: callers
- * that won a slot store the head's index as the slot's link in the same CAS
- * that frees the slot, then call freelist_put. */
+/* The stack the calling thread frees to (its free home's push side: the one
+ * not popped from this epoch), and its head as read now: callers that won a
+ * slot store the head's index as the slot's link in the same CAS that frees
+ * the slot, then call freelist_put.  A flip in between only makes the slot
+ * available an epoch early. */
 static inline struct stripe *freelist_put_stripe(struct midatlas *a, uint64_t *head)
 {
-    struct stripe *s = &a->stripes[freelist_hints()->free_home & a->stripe_mask];
+    struct stripe *s = stack_of(a, pop_side(a) ^ 1, freelist_hints()->free_home);
     *head = load_relaxed(&s->head);
     return s;
 }
@@ -166,6 +214,12 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
                                 uint32_t gen)
 {
     uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
+    /* The epoch flipped since freelist_put_stripe: this stack is now popped
+     * from, and the slot would come back in the epoch it was freed in. */
+    if (__builtin_expect(pop_side(a) == side_of(a, s), 0)) {
+        midatlas__freelist_put_again(a, idx, gen);
+        return;
+    }
     /* seq_cst, which includes release: publishes the slot's FREE word (its
      * link) to the popper's acquire load of this head in stripe_pop; and it is
      * the Dekker partner of the waiter's gate-word increment (wait.c): either
@@ -176,7 +230,7 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
             midatlas__freelist_batch_done(a);
         return;
     }
-    midatlas__freelist_put_slow(a, s, head, idx, gen);
+    midatlas__freelist_put_slow(a, s, idx, gen);
 }
 
 #endif /* MIDATLAS_FREELIST_H */

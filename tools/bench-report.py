@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench-report.py - turn bench_midatlas's JSON into a table and plot data.
+"""bench-report.py - turn midatlas-bench's JSON into a table and plot data.
 
 Usage: bench-report.py RESULT.json [--plot-data FILE] [--baseline NAME]
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * midatlas_core.pml - Promela model of midatlas's slot protocol and striped
  * free lists (src/midatlas.c, src/freelist.h, src/freelist.c, src/word.h).
@@ -28,7 +29,9 @@
  *                   link) (no load first, as in C); then push as above.
  *   reassociate     load, CAS LIVE(g, ctx) -> LIVE(g, ctx'), retried.
  * Not modelled: reserved MIDs (a generation skip), drain (the same CAS as
- * dissociate/release), the waiters of midatlas_associate_wait, counters.
+ * dissociate/release), the gate word and the waiters of
+ * midatlas_associate_wait (midatlas_wait.pml), take_full_batch (an extra
+ * pop attempt before the sweep), counters.
  *
  * Processes: NPROC workers, each with a home stripe (its pid), doing ROUNDS
  * rounds of: associate one MID (shown in a mailbox when RACE) and, for the
@@ -45,8 +48,16 @@
  *   - exactly one winner per MID, and a stale MID never acts: every
  *     successful CAS on a slot word is made with the MID of the slot's
  *     current epoch, on the state the operation expects;
- *   - EFULL hides nothing: when associate reports EFULL, no slot was on any
- *     list at the instant its first sweep ended;
+ *   - EFULL as midatlas.h defines it ("A slot in hand"): when associate
+ *     reports EFULL, at some instant during its call every slot was live,
+ *     discarded or in hand (popped and not yet published, or won by a
+ *     dissociate / release and not yet pushed).  Ghost counts g_live,
+ *     g_disc, g_hand move with every ghost state change (GMOVE), which also
+ *     asserts listed + live + discarded + in hand == slots and marks every
+ *     take in progress that sees the equation hold (TICK); a take also
+ *     checks it at its first step;
+ *   - EFULL hides nothing (stronger, EF_INSTANT): no slot was on any list
+ *     at the instant its first sweep ended;
  *   - no lost slot: once every worker is done, walking every stripe from its
  *     head for its length visits each slot exactly once, each FREE.
  * Bounds: generations count modulo GENMOD and tags modulo TAGMOD, both above
@@ -77,7 +88,16 @@
  *   1  the pop does not advance the ABA tag          (lost / doubled slots)
  *   2  ending a slot is a load, compare, then a plain store (two winners)
  *   3  operations ignore the MID's generation        (a stale MID acts)
- *   4  EFULL after one sweep, no double collect      (EFULL hides a slot) */
+ *   4  EFULL after one sweep, no double collect      (EFULL hides a slot;
+ *      with EF_INSTANT 0 the definition check alone catches it: a slot
+ *      moves from the stripe not yet read to the one already read while
+ *      another stays listed)
+ *   5  EFULL when the home stripe is empty, no sweep (EFULL while another
+ *      stripe holds a slot the whole call)
+ *   6  not a code mutant: the stricter definition "every slot live or
+ *      discarded", without slots in hand.  The real protocol breaks it
+ *      (EFULL while a dissociate holds its slot between its CAS and its
+ *      push), which is why midatlas.h counts slots in hand. */
 #ifndef MUTANT
 #define MUTANT 0
 #endif
@@ -123,6 +143,16 @@ byte g_state[NSLOTS];
 byte g_holder[NSLOTS];
 byte g_epoch[NSLOTS]; /* handouts so far */
 byte listed;          /* slots in G_LISTED */
+byte g_live, g_disc;  /* slots in G_LIVE, G_DISC */
+byte g_hand;          /* slots in a call's hand: G_POPPED or G_UNLINKED */
+/* EFULL's definition (midatlas.h, "A slot in hand"): at one instant during
+ * the associate call every usable slot was live, discarded or in hand.
+ * in_assoc[p]: p is inside a take; efull_ok[p]: the equation held at some
+ * instant since p's take began (at its first step, or after any later step
+ * of anyone that changed the counts). */
+bit in_assoc[NPROC];
+bit efull_ok[NPROC];
+byte gi;              /* scratch of TICK, always 0 between steps */
 byte finished;        /* workers done */
 bit ready;            /* the checker has laid out the initial lists */
 
@@ -139,12 +169,67 @@ bit m_ok;
  * (ghost) whether any slot was on any list at this instant. */
 #define SAW_EMPTY(k) seen[k] = h; ef = (listed == 0); res = 0
 
+/* ---- the EFULL definition, in ghost counts ---- */
+#if MUTANT == 6
+/* a stricter definition, without the slots in hand: the C code breaks it */
+#define EFULL_EQ (g_live + g_disc == NSLOTS)
+#else
+#define EFULL_EQ (g_live + g_disc + g_hand == NSLOTS)
+#endif
+
+/* After every step that moves a slot between ghost states: every take in
+ * progress has now seen an instant at which the equation held, if it holds. */
+#define TICK \
+    assert(listed + g_live + g_disc + g_hand == NSLOTS); \
+    if \
+    :: EFULL_EQ -> \
+        gi = 0; \
+        do \
+        :: gi < NPROC -> efull_ok[gi] = efull_ok[gi] | in_assoc[gi]; gi++ \
+        :: else -> break \
+        od; \
+        gi = 0 \
+    :: else -> skip \
+    fi
+
+/* Slot s moves to ghost state `to` (counts, then TICK). */
+#define GCOUNT(st, d) \
+    if \
+    :: st == G_LISTED -> listed = listed + d \
+    :: st == G_LIVE -> g_live = g_live + d \
+    :: st == G_DISC -> g_disc = g_disc + d \
+    :: else -> g_hand = g_hand + d \
+    fi
+#define GMOVE(s, to) GCOUNT(g_state[s], -1); g_state[s] = to; GCOUNT(to, 1); TICK
+
+/* associate answers EFULL: the definition held at some instant of the call,
+ * and (EF_INSTANT) nothing was listed when the first collect ended. */
+#ifndef EF_INSTANT
+#define EF_INSTANT 1
+#endif
+#if EF_INSTANT
+#define EF_INSTANT_CHECK assert(ef)
+#else
+#define EF_INSTANT_CHECK skip
+#endif
+#define EFULL_RETURN \
+    atomic { \
+        printf("P%d associate: EFULL\n", _pid); \
+        assert(efull_ok[_pid]);                 /* EFULL as midatlas.h defines it */ \
+        EF_INSTANT_CHECK;                       /* EFULL hides nothing */ \
+        in_assoc[_pid] = 0; efull_ok[_pid] = 0; res = 0 \
+    }
+
 /* Pop stripe k: res 1 and (H_IDX(h), w) = the slot and the FREE word it
  * held, or res 0 when the stripe was empty. */
 inline stripe_pop(k)
 {
     atomic {                                                 /* load head */
         h = head[k];
+        if                                                   /* ghost: the take begins */
+        :: !in_assoc[_pid] -> in_assoc[_pid] = 1; efull_ok[_pid] = EFULL_EQ
+        :: else -> skip
+        fi;
         printf("P%d pop: reads stripe %d head (slot %d, len %d, tag %d)\n",
                _pid, k, H_IDX(h), H_LEN(h), H_TAG(h));
         if
@@ -174,7 +259,9 @@ inline stripe_pop(k)
                     printf("P%d pop: CAS head -> (slot %d, len %d) takes slot %d\n",
                            _pid, W_LINK(w), H_LEN(h) - 1, H_IDX(h));
                     assert(g_state[H_IDX(h)] == G_LISTED);   /* no double handout */
-                    g_state[H_IDX(h)] = G_POPPED; g_holder[H_IDX(h)] = _pid; listed--;
+                    g_holder[H_IDX(h)] = _pid;
+                    GMOVE(H_IDX(h), G_POPPED);                /* in hand */
+                    in_assoc[_pid] = 0; efull_ok[_pid] = 0;  /* the take ends */
                     res = 1
                 :: else ->
                     h = head[k]; w = 0;                      /* failed CAS: new head */
@@ -194,6 +281,10 @@ inline take()
     stripe_pop(ah);
     if
     :: res == 1 -> skip
+#if MUTANT == 5
+    :: else -> EFULL_RETURN                                   /* mutant: no sweep */
+    fi
+#else
     :: else ->
         do                                                   /* take_slow */
         :: kk = 0;
@@ -218,7 +309,7 @@ inline take()
            od;
 #endif
            if
-           :: same -> assert(ef); res = 0; break             /* EFULL hides nothing */
+           :: same -> EFULL_RETURN; break
            :: else -> skip
            fi
         od;
@@ -234,6 +325,7 @@ inline take()
             fi
         }
     fi
+#endif
 }
 
 /* associate: res 1 and the MID (s, g) of epoch e, or res 0 (EFULL).  post:
@@ -249,7 +341,7 @@ inline associate(ctx, s, g, e, post)
             word[s] = LIVE_WORD(g, ctx);
             printf("P%d associate: MID slot %d gen %d is LIVE\n", _pid, s, g);
             assert(g_state[s] == G_POPPED && g_holder[s] == _pid);
-            g_state[s] = G_LIVE; g_epoch[s]++; e = g_epoch[s];
+            GMOVE(s, G_LIVE); g_epoch[s]++; e = g_epoch[s];
             if
             :: post -> m_slot = s; m_gen = g; m_epoch = e; m_ok = 1
             :: else -> skip
@@ -270,7 +362,7 @@ inline push(s, g)
             head[fh] = HEAD(s, H_LEN(h) + 1, H_TAG(h));
             printf("P%d push: slot %d on stripe %d, link %d, len %d\n", _pid, s, fh, H_IDX(h), H_LEN(h) + 1);
             assert(g_state[s] == G_UNLINKED);
-            g_state[s] = G_LISTED; listed++; res = 1; DEAD
+            GMOVE(s, G_LISTED); res = 1; DEAD
         :: else -> res = 2
         fi
     };
@@ -285,7 +377,7 @@ inline push(s, g)
                 head[fh] = HEAD(s, H_LEN(h) + 1, H_TAG(h));
                 printf("P%d push (slow): slot %d on stripe %d, link %d, len %d\n", _pid, s, fh, H_IDX(h), H_LEN(h) + 1);
                 assert(g_state[s] == G_UNLINKED);
-                g_state[s] = G_LISTED; listed++; res = 1; DEAD
+                GMOVE(s, G_LISTED); res = 1; DEAD
             :: else -> skip
             fi
         }
@@ -331,7 +423,7 @@ inline slot_cas_loop(s, g, e, from, to, nw)
 #endif
                 printf("P%d CAS slot %d gen %d wins\n", _pid, s, g);
                 assert(g_state[s] == from && g_epoch[s] == e); /* one winner, never stale */
-                g_state[s] = to; res = 1; w = 0
+                GMOVE(s, to); res = 1; w = 0
             :: else -> w = word[s]; CLASSIFY(g, 1)
             fi
         }
@@ -367,7 +459,7 @@ inline release(s, g, e)
             word[s] = FREE_WORD(g, H_IDX(h));
             printf("P%d release: slot %d gen %d\n", _pid, s, g);
             assert(g_state[s] == G_DISC && g_epoch[s] == e); /* one winner, never stale */
-            g_state[s] = G_UNLINKED; res = 1
+            GMOVE(s, G_UNLINKED); res = 1
         :: else -> res = 0; DEAD                             /* EFREE/ESTALE/EBUSY */
         fi
     };

@@ -5,6 +5,7 @@
 # headers.  Fails when
 #   - the shared library's dynamic symbol table defines any other name, or
 #     lacks one of them;
+#   - a public header declares a function without MIDATLAS_API;
 #   - the static library has a global symbol that is neither public nor
 #     midatlas__-prefixed, or a midatlas__ one that is not hidden (an
 #     application's shared object that embeds libmidatlas.a would re-export
@@ -23,6 +24,17 @@ is_public() { printf '%s\n' "$public" | grep -qx "$1"; }
 
 status=0
 bad() { echo "check_symbols: $*" >&2; status=1; }
+
+# A function declared in a public header without the mark would be hidden
+# in the .so (and only the .so): every such declaration is an error too.
+unmarked=$(grep -hE '^[A-Za-z_][A-Za-z0-9_ ]*[ *](midatlas_|midatlax_|Rx)[A-Za-z0-9_]* *\(' "$@" |
+           grep -vE '^(MIDATLAS_API|typedef|#)' || true)
+if [ -n "$unmarked" ]; then
+    printf '%s\n' "$unmarked" | while read -r decl; do
+        echo "check_symbols: declared without MIDATLAS_API: $decl" >&2
+    done
+    status=1
+fi
 
 exported=$(nm -D --defined-only "$so" | awk 'NF == 3 { print $3 }' | sed 's/@.*//' | sort -u)
 for name in $exported; do

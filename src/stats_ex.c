@@ -8,6 +8,11 @@
  * fields added later reach callers only through midatlas_stats_ex(), which
  * writes no more than the `size` bytes the caller says it has.  Fields are
  * only ever appended, so any older struct is a prefix of the current one.
+ *
+ * Today the struct is still the 0.1 layout, so midatlas_stats() fills all of
+ * it and this call copies from it.  The release that appends a field splits
+ * stats.c: an internal fill of the whole struct, which this call uses, and
+ * midatlas_stats() copying only the 0.1 prefix of it.
  */
 #include <string.h>
 

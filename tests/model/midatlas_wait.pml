@@ -29,23 +29,31 @@
  *                  publish it LIVE with the oldest waiter's context, then
  *                  record the MID, mark it GRANTED, unlink it (count - 1)
  *                  and signal it.
- *   dissociate     (the freer) CAS LIVE -> FREE (the slot is in hand), push
+ *   dissociate     (the freer) CAS LIVE(gen, ctx) -> FREE (the slot is in
+ *                  hand; a drained slot answers EFREE/ESTALE), push
  *                  (seq_cst), then load the gate (seq_cst): count != 0 ->
  *                  lock, serve, unlock.
+ *   drain          (DRAIN) load the gate (seq_cst): count != 0 -> lock,
+ *                  wake every queued waiter with ECLOSED, unlock; then for
+ *                  every slot: CAS LIVE -> FREE (its context to the
+ *                  visitor), push, load the gate, serve if anyone waits.
  *   close          fetch_or(gate, CLOSED); if the old count was not zero:
  *                  lock, mark every queued waiter CLOSED, unlink it, signal
  *                  it, unlock.
  *   destroy        after every other process finished (close, join,
  *                  destroy): visit every live slot's context once.
- * Not modelled: drain (its waking is close's wake_all, its frees are the
- * freer's), cancellation, spurious condition-variable wakeups, generations
- * beyond a per-slot counter, the striped lists (see midatlas_core.pml).
+ * Not modelled: discard/release (a tombstone is simply not free here),
+ * cancellation, spurious condition-variable wakeups, generations beyond a
+ * per-slot counter, the striped lists (see midatlas_core.pml), and memory
+ * orders: spin interleaves sequentially consistent steps, so the model
+ * checks the protocol's logic; the seq_cst Dekker pairing it assumes is
+ * what wait.c's comments argue for the C11 orders.
  *
  * Processes: NWAITERS waiters (context w + 1), each one associate_wait that
  * keeps its MID; a freer that dissociates the first NFREE of the NSLOTS
  * slots, all live at the start (contexts NWAITERS + 1 + slot: the atlas is
- * full); with CLOSE a closer; and the destroyer, which sets the atlas up,
- * joins everyone and destroys it.
+ * full); with CLOSE a closer; with DRAIN a drainer; and init, which sets
+ * the atlas up, joins everyone and destroys it.
  *
  * Checked:
  *   - nobody blocks forever: pan's invalid end states (a waiter asleep, or a
@@ -53,7 +61,8 @@
  *   - no MID lost or granted twice: a pop takes a listed slot, a publish is
  *     by the popper, a grant goes to a WAITING record, and at destroy every
  *     slot is LIVE or listed, nothing in hand;
- *   - ECLOSED only after close started, and no grant after close returned;
+ *   - ECLOSED only after close (or drain, which wakes the queue) started,
+ *     and no grant after close returned;
  *   - without CLOSE every waiter gets a MID (there are as many frees as
  *     waiters): no lost wakeup between a freer and a waiter;
  *   - ownership at destroy: every context has exactly one owner.  A waiter
@@ -62,7 +71,9 @@
  *     waiter and the visitor would both own it); a waiter that returned
  *     ECLOSED or ETIMEDOUT owns nothing and its context was never live; a
  *     context the freer dissociated is the freer's and never visited; every
- *     other initial context is visited once.
+ *     other initial context is visited once.  With DRAIN, a context drain
+ *     took (a waiter's, granted before drain reached its slot, or an
+ *     initial one) is the drain visitor's alone.
  *
  * Mutants (the ctest "model.wait.mutant.*" runs expect a violation):
  *   1  close sets CLOSED but does not wake the queued waiters
@@ -72,9 +83,12 @@
  *                                   forever, or is granted after close)
  *   3  the freer reads the gate before its push (the Dekker pair broken)
  *                                  (a lost wakeup: a waiter sleeps forever)
- *   4  destroy as the old contract allowed it: once close and the freer have
- *      returned, with waiters outstanding (the waiter returns OK with a
- *      context the visitor already owns: issue 9 item 1)
+ *   4  destroy as the old contract allowed it, with waiters outstanding:
+ *      once close and the freer have returned and every waiter has returned
+ *      or is queued (a granted waiter that has not returned yet returns OK
+ *      with a context the visitor already owns: issue 9 item 1)
+ *   5  drain frees slots without serving the queue afterwards (a waiter
+ *      that queued after drain read the gate sleeps for ever)
  */
 
 #ifndef NSLOTS
@@ -92,11 +106,14 @@
 #ifndef TIMEOUT
 #define TIMEOUT 0
 #endif
+#ifndef DRAIN
+#define DRAIN 0
+#endif
 #ifndef MUTANT
 #define MUTANT 0
 #endif
 
-#define NPROC (NWAITERS + 1 + CLOSE) /* waiters, freer, closer */
+#define NPROC (NWAITERS + 1 + CLOSE + DRAIN) /* waiters, freer, closer, drainer */
 #define NCTX (NWAITERS + 1 + NSLOTS) /* context 0 is unused (NULL) */
 #define GENMOD 8
 
@@ -139,9 +156,10 @@ byte g_state[NSLOTS];
 byte g_holder[NSLOTS];
 bit ever_live[NCTX];       /* the context was published LIVE once   */
 bit freer_owns[NCTX];      /* the freer dissociated it              */
+bit drained[NCTX];         /* drain's visitor got it                */
 byte visited[NCTX];        /* destroy's visitor saw it              */
 byte rc[NWAITERS];         /* what each waiter's call returned      */
-bit close_started, close_done, freer_done, destroyed, ready;
+bit close_started, close_done, freer_done, drain_started, destroyed, ready;
 bit settled[NWAITERS];     /* returned, or queued (counted in the gate) */
 byte nsettled;
 byte finished;             /* processes that returned (joined)      */
@@ -200,6 +218,24 @@ inline publish(s, c)
         assert(g_state[s] == G_HAND && g_holder[s] == _pid);
         gen[s] = (gen[s] + 1) % GENMOD; sctx[s] = c; live[s] = 1;
         g_state[s] = G_LIVE; ever_live[c] = 1
+    }
+}
+
+/* midatlas__wait_wake_all's body (lock held): every queued waiter leaves
+ * with ECLOSED. */
+inline wake_all()
+{
+    d_step {
+        do
+        :: qlen > 0 ->
+            w = q[0];
+            assert(wstate[w] == WAITING);
+            wstate[w] = WCLOSED;
+            unlink(w);
+            sig[w] = 1
+        :: else -> break
+        od;
+        w = 0
     }
 }
 
@@ -297,7 +333,7 @@ proctype waiter(byte me)
         atomic {                                             /* answer, unlock */
             if
             :: wstate[me] == GRANTED -> r = R_OK; myslot = wslot[me]; mygen = wgen[me]
-            :: wstate[me] == WCLOSED -> r = R_ECLOSED
+            :: wstate[me] == WCLOSED -> r = R_ECLOSED; assert(close_started || drain_started)
             :: else -> r = R_ETIMEDOUT
             fi;
             lock_release()
@@ -329,11 +365,19 @@ proctype freer()
     do
     :: i < NFREE ->
         d_step {                                             /* end_live: CAS LIVE -> FREE */
-            assert(live[i] && g_state[i] == G_LIVE);
-            c = sctx[i]; live[i] = 0; sctx[i] = 0;
-            g_state[i] = G_HAND; g_holder[i] = _pid;
-            freer_owns[c] = 1; c = 0
+            if
+            :: live[i] && gen[i] == 0 && sctx[i] == NWAITERS + 1 + i ->
+                assert(g_state[i] == G_LIVE);
+                c = sctx[i]; live[i] = 0; sctx[i] = 0;
+                g_state[i] = G_HAND; g_holder[i] = _pid;
+                freer_owns[c] = 1; c = 0; ok = 1
+            :: else -> ok = 0                                /* drained: EFREE / ESTALE */
+            fi
         };
+        if
+        :: !ok -> goto next
+        :: else -> skip
+        fi;
 #if MUTANT == 3
         cnt = gcount;                                        /* mutant: gate before push */
 #endif
@@ -350,7 +394,7 @@ proctype freer()
             lock_acquire(); serve(); lock_release()
         :: else -> skip
         fi;
-        atomic { i++; cnt = 0 }
+next:   atomic { i++; cnt = 0; ok = 0 }
     :: else -> break
     od;
     atomic { freer_done = 1; finished++ }
@@ -370,23 +414,56 @@ proctype closer()
 #endif
     if
     :: old != 0 ->                                           /* midatlas__wait_wake_all */
-        lock_acquire();
-        d_step {
-            do
-            :: qlen > 0 ->
-                w = q[0];
-                assert(wstate[w] == WAITING);
-                wstate[w] = WCLOSED;
-                unlink(w);
-                sig[w] = 1
-            :: else -> break
-            od;
-            w = 0
-        };
-        lock_release()
+        lock_acquire(); wake_all(); lock_release()
     :: else -> skip
     fi;
     atomic { close_done = 1; finished++ }
+}
+
+/* midatlas_drain: wake the queue if anyone waits, then win and free every
+ * live slot (visiting its context), serving waiters after each free. */
+proctype drainer()
+{
+    byte s, w, k, i, cnt;
+    bit ok;
+
+    ready;
+    atomic { cnt = gcount; drain_started = 1 };             /* load32_seq_cst(&gate) */
+    if
+    :: cnt != 0 -> lock_acquire(); wake_all(); lock_release()
+    :: else -> skip
+    fi;
+    do
+    :: i < NSLOTS ->
+        d_step {                                             /* drain_slot: CAS LIVE -> FREE */
+            if
+            :: live[i] ->
+                assert(g_state[i] == G_LIVE && !drained[sctx[i]]);
+                drained[sctx[i]] = 1; live[i] = 0; sctx[i] = 0;
+                g_state[i] = G_HAND; g_holder[i] = _pid; ok = 1
+            :: else -> ok = 0
+            fi
+        };
+        if
+        :: ok ->
+            d_step {                                         /* freelist_put */
+                assert(g_state[i] == G_HAND && g_holder[i] == _pid);
+                g_state[i] = G_LISTED; freemask = freemask | (1 << i)
+            };
+            printf("P%d drain: slot %d freed\n", _pid, i);
+#if MUTANT != 5
+            cnt = gcount;                                    /* wait_after_free */
+#endif
+            if
+            :: cnt != 0 -> lock_acquire(); serve(); lock_release()
+            :: else -> skip
+            fi
+        :: else -> skip
+        fi;
+        atomic { i++; cnt = 0; ok = 0 }
+    :: else -> break
+    od;
+    finished++
 }
 
 /* Sets the atlas up full, starts everyone, then close + join + destroy. */
@@ -413,6 +490,9 @@ init {
         run freer();
 #if CLOSE
         run closer();
+#endif
+#if DRAIN
+        run drainer();
 #endif
         i = 0;
         ready = 1
@@ -447,12 +527,14 @@ init {
         :: i < NWAITERS ->
             c = i + 1;
             if
-            :: rc[i] == R_OK ->
+            :: rc[i] == R_OK && !drained[c] ->
                 assert(live[wslot[i]] && sctx[wslot[i]] == c && gen[wslot[i]] == wgen[i]);
                 assert(visited[c] == 1)
+            :: rc[i] == R_OK && drained[c] ->                 /* drained after the grant */
+                assert(visited[c] == 0)
             :: else ->
-                assert(visited[c] == 0 && !ever_live[c]);
-                assert(CLOSE || TIMEOUT)                     /* else: a lost wakeup */
+                assert(visited[c] == 0 && !ever_live[c] && !drained[c]);
+                assert(CLOSE || TIMEOUT || DRAIN)            /* else: a lost wakeup */
             fi;
             i++
         :: else -> break
@@ -461,7 +543,7 @@ init {
         do
         :: i < NSLOTS ->
             c = NWAITERS + 1 + i;
-            assert(freer_owns[c] != visited[c]);             /* exactly one owner */
+            assert(freer_owns[c] + drained[c] + visited[c] == 1); /* exactly one owner */
             assert(g_state[i] == G_LIVE && live[i] ||        /* no slot lost or in hand */
                    g_state[i] == G_LISTED && !live[i] && (freemask >> i) & 1);
             i++

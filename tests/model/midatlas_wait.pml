@@ -92,10 +92,10 @@
  */
 
 #ifndef NSLOTS
-#define NSLOTS 2 /* at most 4 */
+#define NSLOTS 2 /* at most 8 (freemask is a byte) */
 #endif
 #ifndef NWAITERS
-#define NWAITERS 2 /* at most 2 */
+#define NWAITERS 2 /* 3 verifies too (CLOSE: 3.5 M states, 10 s) */
 #endif
 #ifndef NFREE
 #define NFREE 1 /* MIDs the freer dissociates, at most NSLOTS */

@@ -358,10 +358,13 @@ MIDATLAS_API const char *midatlas_strerror(int status);
 MIDATLAS_API int midatlas_associate_wait(struct midatlas *atlas, void *ctx, uint16_t *mid,
                                          int64_t timeout_ns);
 
-/** Close the atlas for new associations: from now on associate and
- * associate_wait answer ECLOSED, and every waiter wakes with ECLOSED.  Every
- * other call keeps working, so replies still in flight can be completed,
- * discarded, released and drained.  Idempotent; lock-free when nobody waits.
+/** Close the atlas for new associations: every associate and
+ * associate_wait call that starts after close returned answers ECLOSED, and
+ * every waiter wakes with ECLOSED.  A call that overlaps close may still get
+ * a MID (a waiter may be granted one by a racing free before close wakes
+ * it); it then owns that MID as usual.  Every other call keeps working, so
+ * replies still in flight can be completed, discarded, released and
+ * drained.  Idempotent; lock-free when nobody waits.
  * OK, EINVAL (NULL atlas). */
 MIDATLAS_API int midatlas_close(struct midatlas *atlas);
 

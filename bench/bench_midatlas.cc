@@ -3,7 +3,7 @@
 // against the mutex baseline and any implementation given as a plugin
 // (--impl NAME|PATH.so, include/midatlas/harness.h), all in one run.
 //
-//   midatlas-bench [--impl X]... [--run_budget=S] [Google Benchmark flags]
+//   midatlas-bench [--impl X]... [--report DIR] [--run_budget=S] [Google Benchmark flags]
 //
 // midatlas and mutex are always measured (compiled in; mutex is the baseline
 // of every ratio tools/bench-report.py prints).
@@ -28,8 +28,10 @@
 //   exhaust90/99    the table pre-filled to 90 % / 99 %, then churn; EFULL is
 //                   retried and counted in efull_per_op            (item: one cycle)
 //
-// Own flags: --impl X (repeatable), --run_budget=S caps the wall time of one
-// run (see g_run_budget), --help, --version.  A workload that needs an
+// Own flags: --impl X (repeatable), --report DIR (JSON, then the table of
+// ratios to the mutex and the PNG plot, rendered by bench-report.py),
+// --run_budget=S caps the wall time of one run (see g_run_budget), --help,
+// --version.  A workload that needs an
 // optional call (reassoc-*: reassociate_if) skips tables without it.
 //
 // Counters: cas_per_op (failed CAS per item; midatlas from
@@ -41,13 +43,18 @@
 // return its context, every dissociate of an owned MID must succeed); a
 // wrong answer aborts the program: a fast wrong peer is not a result.
 #include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -558,6 +565,43 @@ void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const ch
   if (impl->thread_fini != nullptr) impl->thread_fini();
 }
 
+// --report DIR: where the JSON, the table and the plot go ("": not asked).
+std::string g_report_dir;
+
+#ifndef MIDATLAS_BENCH_REPORT_FROM_BIN
+#define MIDATLAS_BENCH_REPORT_FROM_BIN "../libexec/midatlas/bench-report.py"
+#endif
+
+// bench-report.py: installed beside the program, else (build tree) the
+// source tree's copy.
+std::string ReportScript() {
+  char buf[4096];
+  std::string installed = cli_beside_program(MIDATLAS_BENCH_REPORT_FROM_BIN, buf, sizeof buf);
+  struct stat st;
+  if (stat(installed.c_str(), &st) == 0) return installed;
+#ifdef MIDATLAS_BENCH_REPORT_SOURCE
+  return MIDATLAS_BENCH_REPORT_SOURCE;
+#else
+  return installed;
+#endif
+}
+
+// Renders DIR/bench-latest.json into the table (stdout) and DIR/bench-latest.png.
+int RenderReport() {
+  std::string script = ReportScript(), json = g_report_dir + "/bench-latest.json",
+              png = g_report_dir + "/bench-latest.png";
+  const char* args[] = {"python3", script.c_str(), json.c_str(), "--png", png.c_str(), nullptr};
+  std::fflush(nullptr);
+  pid_t pid;
+  if (posix_spawnp(&pid, "python3", nullptr, nullptr, const_cast<char* const*>(args), environ) != 0) {
+    std::fprintf(stderr, "midatlas-bench: no python3: results only in %s\n", json.c_str());
+    return 1;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 const mid_impl* const g_builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, nullptr};
 impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}};
 
@@ -603,11 +647,13 @@ void Usage() {
       "--impl, through churn, window, pipeline, lookup, reassoc-own, reassoc-shared,\n"
       "exhaust90, exhaust99 at capacities 64 and 4096, 1-8 threads.\n"
       "  --impl X          a plugin (PATH.so, or NAME.so on $MIDATLAS_PLUGIN_PATH), repeatable\n"
+      "  --report DIR      write DIR/bench-latest.json, then print the table (items/s and\n"
+      "                    the ratio to the mutex of the same row) and draw\n"
+      "                    DIR/bench-latest.png (needs python3; the plot gnuplot)\n"
       "  --run_budget=S    cap one run's wall time at S seconds (marked cut:1)\n"
       "  --help, --version\n"
       "Google Benchmark's flags apply (--benchmark_filter, --benchmark_out=F.json,\n"
-      "--benchmark_min_time...).  tools/bench.sh runs it and prints the table of\n"
-      "items/s with ratios to the mutex baseline, and writes JSON and a PNG plot.\n"
+      "--benchmark_min_time...).\n"
       "Implementations:\n");
   impl_list_help(&g_impls, stdout);
 }
@@ -631,6 +677,11 @@ int ParseOwnFlags(int* argc, char** argv) {
       const char* v = a == "--impl" ? (i + 1 < *argc ? argv[++i] : nullptr) : argv[i] + 7;
       if (v == nullptr) return cli_usage_error("midatlas-bench", "--impl needs a value");
       if (!impl_list_add(&g_impls, v)) return 2;
+    } else if (a == "--report" || a.compare(0, 9, "--report=") == 0) {
+      const char* v = a == "--report" ? (i + 1 < *argc ? argv[++i] : nullptr) : argv[i] + 9;
+      if (v == nullptr || *v == '\0')
+        return cli_usage_error("midatlas-bench", "--report needs a directory");
+      g_report_dir = v;
     } else if (a.compare(0, flag.size(), flag) == 0) {
       double s = std::atof(a.c_str() + flag.size());
       if (s <= 0) return cli_usage_error("midatlas-bench", "bad %s", argv[i]);
@@ -657,13 +708,30 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("implementations", names);
   benchmark::AddCustomContext("baseline", mid_impl_mutex.name);
   RegisterAll();
-  benchmark::Initialize(&argc, argv);
-  if (argc > 1) return cli_usage_error("midatlas-bench", "unknown option '%s'", argv[1]);
+  // --report: Google Benchmark writes the JSON; our flags go first so that
+  // a --benchmark_out given explicitly still wins.
+  std::vector<std::string> extra;
+  if (!g_report_dir.empty()) {
+    if (mkdir(g_report_dir.c_str(), 0777) != 0 && errno != EEXIST) {
+      std::fprintf(stderr, "midatlas-bench: cannot create %s: %s\n", g_report_dir.c_str(),
+                   std::strerror(errno));
+      return 1;
+    }
+    extra = {"--benchmark_out=" + g_report_dir + "/bench-latest.json",
+             "--benchmark_out_format=json"};
+  }
+  std::vector<char*> args(argv, argv + argc);
+  for (size_t k = 0; k < extra.size(); k++)
+    args.insert(args.begin() + 1 + static_cast<std::ptrdiff_t>(k), extra[k].data());
+  int nargs = static_cast<int>(args.size());
+  args.push_back(nullptr);
+  benchmark::Initialize(&nargs, args.data());
+  if (nargs > 1) return cli_usage_error("midatlas-bench", "unknown option '%s'", args[1]);
   size_t ran = benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   if (ran == 0) {  // a filter that matches nothing must not pass as a smoke test
     std::fprintf(stderr, "midatlas-bench: no benchmark matched\n");
     return 1;
   }
-  return 0;
+  return g_report_dir.empty() ? 0 : RenderReport();
 }

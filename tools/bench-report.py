@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """bench-report.py - turn midatlas-bench's JSON into a table and plot data.
 
-Usage: bench-report.py RESULT.json [--plot-data FILE] [--baseline NAME]
+Usage: bench-report.py RESULT.json [--png FILE] [--plot-data FILE] [--baseline NAME]
 
 Prints, per workload and capacity, one row per thread count and one column
 per implementation: items per second and the ratio to the baseline (the
@@ -10,7 +10,9 @@ run; a cell marked * comes from a run cut at its time budget.  With
 --plot-data, also writes gnuplot data for tools/bench-plot.gp: one block per
 panel (workload/capacity), headed "threads IMPL...", then one row per thread
 count; --panels-line ends the output with "PANELS title..." (the panel
-titles, in block order).  The table ends with one greppable line
+titles, in block order).  With --png, also draws the plot with gnuplot and
+bench-plot.gp (found next to this script): midatlas-bench --report and
+tools/bench.sh both render this way.  The table ends with one greppable line
 "SUMMARY results=N cut=N errors=N midatlas_vs_mutex_geomean=X
 midatlas_vs_best_other_geomean=Y".
 
@@ -20,6 +22,9 @@ Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
 import argparse
 import json
 import math
+import os
+import shutil
+import subprocess
 import sys
 from collections import OrderedDict, defaultdict
 
@@ -163,6 +168,20 @@ def write_plot_data(impls, data, path):
     return titles
 
 
+def draw_png(impls, data, png):
+    """Plot data next to the PNG (same name, .dat), then gnuplot; a missing
+    gnuplot is one line on stderr, not a failure (the table is the result)."""
+    dat = os.path.splitext(png)[0] + ".dat"
+    titles = write_plot_data(impls, data, dat)
+    gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-plot.gp")
+    if shutil.which("gnuplot") is None:
+        sys.stderr.write("bench-report: no gnuplot (Debian: gnuplot-nox): no plot\n")
+        return
+    subprocess.run(["gnuplot", "-e", "datafile='%s'; outfile='%s'; titles='%s'; nimpl=%d"
+                    % (dat, png, " ".join(titles), len(impls)), gp], check=True)
+    sys.stdout.write("plot: %s\n" % png)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("json")
@@ -170,6 +189,7 @@ def main():
     ap.add_argument("--subject", default="midatlas",
                     help="implementation the SUMMARY line is about")
     ap.add_argument("--plot-data", help="write gnuplot data here")
+    ap.add_argument("--png", help="draw the plot here (gnuplot, bench-plot.gp)")
     ap.add_argument("--panels-line", action="store_true",
                     help="end with a line 'PANELS title...' (for the plot script)")
     args = ap.parse_args()
@@ -185,6 +205,8 @@ def main():
         titles = write_plot_data(impls, data, args.plot_data)
         if args.panels_line:
             sys.stdout.write("PANELS %s\n" % " ".join(titles))
+    if args.png:
+        draw_png(impls, data, args.png)
     return 1 if errors else 0
 
 

@@ -155,17 +155,8 @@ cp "$json" "$out/bench-latest.json"
 cp "$log" "$out/bench-latest.txt"
 
 # -------------------------------------------------------------- table, plot
-dat=$out/bench-latest.dat
-report=$("$py" "$root/tools/bench-report.py" "$json" --plot-data "$dat" --panels-line) || status=$?
-printf '%s\n' "$report" | grep -v '^PANELS ' | tee "$out/bench-latest-table.txt"
-titles=$(printf '%s\n' "$report" | sed -n 's/^PANELS //p')
-nimpl=$(head -n1 "$dat" | awk '{print NF - 1}')
-if command -v gnuplot >/dev/null 2>&1 && [ -n "$titles" ]; then
-    gnuplot -e "datafile='$dat'; outfile='$out/bench-latest.png'; titles='$titles'; nimpl=$nimpl" \
-        "$root/tools/bench-plot.gp"
-    echo "bench.sh: plot $out/bench-latest.png"
-else
-    echo "bench.sh: no gnuplot (Debian: gnuplot-nox): no plot" >&2
-fi
+# The same rendering as midatlas-bench --report (bench-report.py --png).
+"$py" "$root/tools/bench-report.py" "$json" --png "$out/bench-latest.png" \
+    | tee "$out/bench-latest-table.txt" || status=$?
 echo "bench.sh: results $json (also $out/bench-latest.json)"
 exit "${status:-0}"

@@ -2,8 +2,11 @@
 /*
  * cli.c - the version line and the usage-error line of the harness programs.
  */
+#define _POSIX_C_SOURCE 200809L /* readlink */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "midatlas/harness.h"
@@ -16,6 +19,17 @@ void cli_version(const char *prog)
 {
     printf("%s (midatlas %s), plugin ABI version %u\n", prog, MIDATLAS_HARNESS_VERSION,
            MIDATLAS_HARNESS_ABI_VERSION);
+}
+
+const char *cli_beside_program(const char *rel, char *buf, size_t size)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    snprintf(buf, size, "%s/%s", slash ? exe : ".", rel);
+    return buf;
 }
 
 int cli_usage_error(const char *prog, const char *fmt, ...)

@@ -6,12 +6,19 @@
 #ifndef MIDATLAS_HARNESS_CLI_H
 #define MIDATLAS_HARNESS_CLI_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* "PROG (midatlas VERSION), plugin ABI version N" on stdout. */
 void cli_version(const char *prog);
+
+/* The directory of the running program joined with `rel` (e.g.
+ * "../lib/midatlas/plugins"), in buf: installed files are found from where
+ * the program is, so that a moved install prefix still works. */
+const char *cli_beside_program(const char *rel, char *buf, size_t size);
 
 /* "PROG: MESSAGE" and "Try 'PROG --help'." on stderr; returns 2. */
 int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,13 +4,13 @@
  * dlopen()ed by path or found by name, and the ABI check every plugin passes
  * before the harness calls it.
  */
-#define _POSIX_C_SOURCE 200809L /* strtok_r, readlink */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cli.h"
 #include "impl_list.h"
 
 /* The installed plugin directory, relative to the installed programs. */
@@ -18,20 +18,11 @@
 #define MIDATLAS_PLUGIN_DIR_FROM_BIN "../lib/midatlas/plugins"
 #endif
 
-/* Where this program's installed plugins are: found from the program's own
- * path, so that an installed tree still works after it is moved. */
+/* Where this program's installed plugins are. */
 static const char *plugin_dir(void)
 {
     static char dir[4096];
-    char exe[4096 - sizeof MIDATLAS_PLUGIN_DIR_FROM_BIN - 2];
-    if (dir[0])
-        return dir;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash)
-        *slash = '\0';
-    snprintf(dir, sizeof dir, "%s/%s", slash ? exe : ".", MIDATLAS_PLUGIN_DIR_FROM_BIN);
-    return dir;
+    return dir[0] ? dir : cli_beside_program(MIDATLAS_PLUGIN_DIR_FROM_BIN, dir, sizeof dir);
 }
 
 static const struct {

@@ -36,8 +36,10 @@ echo "== an installed peer by name"
 "$bin/midatlas-conform" --impl idr
 if [ -x "$bin/midatlas-bench" ]; then
     echo "== midatlas-bench"
-    "$bin/midatlas-bench" --impl "$plugin" --benchmark_min_time=0.01 \
-        '--benchmark_filter=^churn/(mutex|bitmap-mutex)/cap:64/.*threads:2$'
+    "$bin/midatlas-bench" --impl "$plugin" --report "$work/report" --benchmark_min_time=0.01 \
+        '--benchmark_filter=^churn/(mutex|bitmap-mutex)/cap:64/.*threads:(1|2)$'
+    test -s "$work/report/bench-latest.json"
+    if command -v gnuplot >/dev/null 2>&1; then test -s "$work/report/bench-latest.png"; fi
 else
     echo "== midatlas-bench not installed (no Google Benchmark): skipped"
 fi

@@ -6,11 +6,11 @@
 #
 #   tools/bench.sh                  short run (churn, window, pipeline, lookup;
 #                                   every implementation; threads 1 2 4 8;
-#                                   capacity 4096; min_time 0.05 s): 96
-#                                   benchmarks, 95 s with the build on this
-#                                   2-core VM while other builds loaded it
+#                                   capacity 4096; min_time 0.05 s): 112
+#                                   benchmarks (7 implementations), about
+#                                   2 min on this 2-core VM under load
 #   tools/bench.sh --long           every workload, capacities 64 and 4096,
-#                                   min_time 0.5 s (384 benchmarks: about 10+
+#                                   min_time 0.5 s (448 benchmarks: about 12+
 #                                   minutes)
 #   tools/bench.sh --compare A.json B.json
 #                                   Google Benchmark's compare.py on two runs

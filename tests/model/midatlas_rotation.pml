@@ -67,20 +67,36 @@
  *     published, or won by a dissociate and not yet pushed).
  *   - rotation: a slot freed in epoch e (the epoch at the dissociate's slot
  *     CAS, the instant the MID stops being live) is handed out again (the
- *     pop CAS that takes it) only in a later epoch.  This strict form holds
- *     with the documented stale window: a freer stalled between its epoch
- *     re-check and its push CAS, or a popper between its re-check and its
- *     pop CAS, can only move a slot between stacks in a way that keeps it
- *     (the freer checked after its slot CAS, so the stack it pushes to is
- *     the push side of an epoch >= e; a popper whose CAS wins read a head
- *     that already held the slot before its re-check, on the pop side of
- *     that later epoch).  So each slot is also handed out at most once per
- *     epoch.  What the window does break is the same statement with "freed"
- *     read as "pushed": a slot pushed in epoch e can be popped in epoch e
- *     (midatlas.h, "Stale window": a slot put back an epoch early); the run
- *     with -DFREED_AT_PUSH=1 measures the freeing epoch at the push CAS and
- *     must find exactly that violation, which shows the model reaches the
- *     window.
+ *     pop CAS that takes it) only in a later epoch; so also at most once per
+ *     epoch.  This strict form holds despite the stale windows: the freer
+ *     pushes onto the push side of the epoch f >= e of its last check (the
+ *     re-check, or put_again's load, after the slot CAS); a pop that wins
+ *     read a head already holding the slot (the tag: the head did not change
+ *     in between) and then re-checked the epoch and found it naming that
+ *     stack's side, so in an epoch other than f and not before it, > e.
+ *     What the windows do break is the same statement with "freed" read as
+ *     "pushed": a freer stalled across a flip between its re-check and its
+ *     push CAS pushes onto what is now the pop side, and the slot can be
+ *     handed out in the epoch of its push (midatlas.h, "Stale window": a
+ *     slot put back an epoch early).  The run with -DFREED_AT_PUSH=1 dates
+ *     the free at the push CAS and must find exactly that, which shows the
+ *     model reaches the window.
+ *   - turns (midatlas.h: "a slot freed now is handed out again only after
+ *     every slot that was free before it had its turn"): when the epoch
+ *     flips from e, every slot still listed on side e & 1 (e's pop side,
+ *     now the push side) was pushed there during e.  A push in e that is
+ *     not stale goes to the other side, so these are exactly the slots of
+ *     freers stalled across the flip into e (their epoch re-check, or
+ *     put_again's epoch load, was in an earlier epoch): they wait one epoch
+ *     longer, which is the header's window.  Everything else on e's pop side
+ *     had its turn before the flip: a flip happens only after every pop-side
+ *     stack was seen empty in e.  -DSTRICT_TURN=1 asserts that nothing at
+ *     all is left behind and must fail through that window.
+ *   Lock-freedom is not a ctest run (run_model.sh checks safety): compiled
+ *   with -DNP (no progress labels, so every cycle is a non-progress cycle:
+ *   with a bounded number of calls, any infinite run is a livelock), pan -l
+ *   finds no cycle in the one_stripe and two_stripes configurations, and
+ *   does find one when the flip CAS is removed.
  * Bounds: the tag counts modulo TAGMOD, asserted never to wrap in a run (in
  * C it is 31 bits; midatlas.c argues the wraparound).
  *
@@ -107,6 +123,10 @@
  *      side (same index, same length, same tag); the popper's CAS wins and
  *      hands the slot out in the epoch it was freed in.  The pop's epoch
  *      re-check is only as good as the tag.
+ *   8  take_slow sweeps only the home stripe's pop-side stack before it
+ *      collects the push side and flips: a slot on another stripe's pop
+ *      side, pushed there in the previous epoch, is left behind at the flip
+ *      (turns violated; with 2 stripes).
  */
 
 #ifndef NSLOTS
@@ -127,8 +147,16 @@
 #ifndef FREED_AT_PUSH
 #define FREED_AT_PUSH 0
 #endif
+#ifndef STRICT_TURN
+#define STRICT_TURN 0
+#endif
 #ifndef MUTANT
 #define MUTANT 0
+#endif
+#if MUTANT == 8
+#define SWEEP_STRIPES 1
+#else
+#define SWEEP_STRIPES NSTRIPES
 #endif
 #if MUTANT == 7
 #define POP_TAG_STEP 0
@@ -167,7 +195,9 @@ byte word[NSLOTS];
 #define NEVER 255
 byte g_state[NSLOTS];
 byte g_holder[NSLOTS];
-byte g_freed[NSLOTS]; /* epoch the slot was last freed in, NEVER at first */
+byte g_freed[NSLOTS]; /* epoch of its last freeing slot CAS, NEVER at first */
+byte g_pushed[NSLOTS]; /* epoch of its last push CAS, NEVER at first */
+byte gi, gcur, gn;     /* scratch of TURN_CHECK, 0 between steps */
 byte listed, g_live, g_hand;
 bit in_assoc[NPROC];  /* worker p is inside an associate call */
 bit efull_ok[NPROC];  /* ... and no slot was listed at some instant of it */
@@ -191,7 +221,37 @@ bit ready;
     fi
 
 /* Rotation: the slot is taken in epoch `epoch` */
+#if FREED_AT_PUSH
+#define ROTATION_OK(i) (g_pushed[i] == NEVER || epoch > g_pushed[i])
+#else
 #define ROTATION_OK(i) (g_freed[i] == NEVER || epoch > g_freed[i])
+#endif
+
+/* Turns: at the flip from epoch e, every slot still listed on side e & 1 was
+ * pushed there during e, i.e. by a freer stalled across the flip into e (a
+ * push in e that is not stale goes to the other side).  STRICT_TURN: none
+ * is left at all. */
+#if STRICT_TURN
+#define TURN_OK(i) false
+#else
+#define TURN_OK(i) (g_pushed[i] == e)
+#endif
+#define TURN_CHECK \
+    gi = 0; \
+    do \
+    :: gi < NSTRIPES -> \
+        gcur = H_IDX(head[STACK(e % 2, gi)]); gn = H_LEN(head[STACK(e % 2, gi)]); \
+        do \
+        :: gn > 0 -> \
+            printf("P%d flip: slot %d left on stack %d (pushed in %d)\n", _pid, gcur, STACK(e % 2, gi), g_pushed[gcur]); \
+            assert(gcur < NSLOTS && TURN_OK(gcur)); \
+            gcur = W_LINK(word[gcur]); gn-- \
+        :: else -> break \
+        od; \
+        gi++ \
+    :: else -> break \
+    od; \
+    gi = 0; gcur = 0
 
 /* Pop stack st: res 1 with the slot in H_IDX(h) (and its FREE word in w),
  * or res 0 with seen[st] = the empty head seen, or HEAD_NEVER when the epoch
@@ -301,7 +361,7 @@ inline associate()
 #endif
         k = 0;                                               /* sweep_pop */
         do
-        :: k < NSTRIPES ->
+        :: k < SWEEP_STRIPES ->
             stripe_pop(STACK(e % 2, (ah + k) % NSTRIPES));
             if
             :: res == 1 -> ADOPT((ah + k) % NSTRIPES); break
@@ -334,7 +394,7 @@ inline associate()
 #else
             atomic {
                 if
-                :: epoch == e -> epoch = e + 1; printf("P%d flip: epoch %d -> %d\n", _pid, e, e + 1)
+                :: epoch == e -> epoch = e + 1; printf("P%d flip: epoch %d -> %d\n", _pid, e, e + 1); TURN_CHECK
                 :: else -> skip
                 fi
             };
@@ -391,9 +451,7 @@ inline push_cas(st)
             printf("P%d push: slot %d on stack %d in epoch %d\n", _pid, s, st, epoch);
             assert(g_state[s] == G_UNLINKED && g_holder[s] == _pid);
             g_state[s] = G_LISTED; g_hand--; listed++; CONSERVED;
-#if FREED_AT_PUSH
-            g_freed[s] = epoch;
-#endif
+            g_pushed[s] = epoch;
             res = 1
         :: else -> res = 0
         fi
@@ -417,9 +475,7 @@ inline dissociate()
         word[s] = FREE_WORD(H_IDX(h));
         printf("P%d dissociate: slot %d FREE in epoch %d, for stack %d\n", _pid, s, epoch, st);
         g_state[s] = G_UNLINKED; g_live--; g_hand++; CONSERVED;
-#if !FREED_AT_PUSH
         g_freed[s] = epoch;
-#endif
         e = 0
     };
 #if MUTANT != 4 && MUTANT != 5
@@ -511,7 +567,7 @@ active proctype checker()
             do
             :: i < n ->
                 word[i] = FREE_WORD(i + 1 < n -> i + 1 : 0);
-                g_state[i] = G_LISTED; g_freed[i] = NEVER;
+                g_state[i] = G_LISTED; g_freed[i] = NEVER; g_pushed[i] = NEVER;
                 i++
             :: else -> break
             od;

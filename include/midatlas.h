@@ -261,7 +261,7 @@ typedef struct midatlas_stats midatlas_stats_t;
 
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
- * Memory: 8 bytes per slot plus two 64-byte lines per stripe plus a 256-byte
+ * Memory: 8 bytes per slot plus two 64-byte lines per stripe plus a 320-byte
  * header, whatever the number of threads that use it.  Stripes: as many as
  * the CPUs this process may run on (sched_getaffinity), rounded up to a power
  * of two, at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides

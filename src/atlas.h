@@ -84,6 +84,8 @@ struct midatlas {
     uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two);
                              the stacks are twice as many (two sides)    */
     uint32_t batch;      /* a stripe this long is a full batch (freelist.c) */
+    uint32_t flip_min;   /* fewest slots waiting on the push sides that
+                            make a dry taker flip the epoch (freelist.c) */
     unsigned flags;
     size_t bytes;        /* the whole allocation                          */
 
@@ -96,10 +98,12 @@ struct midatlas {
      * go and once by close: its own line, so that with nobody waiting it
      * stays shared in every cache. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
+
     /* Rotation epoch: associate pops from side (epoch & 1), frees push to
      * the other side; flipped once every pop side is empty (freelist.c).
-     * On the gate's line: read by the same calls, written once per epoch. */
-    atomic_u32 epoch;
+     * Read by associate and every free, written once per epoch: its own
+     * line, so a flip disturbs neither the gate nor the header. */
+    _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 epoch;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;

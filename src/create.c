@@ -51,6 +51,9 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
     a->batch = 2 * (capacity / (a->stripe_mask + 1));
     if (a->batch < MIDATLAS_MIN_BATCH)
         a->batch = MIDATLAS_MIN_BATCH;
+    /* An epoch shorter than 1/16 of the atlas buys no reuse distance worth a
+     * flip (freelist.c). */
+    a->flip_min = capacity / 16 > 1 ? capacity / 16 : 1;
 
     a->usable = capacity;
     if (a->gen_mask == 0) {

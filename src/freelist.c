@@ -101,7 +101,8 @@ static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t side, ui
     uint64_t seen;
     for (uint32_t k = 1; k <= a->stripe_mask; k++) {
         struct stripe *s = stack_of(a, side, home + k);
-        if (head_len(load_relaxed(&s->head)) >= a->batch && stripe_pop(a, s, idx, word, &seen)) {
+        if (head_len(load_relaxed(&s->head)) >= a->batch &&
+            stripe_pop(a, s, side, idx, word, &seen)) {
             adopt(a, (home + k) & a->stripe_mask);
             return true;
         }
@@ -109,32 +110,35 @@ static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t side, ui
     return false;
 }
 
-/* Pop from any stripe's `side` stack, home first; on failure seen[k] holds
- * each stack's empty head as read. */
-static bool sweep_pop(struct midatlas *a, uint32_t home, uint32_t side, uint32_t *idx,
-                      uint64_t *word, uint64_t *seen)
+/* Pop from any stripe's `side` stack, home first, while the epoch's parity
+ * is `parity`; on failure seen[k] holds each stack's empty head as read.
+ * The stripe popped from becomes the thread's home (and the high-water mark
+ * is sampled) when it is a pop side, not for a take off a push side. */
+static bool sweep_pop(struct midatlas *a, uint32_t home, uint32_t side, uint32_t parity,
+                      uint32_t *idx, uint64_t *word, uint64_t *seen)
 {
     for (uint32_t k = 0; k <= a->stripe_mask; k++) {
         uint32_t si = (home + k) & a->stripe_mask;
-        if (stripe_pop(a, stack_of(a, side, si), idx, word, &seen[si])) {
-            adopt(a, si);
+        if (stripe_pop(a, stack_of(a, side, si), parity, idx, word, &seen[si])) {
+            if (side == parity)
+                adopt(a, si);
             return true;
         }
     }
     return false;
 }
 
-/* Read every stack of `side` into seen[]; true when one holds slots. */
-static bool collect_side(struct midatlas *a, uint32_t side, uint64_t *seen)
+/* Read every stack of `side` into seen[]; the slots they hold in all. */
+static uint32_t collect_side(struct midatlas *a, uint32_t side, uint64_t *seen)
 {
-    bool any = false;
+    uint32_t listed = 0;
     for (uint32_t k = 0; k <= a->stripe_mask; k++) {
         /* acquire: pairs with the push and pop CASes (every head write is a
          * release, midatlas.c's memory-order table): the double collect. */
         seen[k] = load_acquire(&stack_of(a, side, k)->head);
-        any |= head_len(seen[k]) != 0;
+        listed += head_len(seen[k]);
     }
-    return any;
+    return listed;
 }
 
 /* True when no stack of `side` changed since collect/sweep read seen[]. */
@@ -148,8 +152,12 @@ static bool side_unchanged(struct midatlas *a, uint32_t side, const uint64_t *se
 
 /*
  * Slow path: the home stack is empty.  In order: a full batch on another
- * stripe's pop side; any pop-side stack; if every pop side was empty and a
- * push side is not, flip the epoch and start over on the new pop side.  If
+ * stripe's pop side; any pop-side stack; if every pop side was empty and the
+ * push sides hold at least flip_min slots, flip the epoch and start over on
+ * the new pop side.  Fewer than that (an atlas all but full): take one off a
+ * push side without flipping.  Rotation cannot lengthen the reuse distance
+ * beyond the few free slots there are, and a flip per handout would make
+ * the epoch word bounce between cores on every call.  If
  * both sides of every stripe were empty, read every head again: if no head
  * word changed between its two reads, then at the instant between the two
  * collects every stack was empty at once (a head never returns to a word it
@@ -166,12 +174,18 @@ bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *i
     for (;;) {
         uint32_t epoch = load32_relaxed(&a->epoch), side = epoch & 1;
         if (take_full_batch(a, home, side, idx, word) ||
-            sweep_pop(a, home, side, idx, word, seen[side]))
+            sweep_pop(a, home, side, side, idx, word, seen[side]))
             return true;
-        if (collect_side(a, side ^ 1, seen[side ^ 1])) {
+        uint32_t waiting = collect_side(a, side ^ 1, seen[side ^ 1]);
+        if (waiting >= a->flip_min) {
             /* relaxed: the flip publishes nothing (the heads carry their own
              * releases); failing means another thread flipped already. */
             cas32_relaxed(&a->epoch, &epoch, epoch + 1);
+            continue;
+        }
+        if (waiting > 0) {
+            if (sweep_pop(a, home, side ^ 1, side, idx, word, seen[side ^ 1]))
+                return true;
             continue;
         }
         if (side_unchanged(a, side, seen[side]) && side_unchanged(a, side ^ 1, seen[side ^ 1])) {

@@ -118,11 +118,13 @@ void midatlas__freelist_sample_high_water(struct midatlas *a);
 /* ---- pop ---------------------------------------------------------------- */
 
 /*
- * Pop one index off stripe s.  False when the stripe is empty; *seen then
- * holds the empty head word observed, for the caller's double collect.
+ * Pop one index off stack s, chosen while the epoch's parity was `parity`.
+ * False when the stack is empty (*seen then holds the empty head word
+ * observed, for the caller's double collect) or when the epoch moved on
+ * (*seen is then HEAD_NEVER).
  */
-static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *idx,
-                              uint64_t *word, uint64_t *seen)
+static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t parity,
+                              uint32_t *idx, uint64_t *word, uint64_t *seen)
 {
     /* acquire: pairs with the seq_cst push CAS (freelist_put,
      * midatlas__freelist_put_again) and the acq_rel pop CAS below, so the link
@@ -147,12 +149,12 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
 #endif
         uint64_t next = head_make(slot_link(w), head_len(h) - 1, tag);
         MIDATLAS_HOOK(MIDATLAS_HOOK_POP_LINK_READ, i);
-        /* The epoch flipped since the caller chose this side: this stack now
-         * collects freed slots, and taking one would hand it out an epoch
-         * early.  Checked right before the CAS, so only a thread stalled in
-         * these few instructions can still do it (a shorter reuse distance
-         * for one slot, never an error). */
-        if (__builtin_expect(pop_side(a) != side_of(a, s), 0)) {
+        /* The epoch flipped since the caller chose this stack: a pop side
+         * now collects freed slots, and taking one would hand it out an
+         * epoch early.  Checked right before the CAS, so only a thread
+         * stalled in these few instructions can still do it (a shorter reuse
+         * distance for one slot, never an error). */
+        if (__builtin_expect(pop_side(a) != parity, 0)) {
             *seen = HEAD_NEVER;
             return false;
         }
@@ -186,10 +188,10 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t *id
  * call (a double collect). */
 static inline bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *word)
 {
-    uint32_t home = freelist_hints()->alloc_home & a->stripe_mask;
+    uint32_t home = freelist_hints()->alloc_home & a->stripe_mask, side = pop_side(a);
     uint64_t seen;
 
-    if (__builtin_expect(stripe_pop(a, stack_of(a, pop_side(a), home), idx, word, &seen), 1))
+    if (__builtin_expect(stripe_pop(a, stack_of(a, side, home), side, idx, word, &seen), 1))
         return true;
     return midatlas__freelist_take_slow(a, home, idx, word);
 }

@@ -21,8 +21,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "wait_util.h"
-#include "waiter_thread.h"
+#include "one_slot.h"
 
 #define LIMIT (20 * W_SEC) /* hang guard only */
 
@@ -42,14 +41,9 @@ static void assert_nothing_lost(struct midatlas *a, uint32_t live_expected)
 
 static void cancel_queued_waiter(int64_t timeout_ns)
 {
-    struct midatlas *a = NULL;
     uint16_t held;
-    assert_int_equal(midatlas_create(&a, 1, 0), MIDATLAS_OK);
-    assert_int_equal(midatlas_associate(a, w_ctx(1), &held), MIDATLAS_OK);
-
-    struct waiter_thread w = {.atlas = a, .ctx = w_ctx(2), .timeout_ns = timeout_ns};
-    assert_true(waiter_start(&w));
-    assert_true(w_await_queued(a, 1, LIMIT));
+    struct waiter_thread w;
+    struct midatlas *a = one_slot_with_waiter(&held, &w, timeout_ns, true);
     assert_int_equal(pthread_cancel(w.thread), 0);
     void *ret = NULL;
     assert_int_equal(pthread_join(w.thread, &ret), 0);
@@ -92,13 +86,9 @@ static void test_cancel_races_grant(void **state)
     (void)state;
     unsigned rounds = 500 / w_slowdown(), returned = 0, cancelled = 0;
     for (unsigned r = 0; r < rounds; r++) {
-        struct midatlas *a = NULL;
         uint16_t held;
-        assert_int_equal(midatlas_create(&a, 1, 0), MIDATLAS_OK);
-        assert_int_equal(midatlas_associate(a, w_ctx(1), &held), MIDATLAS_OK);
-        struct waiter_thread w = {.atlas = a, .ctx = w_ctx(2), .timeout_ns = -1};
-        assert_true(waiter_start(&w));
-        assert_true(w_await_queued(a, 1, LIMIT));
+        struct waiter_thread w;
+        struct midatlas *a = one_slot_with_waiter(&held, &w, -1, true);
         if (r & 1) {
             assert_int_equal(midatlas_dissociate(a, held, NULL), MIDATLAS_OK);
             pthread_cancel(w.thread);

@@ -28,8 +28,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "wait_util.h"
-#include "waiter_thread.h"
+#include "one_slot.h"
 
 #define LIMIT (20 * W_SEC) /* hang guard only */
 
@@ -129,16 +128,11 @@ static void test_close_wakes_waiters(void **state)
  */
 static void close_round(int grant, unsigned *ok_rounds, unsigned *closed_rounds)
 {
-    struct midatlas *a = NULL;
     uint16_t held;
-    assert_int_equal(midatlas_create(&a, 1, 0), MIDATLAS_OK);
-    assert_int_equal(midatlas_associate(a, w_ctx(1), &held), MIDATLAS_OK);
-    struct waiter_thread w = {.atlas = a, .ctx = w_ctx(2), .timeout_ns = -1};
-    assert_true(waiter_start(&w));
-    if (grant) {
-        assert_true(w_await_queued(a, 1, LIMIT));
+    struct waiter_thread w;
+    struct midatlas *a = one_slot_with_waiter(&held, &w, -1, grant);
+    if (grant)
         assert_int_equal(midatlas_dissociate(a, held, NULL), MIDATLAS_OK);
-    }
     assert_int_equal(midatlas_close(a), MIDATLAS_OK);
     waiter_join(&w);
 

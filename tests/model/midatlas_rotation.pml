@@ -6,6 +6,14 @@
  * protocol (generations, stale MIDs, discard/release); this model checks the
  * two-sided stripes, the epoch flip and the double collect over both sides.
  *
+ * Not modelled: the all-but-full branch of take_slow added after this model
+ * (commit fc05f55): with fewer than flip_min slots on the push sides a dry
+ * taker pops one off a push side instead of flipping.  flip_min is
+ * capacity / 16, at least 1, so for the 2-3 slots modelled here it is 1 and
+ * every non-empty push side flips, exactly as modelled; the branch only
+ * exists from 32 slots on, where it trades the rotation of the last few free
+ * slots for not writing the epoch on every call.
+ *
  * Modelled as the C code does it, one atomic step per shared access (every
  * load, store and CAS of the epoch, a head or a slot word is its own step):
  *   epoch       the atlas-wide epoch word; pop side = epoch & 1.  A counter

@@ -139,6 +139,12 @@
  *   16384 handouts for 2 threads and 4096 for 4, on a loaded 2-core machine
  *   too; typical minima are 60000 and 40000.
  *
+ *   An atlas all but full rotates only what is free: when a taker finds the
+ *   current epoch's slots gone and fewer than capacity / 16 freed since, it
+ *   takes one of those instead of starting a new epoch, so the stale window
+ *   then shrinks to about (free slots) * 2^G handouts, which is all any order
+ *   could give with that few free.
+ *
  *   Above 32768 slots there are no generation bits: a late reply carries the
  *   very value of its slot's next handout and cannot be told from it.  The
  *   rotation still keeps the slot out of use for an epoch after it is freed,

@@ -39,8 +39,6 @@
 /* Fewest free slots a stripe starts with: below this, more stripes would only
  * make threads adopt each other's stripes all the time. */
 #define MIDATLAS_MIN_SLOTS_PER_STRIPE 4u
-/* Smallest full batch (freelist.c, home hints). */
-#define MIDATLAS_MIN_BATCH 16u
 
 /* One side of a free-list stripe: a Treiber stack head and the counters of
  * the threads that use it, all on one cache line so a thread that works on
@@ -83,7 +81,7 @@ struct midatlas {
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
     uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two);
                              the stacks are twice as many (two sides)    */
-    uint32_t batch;      /* a stripe this long is a full batch (freelist.c) */
+    uint32_t stripe_shift; /* slot i belongs to stripe i >> stripe_shift  */
     uint32_t flip_min;   /* fewest slots waiting on the push sides that
                             make a dry taker flip the epoch (freelist.c) */
     unsigned flags;
@@ -158,5 +156,7 @@ static inline int context_fits(const void *ctx)
 
 /* cpus.c: CPUs this process may run on (or $MIDATLAS_STRIPES), at least 1. */
 uint32_t midatlas__cpus_usable(void);
+/* cpus.c: the CPU the calling thread runs on now, or `fallback`. */
+uint32_t midatlas__current_cpu(uint32_t fallback);
 
 #endif /* MIDATLAS_ATLAS_H */

@@ -18,6 +18,15 @@
 
 #include "atlas.h"
 
+uint32_t midatlas__current_cpu(uint32_t fallback)
+{
+    /* sched_getcpu reads the kernel's rseq area or the vDSO: a few ns, so it
+     * is only asked when a thread needs a stripe (first call, own stripe
+     * dry), never on the fast path. */
+    int cpu = sched_getcpu();
+    return cpu >= 0 ? (uint32_t)cpu : fallback;
+}
+
 uint32_t midatlas__cpus_usable(void)
 {
     const char *env = getenv("MIDATLAS_STRIPES");

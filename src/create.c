@@ -45,12 +45,15 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
         gen_bits = SLOT_GEN_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
     a->gen_mask = ((uint32_t)1 << gen_bits) - 1;
     a->stripe_mask = stripe_count(capacity) - 1;
-    /* Twice a stripe's starting share: threads that both take and free keep
-     * their stripe near its share and never reach it; only a thread that
-     * frees more than it takes (a receiver) fills batches. */
-    a->batch = 2 * (capacity / (a->stripe_mask + 1));
-    if (a->batch < MIDATLAS_MIN_BATCH)
-        a->batch = MIDATLAS_MIN_BATCH;
+    /* Each stripe owns a contiguous range of 2^stripe_shift slots (the last
+     * one what is left): neighbouring slots share cache lines, and keeping
+     * a slot on its own stripe keeps threads off each other's slot lines. */
+    a->stripe_shift = a->idx_bits - ceil_log2(a->stripe_mask + 1);
+    /* No stripe without slots (capacities just above a power of two). */
+    while (a->stripe_mask > 0 && ((uint64_t)a->stripe_mask << a->stripe_shift) >= capacity) {
+        a->stripe_mask >>= 1;
+        a->stripe_shift++;
+    }
     /* An epoch shorter than 1/16 of the atlas buys no reuse distance worth a
      * flip (freelist.c). */
     a->flip_min = capacity / 16 > 1 ? capacity / 16 : 1;

@@ -18,7 +18,7 @@ static int drain_slot(struct midatlas *a, uint32_t idx, uint64_t *won)
 
     while (!slot_is_free(w)) {
         uint64_t head;
-        struct stripe *s = freelist_put_stripe(a, &head);
+        struct stripe *s = freelist_put_stripe(a, idx, &head);
         uint32_t gen = slot_gen(w);
         int live = slot_is_live(w);
         /* acquire: pairs with the release that published the context

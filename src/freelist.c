@@ -12,18 +12,14 @@
  * slot here is always on some stripe, reachable by every thread; the only
  * per-thread state is two small thread-local hints shared by all atlases.
  *
- * Home hints: a thread's alloc and free homes start at a per-thread number.
- * A thread that both takes and frees (churn, windows) keeps its stripe near
- * its starting share.  A thread that frees more than it takes (the receiver of
- * a sender/receiver pipeline) fills its stripe; once the stripe holds a full
- * batch (twice the starting share) it moves its free home to an empty stripe
- * and leaves the batch behind.  A thread whose alloc stripe runs dry first
- * looks for such a full batch, which nobody is filling any more, and adopts it
- * (moving its free home there too, so churn stays local); only if there is
- * none does it take from any non-empty stripe.  So sender and receiver work on
- * different cache lines and hand free MIDs over a batch at a time, without a
- * MID ever being invisible to other threads.  A push that loses its CAS also
- * moves the free home on: someone else is working that stripe.
+ * Homes: a thread pops from its own stripe (a per-thread number, so threads
+ * spread over the stripes), and every slot, whoever frees it, goes back to
+ * the stripe that owns its range of indices.  A thread that takes and frees
+ * (churn, windows) thus keeps to its own slot words and stack heads.  When
+ * its own stripe runs dry it adopts another for the rest of the epoch.  A
+ * thread that frees what others take (the receiver of a pipeline) pushes
+ * onto push sides nobody pops this epoch: the flip hands its whole batch to
+ * the takers at once, and takers and freers never touch the same head.
  *
  * Rotation: every stripe has two stacks (sides).  Pops take from side
  * (epoch & 1), pushes go to the other side, so a slot freed in an epoch is
@@ -35,8 +31,7 @@
  * handed out once per epoch, an epoch hands out every slot free at its start,
  * and a MID value returns only after about 2^16 handouts.  The epoch word is
  * written once per epoch, on the line of the gate word that associate and
- * every free already read.  The batch handoff above works on the sides the
- * epoch names; a flip itself hands every freer's batch to the takers.
+ * every free already read.
  */
 #include "freelist.h"
 
@@ -48,8 +43,11 @@ void midatlas__freelist_tls_init(void)
 {
     /* Numbering only spreads threads over stripes: relaxed is enough. */
     uint32_t seq = add32_relaxed(&thread_seq, 1);
+    /* The CPU, not a thread number: threads running at once are on
+     * different CPUs, so they get different stripes (stripes follow the
+     * CPUs, cpus.c), whatever order they were created in. */
+    midatlas__freelist_tls.own = midatlas__current_cpu(seq);
     midatlas__freelist_tls.alloc_home = seq;
-    midatlas__freelist_tls.free_home = seq;
     midatlas__freelist_tls.set = 1;
 }
 
@@ -61,9 +59,9 @@ void midatlas__freelist_init(struct midatlas *a)
     uint32_t idx = 0;
 
     for (uint32_t k = 0; k < nstripes; k++) {
-        /* Contiguous ranges: neighbouring slots share cache lines, so giving
-         * them to one stripe keeps threads off each other's slot lines. */
-        uint32_t end = (uint32_t)((uint64_t)a->capacity * (k + 1) / nstripes);
+        /* Each stripe gets its own range of slots (atlas.h, stripe_shift). */
+        uint64_t range_end = (uint64_t)(k + 1) << a->stripe_shift;
+        uint32_t end = range_end < a->capacity ? (uint32_t)range_end : a->capacity;
         uint32_t first = 0, len = 0, prev = 0;
 
         for (; idx < end; idx++) {
@@ -85,47 +83,57 @@ void midatlas__freelist_init(struct midatlas *a)
 
 /* ---- slow paths --------------------------------------------------------- */
 
-/* Adopt stripe si as both homes and record the high-water mark. */
-static void adopt(struct midatlas *a, uint32_t si)
+/* Pop from stripe si for the rest of this epoch, and record the high-water
+ * mark.  The free home stays: what this thread frees goes on the push side
+ * of its own stripe, which becomes its supply in the next epoch. */
+static void adopt(struct midatlas *a, uint32_t si, uint32_t epoch)
 {
     midatlas__freelist_tls.alloc_home = si;
-    midatlas__freelist_tls.free_home = si;
+    midatlas__freelist_tls.adopt_epoch = epoch;
+    midatlas__freelist_tls.adopt_atlas = a;
     midatlas__freelist_sample_high_water(a);
 }
 
-/* First choice when the home stack is dry: a full batch a freer left on
- * another stripe's pop side. */
-static bool take_full_batch(struct midatlas *a, uint32_t home, uint32_t side, uint32_t *idx,
-                            uint64_t *word)
-{
-    uint64_t seen;
-    for (uint32_t k = 1; k <= a->stripe_mask; k++) {
-        struct stripe *s = stack_of(a, side, home + k);
-        if (head_len(load_relaxed(&s->head)) >= a->batch &&
-            stripe_pop(a, s, side, idx, word, &seen)) {
-            adopt(a, (home + k) & a->stripe_mask);
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Pop from any stripe's `side` stack, home first, while the epoch's parity
- * is `parity`; on failure seen[k] holds each stack's empty head as read.
- * The stripe popped from becomes the thread's home (and the high-water mark
- * is sampled) when it is a pop side, not for a take off a push side. */
-static bool sweep_pop(struct midatlas *a, uint32_t home, uint32_t side, uint32_t parity,
+/* Pop from any stripe's `side` stack, home first, while the epoch is still
+ * `epoch`; on failure seen[k] holds each stack's empty head as read.  The
+ * stripe popped from is adopted for this epoch (and the high-water mark
+ * sampled) when it is a pop side, not for a take off a push side. */
+static bool sweep_pop(struct midatlas *a, uint32_t home, uint32_t side, uint32_t epoch,
                       uint32_t *idx, uint64_t *word, uint64_t *seen)
 {
+    uint32_t parity = epoch & 1;
     for (uint32_t k = 0; k <= a->stripe_mask; k++) {
         uint32_t si = (home + k) & a->stripe_mask;
         if (stripe_pop(a, stack_of(a, side, si), parity, idx, word, &seen[si])) {
             if (side == parity)
-                adopt(a, si);
+                adopt(a, si, epoch);
             return true;
         }
     }
     return false;
+}
+
+/* The own stripe ran dry: adopt the pop-side stack holding the most slots.
+ * Another thread's own stripe is being emptied by it, so the fullest one is
+ * likely nobody's: taking it keeps two threads off one head, where taking
+ * the next stripe in line would chase the neighbour through the stripes. */
+static bool take_fullest(struct midatlas *a, uint32_t home, uint32_t epoch, uint32_t *idx,
+                         uint64_t *word)
+{
+    uint32_t side = epoch & 1, best = home, best_len = 0;
+    uint64_t seen;
+    for (uint32_t k = 1; k <= a->stripe_mask; k++) {
+        uint32_t si = (home + k) & a->stripe_mask;
+        uint32_t len = head_len(load_relaxed(&stack_of(a, side, si)->head));
+        if (len > best_len) {
+            best = si;
+            best_len = len;
+        }
+    }
+    if (best_len == 0 || !stripe_pop(a, stack_of(a, side, best), side, idx, word, &seen))
+        return false;
+    adopt(a, best, epoch);
+    return true;
 }
 
 /* Read every stack of `side` into seen[]; the slots they hold in all. */
@@ -151,8 +159,9 @@ static bool side_unchanged(struct midatlas *a, uint32_t side, const uint64_t *se
 }
 
 /*
- * Slow path: the home stack is empty.  In order: a full batch on another
- * stripe's pop side; any pop-side stack; if every pop side was empty and the
+ * Slow path: the home stack was empty (or the epoch had just flipped).  In
+ * order: the home stack again; the fullest pop-side stack of another stripe;
+ * any pop-side stack; if every pop side was empty and the
  * push sides hold at least flip_min slots, flip the epoch and start over on
  * the new pop side.  Fewer than that (an atlas all but full): take one off a
  * push side without flipping.  Rotation cannot lengthen the reuse distance
@@ -166,15 +175,24 @@ static bool side_unchanged(struct midatlas *a, uint32_t side, const uint64_t *se
  * another thread's progress (a push, a pop, or a flip that leaves a
  * non-empty pop side), so the loop is lock-free.
  */
-bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx,
-                                  uint64_t *word)
+bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t *idx, uint64_t *word)
 {
     uint64_t seen[2][MIDATLAS_MAX_STRIPES];
 
     for (;;) {
         uint32_t epoch = load32_relaxed(&a->epoch), side = epoch & 1;
-        if (take_full_batch(a, home, side, idx, word) ||
-            sweep_pop(a, home, side, side, idx, word, seen[side]))
+        /* The own stripe follows the CPU the thread runs on now (it may
+         * have moved), and is re-read every round: after a flip the sweep
+         * starts from the own stripe again, not from one adopted in the
+         * epoch that ended. */
+        midatlas__freelist_tls.own = midatlas__current_cpu(midatlas__freelist_tls.own);
+        uint32_t home = freelist_alloc_home(a, epoch);
+        uint64_t home_seen;
+        /* The fast path may have failed only because the epoch had just
+         * flipped: the home stack first, then the fullest, then any. */
+        if (stripe_pop(a, stack_of(a, side, home), side, idx, word, &home_seen) ||
+            take_fullest(a, home, epoch, idx, word) ||
+            sweep_pop(a, home, side, epoch, idx, word, seen[side]))
             return true;
         uint32_t waiting = collect_side(a, side ^ 1, seen[side ^ 1]);
         if (waiting >= a->flip_min) {
@@ -184,7 +202,7 @@ bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *i
             continue;
         }
         if (waiting > 0) {
-            if (sweep_pop(a, home, side ^ 1, side, idx, word, seen[side ^ 1]))
+            if (sweep_pop(a, home, side ^ 1, epoch, idx, word, seen[side ^ 1]))
                 return true;
             continue;
         }
@@ -196,23 +214,10 @@ bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *i
     }
 }
 
-void midatlas__freelist_batch_done(struct midatlas *a)
-{
-    uint32_t from = midatlas__freelist_tls.free_home, side = pop_side(a) ^ 1;
-    /* The nearest stripe whose push side is empty; if none is, the next. */
-    for (uint32_t k = 1; k <= a->stripe_mask; k++) {
-        if (head_len(load_relaxed(&stack_of(a, side, from + k)->head)) == 0) {
-            midatlas__freelist_tls.free_home = from + k;
-            return;
-        }
-    }
-    midatlas__freelist_tls.free_home = from + 1;
-}
-
 void midatlas__freelist_put_again(struct midatlas *a, uint32_t idx, uint32_t gen)
 {
     for (;;) {
-        struct stripe *s = stack_of(a, pop_side(a) ^ 1, midatlas__freelist_tls.free_home);
+        struct stripe *s = stack_of(a, pop_side(a) ^ 1, idx >> a->stripe_shift);
         uint64_t head = load_relaxed(&s->head);
         /* Nobody else writes a FREE slot that is on no list (every other
          * writer CASes from LIVE or DISCARDED), so a plain store relinks it;
@@ -220,12 +225,11 @@ void midatlas__freelist_put_again(struct midatlas *a, uint32_t idx, uint32_t gen
         store_relaxed(&a->slots[idx], slot_free(gen, head_idx(head)));
         uint64_t next = head_make(idx, head_len(head) + 1, head_tag(head));
         /* seq_cst: as in freelist_put (publishes the relinked FREE word to
-         * stripe_pop's acquire; Dekker partner of wait.c's increment). */
+         * stripe_pop's acquire; Dekker partner of wait.c's increment).  A
+         * failure means another call changed this head: progress. */
         if (cas_seq_cst(&s->head, &head, next))
             return;
         add_relaxed(&s->cas_failures, 1);
-        /* Someone else works this stack: move the free home along. */
-        midatlas__freelist_tls.free_home++;
     }
 }
 
@@ -233,8 +237,6 @@ void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint32_t 
                                  uint32_t gen)
 {
     add_relaxed(&s->cas_failures, 1);
-    /* Someone else works this stack: move the free home along. */
-    midatlas__freelist_tls.free_home++;
     midatlas__freelist_put_again(a, idx, gen);
 }
 

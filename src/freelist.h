@@ -30,13 +30,15 @@
 /* ---- thread-local home hints -------------------------------------------- */
 
 struct midatlas__freelist_tls {
-    uint32_t alloc_home; /* stripe hint for pops (masked per atlas)      */
-    uint32_t free_home;  /* stripe hint for pushes                        */
+    uint32_t own;        /* this thread's stripe number (masked per atlas) */
+    uint32_t alloc_home; /* stripe adopted for pops ...                    */
+    uint32_t adopt_epoch; /* ... for the rest of this epoch ...            */
+    const struct midatlas *adopt_atlas; /* ... of this atlas              */
     uint32_t set;        /* 0 until the first call of this thread         */
 };
 
 /* initial-exec: a library's TLS access is then one %fs-relative load instead
- * of a __tls_get_addr call (12 bytes of static TLS; mimalloc does the same). */
+ * of a __tls_get_addr call (32 bytes of static TLS; mimalloc does the same). */
 #if defined(__GNUC__)
 #define FREELIST_TLS_MODEL __attribute__((tls_model("initial-exec")))
 #else
@@ -77,10 +79,22 @@ static inline uint32_t side_of(const struct midatlas *a, const struct stripe *s)
  * double collect can take that stack for empty. */
 #define HEAD_NEVER head_make(0, (uint32_t)HEAD_LEN_MASK, 0)
 
+/* The stripe the calling thread pops from in `epoch`: one it adopted in that
+ * epoch when its own ran dry, else its own.  An adoption serves only until
+ * the epoch ends: the next epoch's supply on the own stripe is what this
+ * thread freed there, and two threads that both adopted the last non-empty
+ * stripe must not go on sharing it. */
+static inline uint32_t freelist_alloc_home(struct midatlas *a, uint32_t epoch)
+{
+    struct midatlas__freelist_tls *t = freelist_hints();
+    uint32_t home = t->adopt_atlas == a && t->adopt_epoch == epoch ? t->alloc_home : t->own;
+    return home & a->stripe_mask;
+}
+
 /* The calling thread's home stack, for its counters. */
 static inline struct stripe *freelist_home(struct midatlas *a)
 {
-    return stack_of(a, 0, freelist_hints()->alloc_home);
+    return stack_of(a, 0, freelist_hints()->own);
 }
 
 /* ---- out of line -------------------------------------------------------- */
@@ -90,17 +104,14 @@ void midatlas__freelist_init(struct midatlas *a);
 
 /* The home stack was empty: adopt another, flip the epoch, or prove every
  * stack empty. */
-bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t home, uint32_t *idx, uint64_t *word);
+bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t *idx, uint64_t *word);
 
-/* The free home just reached a full batch: move to an empty stripe. */
-void midatlas__freelist_batch_done(struct midatlas *a);
-
-/* The first push attempt lost its CAS: move the free home and retry. */
+/* The first push attempt lost its CAS: count it and push again. */
 void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint32_t idx,
                                  uint32_t gen);
 
-/* Push slot idx (won, FREE with generation gen, on no list) onto the free
- * home's push side, relinking it to that stack's head. */
+/* Push slot idx (won, FREE with generation gen, on no list) onto its own
+ * stripe's push side, relinking it to that stack's head. */
 void midatlas__freelist_put_again(struct midatlas *a, uint32_t idx, uint32_t gen);
 
 /* Number of slots on the lists, summed stripe by stripe (exact when no call
@@ -188,24 +199,29 @@ static inline bool stripe_pop(struct midatlas *a, struct stripe *s, uint32_t par
  * call (a double collect). */
 static inline bool freelist_take(struct midatlas *a, uint32_t *idx, uint64_t *word)
 {
-    uint32_t home = freelist_hints()->alloc_home & a->stripe_mask, side = pop_side(a);
+    /* relaxed: as pop_side; the full value tells epochs apart. */
+    uint32_t epoch = load32_relaxed(&a->epoch), side = epoch & 1;
+    uint32_t home = freelist_alloc_home(a, epoch);
     uint64_t seen;
 
     if (__builtin_expect(stripe_pop(a, stack_of(a, side, home), side, idx, word, &seen), 1))
         return true;
-    return midatlas__freelist_take_slow(a, home, idx, word);
+    return midatlas__freelist_take_slow(a, idx, word);
 }
 
 /* ---- push --------------------------------------------------------------- */
 
-/* The stack the calling thread frees to (its free home's push side: the one
- * not popped from this epoch), and its head as read now: callers that won a
- * slot store the head's index as the slot's link in the same CAS that frees
- * the slot, then call freelist_put.  A flip in between only makes the slot
- * available an epoch early. */
-static inline struct stripe *freelist_put_stripe(struct midatlas *a, uint64_t *head)
+/* The stack slot idx goes back to: its own stripe's push side (the side not
+ * popped from this epoch), and that stack's head as read now: callers that
+ * won the slot store the head's index as the slot's link in the same CAS
+ * that frees the slot, then call freelist_put.  A slot always returns to its
+ * own stripe, whoever frees it, so a thread that churns keeps to its own
+ * range of slot words instead of sharing their cache lines with others.  A
+ * flip in between only makes the slot available an epoch early. */
+static inline struct stripe *freelist_put_stripe(struct midatlas *a, uint32_t idx,
+                                                 uint64_t *head)
 {
-    struct stripe *s = stack_of(a, pop_side(a) ^ 1, freelist_hints()->free_home);
+    struct stripe *s = stack_of(a, pop_side(a) ^ 1, idx >> a->stripe_shift);
     *head = load_relaxed(&s->head);
     return s;
 }
@@ -227,11 +243,8 @@ static inline void freelist_put(struct midatlas *a, struct stripe *s, uint64_t h
      * the Dekker partner of the waiter's gate-word increment (wait.c): either
      * the waiter's sweep sees this push or our wait_after_free sees the
      * waiter.  On x86 it is the same lock cmpxchg as a release CAS. */
-    if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1)) {
-        if (__builtin_expect(head_len(next) >= a->batch, 0))
-            midatlas__freelist_batch_done(a);
+    if (__builtin_expect(cas_seq_cst(&s->head, &head, next), 1))
         return;
-    }
     midatlas__freelist_put_slow(a, s, idx, gen);
 }
 

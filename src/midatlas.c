@@ -272,8 +272,8 @@ static int end_live(struct midatlas *a, uint16_t mid, const void *expected, uint
 static int dissociate_to_free(struct midatlas *a, uint16_t mid, const void *expected, void **ctx)
 {
     uint64_t head, won;
-    struct stripe *s = freelist_put_stripe(a, &head);
     uint32_t idx = mid_index(a, mid), gen = mid_gen(a, mid);
+    struct stripe *s = freelist_put_stripe(a, idx, &head);
 
     int rc = end_live(a, mid, expected, slot_free(gen, head_idx(head)), &won);
     if (rc != MIDATLAS_OK)
@@ -333,8 +333,8 @@ int midatlas_release(struct midatlas *a, uint16_t mid)
         return rc;
 
     uint64_t head;
-    struct stripe *s = freelist_put_stripe(a, &head);
     uint32_t idx = mid_index(a, mid), gen = mid_gen(a, mid);
+    struct stripe *s = freelist_put_stripe(a, idx, &head);
     uint64_t w = slot_discarded(gen);
 
     /* relaxed: a tombstone carries no context to hand over; the push below

@@ -6,6 +6,12 @@
  * protocol (generations, stale MIDs, discard/release); this model checks the
  * two-sided stripes, the epoch flip and the double collect over both sides.
  *
+ * Later changes to the choice of stack, which the protocol does not depend
+ * on (commit 2bd207c): a slot is pushed to its own stripe's push side (not
+ * the freer's), the slow path tries the home stack, then the fullest other
+ * pop side, then any, and homes follow the CPU.  The model's pushes to the
+ * free home and ordered sweeps are one of the schedules these allow.
+ *
  * Not modelled: the all-but-full branch of take_slow added after this model
  * (commit fc05f55): with fewer than flip_min slots on the push sides a dry
  * taker pops one off a push side instead of flipping.  flip_min is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file midatlas.h
  * @brief Lock-free 16-bit request ids (MIDs) mapped to request contexts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * atlas.h - the internal layout of struct midatlas, shared by the src/ files.
  *

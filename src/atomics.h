@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * atomics.h - the only place midatlas spells a C11 atomic operation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpus.c - how many threads of this process can run at once: the stripe
  * count of a new atlas follows it (create.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * create.c - sizing, allocating, laying out and destroying an atlas.
  */

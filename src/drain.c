@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * drain.c - connection teardown: dissociate every live MID, release every
  * tombstone, while other calls may still be running.

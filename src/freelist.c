@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * freelist.c - striped Treiber stacks of free slot indices.
  *

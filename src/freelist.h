@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * freelist.h - the striped, rotating lock-free free list of slot indices.
  *

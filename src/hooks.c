@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks.c - storage for the test hook; empty unless MIDATLAS_TEST_HOOKS. */
 #include "hooks.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * midatlas.c - the slot protocol: associate, map, lookup, dissociate,
  * reassociate, discard, release.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * midatlax.c - the Windows RDBSS MID atlas routines on top of midatlas.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strerror.c - a fixed message for every status. */
 #include "midatlas.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c - midatlas_associate_wait: sleeping for a MID, served in FIFO order.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.h - waiting for a MID (midatlas_associate_wait), FIFO handoff, and
  * closing an atlas (midatlas_close).

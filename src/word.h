@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * word.h - the two tagged 64-bit words of midatlas, built and split in one place.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # catch_broken.sh - assert that the stress harness catches a broken variant
 # within a budget of operations, whatever the load on the machine.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parked.c - lock-freedom shown: park one thread inside an operation and
  * count what the others still complete.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parked.h - what parked.c drives: a table, and whether it should keep going
  * while one thread is parked inside an operation (lock-free) or stall.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parked_mutex.c - the mutex baseline of bench/impls/impl_mutex.c (the same
  * fixed_table.h under one pthread mutex, every call taken under it), with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stress.h - shared state of the midatlas stress harness (midatlas-stress).
  *

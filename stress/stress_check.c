@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stress_check.c - the invariants every workload checks on every operation.
  */

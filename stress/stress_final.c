@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stress_final.c - the checks made once every thread has stopped.
  *

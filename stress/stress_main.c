@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stress_main.c - midatlas-stress: options, threads, the progress line, and
  * the SUMMARY line.  What is checked lives in stress_check.c and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workload_pipeline.c - requests that are ended by another thread.
  *

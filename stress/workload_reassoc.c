@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workload_reassoc.c - reassociate storms on a few shared MIDs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workload_window.c - churn and windows of outstanding MIDs.
  *

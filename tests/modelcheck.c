@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * modelcheck.c - library and reference model side by side (see modelcheck.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * modelcheck.h - drive the library and the reference model side by side.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * refmodel.c - the sequential reference model of an atlas (see refmodel.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * refmodel.h - a small sequential reference model of one midatlas atlas.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_create.c - create, destroy, capacity, stats of a fresh atlas,
  * strerror, validate.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_full.c - EFULL exactly when every usable slot is live or discarded,
  * never earlier: also after many threads touched the atlas and exited, so

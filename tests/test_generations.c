@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_generations.c - the MID layout of the header: index bits, generation
  * bits, first MID of slot i is i, the generation advancing on every handout

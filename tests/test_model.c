@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_model.c - long random sequences of calls, every result compared with
  * the sequential reference model (refmodel.c through modelcheck.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_statuses.c - every function against every status of the contract,
  * the precedence order (EINVAL, ERANGE, EFREE, ESTALE, EDISCARDED,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire.c - all 65,536 MID values against empty, emptied, partly full
  * and full atlases of every capacity of the contract.

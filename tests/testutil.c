@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testutil.c - helpers shared by the midatlas cmocka tests (see testutil.h).
  */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/9p-bench.sh - the 9P transport benchmark (not a test).
 #
 # Starts diod on a free 127.0.0.1 port with a temporary export (stopped on

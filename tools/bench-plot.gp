@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench-plot.gp - throughput against threads, one line per implementation,
 # one panel per workload (and capacity), from tools/bench-report.py's data.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """bench-report.py - turn midatlas-bench's JSON into a table and plot data.
 
 Usage: bench-report.py RESULT.json [--png FILE] [--plot-data FILE] [--baseline NAME]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench.sh - build a Release tree from scratch and run midatlas-bench, the
 # contention benchmark: midatlas against the mutex baseline (compiled in) and
 # every peer plugin the tree builds (build/.../plugins/*.so: idr, sbitmap, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # stress-loop.sh - repeat the stress tier (or one harness command) until the
 # first failure, for long unattended runs.
 #

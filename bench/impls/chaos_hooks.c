@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chaos_hooks.c - stall threads at midatlas's own hook points: the chaos call
  * of the hooked midatlas plugins (builds with MIDATLAS_TEST_HOOKS only).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fixed_table.h - the table the lock-based peers (mutex, ck-spin) guard: a
  * flat array of slots allocated once at its full capacity, with the free

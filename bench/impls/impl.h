@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl.h - one small interface over every MID allocator the project measures.
  *

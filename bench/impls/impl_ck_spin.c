@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl_ck_spin.c - the fixed RDBSS-style table (fixed_table.h) under one
  * Concurrency Kit spin lock: the best lock-based peer, the shape of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl_ck_stack.c - free slots on one Concurrency Kit ck_stack, popped with
  * ck_stack_pop_mpmc (a CMPXCHG16B on head + generation counter, which is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl_midatlas.c - midatlas itself behind impl.h: a thin adapter, one call
  * per member, so that the benchmark measures the library and nothing else.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl_mutex.c - the baseline: the fixed RDBSS-style table under ONE pthread
  * mutex, every call (map included) taken under it, as real RDBSS callers do.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl_sbitmap.c - a bitmap allocator after Linux's sbitmap (lib/sbitmap.c,
  * the blk-mq tag allocator), with a context array of atomic slot words

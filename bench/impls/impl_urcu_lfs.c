@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impl_urcu_lfs.c - free slots on liburcu's lock-free stack (cds_lfs), used
  * the way urcu/lfstack.h documents, with atomic slot words (slot_word.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impls.c - the registry of every implementation behind impl.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mid_layout.h - how the peers split a 16-bit MID into slot index and
  * generation, the same way midatlas does (see "MID layout" in midatlas.h):

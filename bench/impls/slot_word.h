@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slot_word.h - the slot protocol shared by the lock-free peers (ck-stack,
  * urcu-lfs, sbitmap): each slot is one _Atomic uint64_t holding

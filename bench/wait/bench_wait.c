@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_wait.c - what waiting for a MID costs: midatlas_associate_wait against
  * a mutex + condition variable baseline (waitable.h), in the same run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * churn_ab.c - the churn workload (associate -> map -> dissociate, nobody
  * waiting) against two builds of libmidatlas.so in one binary, alternating

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fastpath_ab.sh - did a change cost the fast path anything?  Builds src/ of
 # two revisions into two shared libraries with identical flags and runs the
 # churn workload on both from ONE binary (churn_ab), alternating runs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waitable.h - the two blocking MID allocators bench_wait compares, behind one
  * small table of functions:

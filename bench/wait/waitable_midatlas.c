@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waitable_midatlas.c - midatlas behind waitable.h.  queued() reads the
  * atlas's internal waiter count (src/atlas.h): the handoff benchmark frees a

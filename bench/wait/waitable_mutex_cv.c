@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waitable_mutex_cv.c - the baseline of bench_wait: the fixed table the
  * `mutex` peer uses, under one pthread mutex, plus one condition variable.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file midatlas/midatlax.h
  * @brief The Windows RDBSS MID atlas routines on top of midatlas.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_check.h - the one way the fuzz target reports a disagreement between
  * the library and the reference model: print what differed, then abort(), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_input.h - reading the fuzzer's bytes as a stream of small numbers.
  *

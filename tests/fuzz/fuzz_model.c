@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_model.c - the reference model: the MID layout and status rules of
  * include/midatlas.h, sequentially, with no cleverness.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_model.h - a sequential reference model of one midatlas atlas.
  *

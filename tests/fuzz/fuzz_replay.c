@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_replay.c - run the fuzz target's decoder without libFuzzer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_target.c - decode bytes into midatlas calls and check every answer
  * against the reference model (fuzz_model.c).

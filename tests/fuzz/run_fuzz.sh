@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run_fuzz.sh FUZZER CORPUS SECONDS - one bounded libFuzzer run (ctest label fuzz).
 #
 # Fuzzes a temporary copy of CORPUS (so the committed seeds never change) for

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run_model.sh SPIN CC MODEL NAME EXPECT [-DNAME=VALUE ...]
 #
 # One exhaustive spin run of MODEL with the given defines, in ./NAME/:

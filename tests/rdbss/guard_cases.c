@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guard_cases.c - translation units that include midatlas/midatlax.h after
  * their own definitions of its types, compiled (never linked) by the ctest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rdbss_api.c - every RDBSS routine and macro of midatlas/midatlax.h,
  * single-threaded: each documented result, the documented oddities, NULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rdbss_nomem.c - RxCreateMidAtlas returns NULL when memory runs out,
  * at every allocation it makes, and leaks nothing on the way (the ASan build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rdbss_threads.c - the RDBSS routines used from several threads at once
  * with no lock around them, which the originals required.

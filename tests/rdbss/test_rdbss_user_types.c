@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rdbss_user_types.c - a program whose own headers already define the
  * Windows types and statuses includes midatlas/midatlax.h, twice, and uses it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait_cancel.c - waiters that give up (time out) while MIDs are being
  * handed to them never lose a MID.

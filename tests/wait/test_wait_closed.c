@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait_closed.c - midatlas_drain and midatlas_close wake every waiter
  * with MIDATLAS_ECLOSED.

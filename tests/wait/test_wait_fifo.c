@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait_fifo.c - waiters are served first in, first out, and nobody
  * barges past them.

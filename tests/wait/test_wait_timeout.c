@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait_timeout.c - argument checks and the deadline of
  * midatlas_associate_wait.

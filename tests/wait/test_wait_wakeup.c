@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait_wakeup.c - the lost-wakeup window, held open on purpose.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait_stress.c - no lost wakeups: more threads than MIDs, all waiting
  * without limit, churning for a bounded time, watched by a watchdog.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait_util.c - helpers shared by the wait tests (see wait_util.h).
  */

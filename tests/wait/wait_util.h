@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait_util.h - helpers shared by the tests of midatlas_associate_wait.
  *

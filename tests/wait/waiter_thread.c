@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waiter_thread.c - see waiter_thread.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waiter_thread.h - one thread making one midatlas_associate_wait call, with
  * what it got recorded for the test's main thread to check afterwards

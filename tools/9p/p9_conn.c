@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_conn.c - connection setup, sending, waiting, cancellation, teardown.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_conn.h - one 9P2000.L connection shared by many application threads.
  *

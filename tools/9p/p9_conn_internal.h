@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_conn_internal.h - what the connection, the receiver and the completion
  * code share.  Not for users of the client.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_load.c - midatlas-9p-load: many threads, one 9P connection, K calls in
  * flight per thread, against a running 9P2000.L server.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_ops.c - synchronous 9P2000.L operations over a shared connection.
  */

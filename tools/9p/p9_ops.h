@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_ops.h - one 9P2000.L operation per function, synchronous: build the
  * T-message, start the call, wait for it.  Each returns 0, an Rlerror errno

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_rcu.h - the receiver's read-side section and the canceller's grace
  * period (see p9_conn.c, "Context lifetime").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_recv.c - the receiver thread: frames replies off the stream, checks
  * each against the call its tag maps to, and completes that call.

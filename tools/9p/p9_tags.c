@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_tags.c - choose the tag table by name (see p9_tags.h).
  */

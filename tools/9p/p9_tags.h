@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_tags.h - the client's tag table, behind a small table of functions so
  * that the same client runs on midatlas or on the mutex baseline of

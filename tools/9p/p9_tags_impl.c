@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_tags_impl.c - the client's tag table on any bench/impls/impl.h table
  * (the "mutex" baseline), with take/tombstone/release/drain built from

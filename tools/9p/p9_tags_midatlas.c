@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_tags_midatlas.c - the client's tag table on midatlas, used natively:
  * dissociate_if decides the receiver/canceller race in one compare-and-swap,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_wire.c - 9P2000.L byte layout (see p9_wire.h).
  *

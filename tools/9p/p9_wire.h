@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_wire.h - 9P2000.L message encoding and decoding.
  *

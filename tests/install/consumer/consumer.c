@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * consumer.c - a user program built only from what `cmake --install` put in a
  * prefix: the two public headers and libmidatlas.  The install tests compile

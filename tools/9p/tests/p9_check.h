@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_check.h - the transport tests' assertion: print where and what, exit 1.
  * (Not assert(): it must fail in release builds too.)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_diod.c - start and stop diod for a test (see p9_diod.h).
  *

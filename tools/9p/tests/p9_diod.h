@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_diod.h - run a real diod for one test: a free loopback port, a fresh
  * temporary export directory, stopped when the test ends however it ends.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_fake_server.c - the misbehaving loopback server (see the header).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * p9_fake_server.h - a misbehaving 9P server for tests: a thread with a
  * listening socket on 127.0.0.1, one connection, the Tversion handshake done

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t9p_badpeer.c - bad input from the wire, one case per misbehaviour, each
  * against the misbehaving loopback server (p9_fake_server.c) and the real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t9p_diod.c - the client end to end against a real diod that the test
  * starts on a free loopback port and stops at the end (p9_diod.c).

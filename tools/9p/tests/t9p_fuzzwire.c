@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t9p_fuzzwire.c - random reply streams against the real client.
  *

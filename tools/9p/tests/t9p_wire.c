@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t9p_wire.c - the 9P byte layout: exact bytes of known messages, and every
  * decoder refusing bodies of the wrong shape (short, long, over the limit).

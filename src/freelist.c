@@ -11,10 +11,11 @@
  * found by another thread, so "full" would be reported while MIDs are free,
  * and per-thread state per atlas grows with threads x atlases.  Every free
  * slot here is always on some stripe, reachable by every thread; the only
- * per-thread state is two small thread-local hints shared by all atlases.
+ * per-thread state is a small thread-local record of hints shared by all
+ * atlases.
  *
- * Homes: a thread pops from its own stripe (a per-thread number, so threads
- * spread over the stripes), and every slot, whoever frees it, goes back to
+ * Homes: a thread pops from its own stripe (the CPU it runs on, so threads
+ * running at once spread over the stripes), and every slot, whoever frees it, goes back to
  * the stripe that owns its range of indices.  A thread that takes and frees
  * (churn, windows) thus keeps to its own slot words and stack heads.  When
  * its own stripe runs dry it adopts another for the rest of the epoch.  A
@@ -31,8 +32,7 @@
  * 2^generation_bits handouts: 16 at capacity 4096); in rotation each slot is
  * handed out once per epoch, an epoch hands out every slot free at its start,
  * and a MID value returns only after about 2^16 handouts.  The epoch word is
- * written once per epoch, on the line of the gate word that associate and
- * every free already read.
+ * written once per epoch, on a cache line of its own.
  */
 #include "freelist.h"
 
@@ -180,13 +180,13 @@ bool midatlas__freelist_take_slow(struct midatlas *a, uint32_t *idx, uint64_t *w
 {
     uint64_t seen[2][MIDATLAS_MAX_STRIPES];
 
+    /* The own stripe follows the CPU the thread runs on now: it may have
+     * moved since the last slow path. */
+    midatlas__freelist_tls.own = midatlas__current_cpu(midatlas__freelist_tls.own);
     for (;;) {
         uint32_t epoch = load32_relaxed(&a->epoch), side = epoch & 1;
-        /* The own stripe follows the CPU the thread runs on now (it may
-         * have moved), and is re-read every round: after a flip the sweep
-         * starts from the own stripe again, not from one adopted in the
-         * epoch that ended. */
-        midatlas__freelist_tls.own = midatlas__current_cpu(midatlas__freelist_tls.own);
+        /* Every round: after a flip the sweep starts from the own stripe
+         * again, not from one adopted in the epoch that ended. */
         uint32_t home = freelist_alloc_home(a, epoch);
         uint64_t home_seen;
         /* The fast path may have failed only because the epoch had just

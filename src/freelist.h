@@ -10,9 +10,9 @@
  * epoch flips (freelist.c).  So a freed slot waits until every slot that was
  * free before it has had its turn: MIDs come back in rotation, and a slot's
  * generation needs 2^generation_bits epochs to wrap (midatlas.h, "Stale
- * window").  A thread pops from and pushes to its home stripes (thread-local
- * hints, not per-atlas state, so an atlas's memory never grows with the
- * number of threads).  See midatlas.c for the theory of operation and
+ * window").  A thread pops from its home stripe and every slot goes back to
+ * its own stripe (thread-local hints, not per-atlas state, so an atlas's
+ * memory never grows with the number of threads).  See midatlas.c for the theory of operation and
  * freelist.c for the slow paths and the home-hint policy.
  *
  * The fast paths (pop from the home stripe, one push attempt) are inline here

@@ -249,7 +249,7 @@ void midatlas__freelist_put_slow(struct midatlas *a, struct stripe *s, uint32_t 
 uint32_t midatlas__freelist_count(struct midatlas *a)
 {
     uint32_t n = 0;
-    for (uint32_t k = 0; k < 2 * (a->stripe_mask + 1); k++)
+    for (uint32_t k = 0; k < stack_count(a); k++)
         n += head_len(load_relaxed(&a->stripes[k].head));
     return n;
 }
@@ -266,7 +266,7 @@ uint32_t midatlas__freelist_count(struct midatlas *a)
 bool midatlas__freelist_snapshot(struct midatlas *a, uint32_t *listed)
 {
     uint64_t seen[2 * MIDATLAS_MAX_STRIPES];
-    uint32_t nstacks = 2 * (a->stripe_mask + 1);
+    uint32_t nstacks = stack_count(a);
     for (int attempt = 0; attempt < SNAPSHOT_TRIES; attempt++) {
         uint32_t n = 0;
         bool unchanged = true;

@@ -62,6 +62,12 @@ static inline struct stripe *stack_of(struct midatlas *a, uint32_t side, uint32_
     return &a->stripes[(side & 1) * (a->stripe_mask + 1) + (k & a->stripe_mask)];
 }
 
+/* Stacks in all: two sides of every stripe, side 0's first. */
+static inline uint32_t stack_count(const struct midatlas *a)
+{
+    return 2 * (a->stripe_mask + 1);
+}
+
 /* The side associate pops from now.  relaxed: the epoch only steers which
  * stack is tried first; every answer (a pop, EFULL) rests on the heads. */
 static inline uint32_t pop_side(struct midatlas *a)

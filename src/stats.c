@@ -31,7 +31,7 @@ void midatlas_stats(struct midatlas *a, struct midatlas_stats *st)
     if (!instant)
         listed = midatlas__freelist_count(a);
     uint64_t discards = 0, releases = 0;
-    for (uint32_t k = 0; k < 2 * (a->stripe_mask + 1); k++) {
+    for (uint32_t k = 0; k < stack_count(a); k++) {
         struct stripe *s = &a->stripes[k];
         uint64_t h = load_relaxed(&s->head);
         st->associations += load_relaxed(&s->tag_wraps) << HEAD_TAG_BITS | head_tag(h);
@@ -67,7 +67,7 @@ static int fail(const char **why, const char *reason)
 static int check_lists(struct midatlas *a, unsigned char *seen, uint32_t *listed, const char **why)
 {
     *listed = 0;
-    for (uint32_t k = 0; k < 2 * (a->stripe_mask + 1); k++) {
+    for (uint32_t k = 0; k < stack_count(a); k++) {
         uint64_t h = load_acquire(&a->stripes[k].head); /* pairs with freelist_put */
         uint32_t idx = head_idx(h);
         for (uint32_t n = 0; n < head_len(h); n++) {

@@ -1,75 +1,103 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * midatlas_core.pml - Promela model of midatlas's slot protocol and striped
- * free lists (src/midatlas.c, src/freelist.h, src/freelist.c, src/word.h).
+ * midatlas_core.pml - Promela model of midatlas's slot protocol (src/word.h,
+ * src/sweep.h, src/sweep.c, src/midatlas.c): the claim CAS that finds and
+ * publishes a MID in one step, the exactly-once endings, and the exact EFULL
+ * path (the double collect over the slot words).  The order in which
+ * associate looks at slots (rotor, cursor, hint) is midatlas_rotation.pml's
+ * business; here the fast path may look at any slot.
  *
  * Modelled as the C code does it, one atomic step per 64-bit atomic access:
- *   slot word   generation | D | payload:  LIVE D=0, payload = context;
- *               DISCARDED D=1, payload 0; FREE D=1, payload FREE_MARK|link.
- *               The generation is the latest handout's; associate advances it.
- *   stripe head index | length | pop tag, one word; empty = length 0.  The tag
- *               grows by POP_TAG_STEP (1) on every pop and nothing else; the
- *               mutated model compiles with POP_TAG_STEP 0 and must fail.
- *   stripe_pop      load head; loop { load the top slot's word; not FREE ->
- *                   reload head; else CAS head to (link, len-1, tag+1), a
- *                   failed CAS reloads head }.
- *   freelist_take   pop the home stripe; else sweep every stripe from home
- *                   (adopting the first non-empty one as home), and if all
- *                   were empty, load every head again: all unchanged -> EFULL,
- *                   else sweep again (the double collect).
- *   associate       take, then one store: LIVE(generation + 1, ctx).
- *   dissociate      load the free-home head; load the slot; CAS LIVE(g, ctx)
- *                   -> FREE(g, link = that head's index), retried while the
- *                   word changes under the same generation; then push: CAS
- *                   head to (slot, len+1, tag); if that fails, move the free
- *                   home to the next stripe and loop { load head; store the
- *                   slot's link; CAS }.
- *   discard         load, CAS LIVE(g, ctx) -> DISCARDED(g).
- *   release         load the free-home head; CAS DISCARDED(g) -> FREE(g,
- *                   link) (no load first, as in C); then push as above.
- *   reassociate     load, CAS LIVE(g, ctx) -> LIVE(g, ctx'), retried.
- * Not modelled: reserved MIDs (a generation skip), drain (the same CAS as
- * dissociate/release), the gate word and the waiters of
- * midatlas_associate_wait (midatlas_wait.pml), take_full_batch (an extra
- * pop attempt before the sweep), counters.
+ *   slot word   count | D | payload.  LIVE: D=0, payload = context;
+ *               DISCARDED: D=1, payload 0; FREE: D=1, payload FREE_MARK.
+ *               count advances by one on every claim (and on nothing else);
+ *               a MID is (slot, count), its generation.  EXCLUDED slots
+ *               (reserved, never handed out) are not modelled.
+ *   claim       (associate) with w = a word loaded FREE: CAS w ->
+ *               LIVE(count(w) + 1, ctx).  Success is the handout: the MID is
+ *               (slot, count(w) + 1), published by this same step; failure
+ *               means someone else changed the slot: go on.
+ *   associate   fast path: load one slot's word, any slot (the hint, or the
+ *               cursor's next slot), claim it if FREE.  Then the exact path
+ *               (take_exact): loop { collect_claim: load every word in index
+ *               order, claim the first FREE one (return on success), sum the
+ *               counts of the others; if a FREE word was seen, loop again;
+ *               collect_unchanged: load every word again, a FREE one ->
+ *               loop again; none FREE and the counts sum to the first
+ *               collect's sum -> EFULL; else loop }.
+ *   dissociate  load; LIVE(count g) -> CAS -> FREE(g); a failed CAS loads and
+ *               classifies again: FREE -> EFREE, other count -> ESTALE,
+ *               DISCARDED -> EDISCARDED, LIVE(g, other ctx) -> retry.
+ *   discard     load, CAS LIVE(g, ctx) -> DISCARDED(g), the same retry.
+ *   release     one CAS DISCARDED(g) -> FREE(g), no load first.
+ *   reassociate load, CAS LIVE(g, ctx) -> LIVE(g, ctx'), the same retry.
+ * Frees, discards, releases and reassociates keep the count, and a claim is
+ * the only way out of FREE: so counts only grow, an unchanged sum means no
+ * slot was claimed between its two reads, and a slot read used twice with
+ * no claim in between was used all along: every slot was used at the
+ * instant between the two collects.  (Discards and reassociates between the
+ * reads change the word, not the count: the slot stays used.)
  *
- * Processes: NPROC workers, each with a home stripe (its pid), doing ROUNDS
- * rounds of: associate one MID (shown in a mailbox when RACE) and, for the
- * first WINDOW2 workers, a second; dissociate the second; end the first by
+ * Why one fast-path load stands for the whole fast path (cursor, rotor,
+ * hint): a load and a failed CAS change nothing shared, so a fast path of
+ * any length is, to everyone else, either one successful claim of some FREE
+ * slot it loaded or nothing at all; the fast path never answers EFULL.  A
+ * shorter call is also a stricter EFULL check (fewer instants to choose
+ * from).  The fast path's own order is checked in midatlas_rotation.pml.
+ * Not modelled: drain and dissociate_if (the dissociate CAS), EXCLUDED
+ * slots and the count step of two past a reserved MID value (a larger
+ * step, still a growth), the wait gate (midatlas_wait.pml), counters, and
+ * count wraparound: the MID carries all of the count here (C: count &
+ * gen_mask; a stale MID 2^15 handouts old is midatlas.h's documented limit).
+ *
+ * Processes: NPROC workers, each doing ROUNDS rounds (worker 1: ROUNDS1)
+ * of: associate one MID (shown in a mailbox when RACE) and, for the first
+ * WINDOW2 workers, a second; dissociate the second; end the first by
  * dissociate, reassociate + dissociate, or discard + release; then maybe
  * race the mailbox's MID (another worker's, live or already stale) with a
- * dissociate.
+ * dissociate.  A checker sets the atlas up (every slot FREE, count 0) and
+ * checks the end state.
  *
- * Ghost state (never read by the protocol) says what each slot really is and
- * counts its handouts (epoch); a MID carries the epoch it was handed out in.
+ * Ghost state (never read by the protocol): each slot's real state and its
+ * handouts so far (epoch); a MID carries the epoch it was handed out in.
  * Checked (assert):
- *   - no double handout: a successful pop takes a slot that is on a list, and
- *     a publish is by the process that popped it;
- *   - exactly one winner per MID, and a stale MID never acts: every
+ *   - no double handout: every successful claim takes a slot that is FREE
+ *     (so no two processes hold the same (slot, count) live);
+ *   - exactly one winner per MID ending, and a stale MID never acts: every
  *     successful CAS on a slot word is made with the MID of the slot's
  *     current epoch, on the state the operation expects;
- *   - EFULL as midatlas.h defines it ("A slot in hand"): when associate
- *     reports EFULL, at some instant during its call every slot was live,
- *     discarded or in hand (popped and not yet published, or won by a
- *     dissociate / release and not yet pushed).  Ghost counts g_live,
- *     g_disc, g_hand move with every ghost state change (GMOVE), which also
- *     asserts listed + live + discarded + in hand == slots and marks every
- *     take in progress that sees the equation hold (TICK); a take also
- *     checks it at its first step;
- *   - EFULL hides nothing (stronger, EF_INSTANT): no slot was on any list
- *     at the instant its first sweep ended;
- *   - no lost slot: once every worker is done, walking every stripe from its
- *     head for its length visits each slot exactly once, each FREE.
- * Bounds: generations count modulo GENMOD and tags modulo TAGMOD, both above
- * the number of handouts and pops in a run, so neither wraps here (in C they
- * are 15 and 31 bits; midatlas.c argues the wraparound).
+ *   - EFULL is exact (midatlas.h): when associate answers EFULL, at some
+ *     instant during its call every slot was LIVE or DISCARDED.  The ghost
+ *     count g_free of FREE slots moves with every ghost state change; a call
+ *     is marked when it begins with g_free == 0, and every call in progress
+ *     is marked by any claim that leaves g_free == 0 (TICK);
+ *   - no lost slot: once every worker is done, every slot is FREE.
+ * Bounds: counts modulo CNTMOD, above the handouts of a run (asserted).
+ *
+ * Mutants (-DMUTANT=n; the ctest "model.mutant.*" runs expect a violation):
+ *   1  claim by a plain store after the load, not a CAS: two callers load
+ *      the same FREE word and both store LIVE (double handout).
+ *   2  EFULL after a single collect, no second read and compare: a slot read
+ *      LIVE is freed, then a slot read later is claimed before its read:
+ *      some slot was FREE at every instant (false EFULL).
+ *   3  count not advanced on claim: FREE(c) -> LIVE(c, ctx) -> FREE(c) comes
+ *      back to the old word.  A stale MID's count matches the next handout's
+ *      (the stale MID acts); with RACE 0 (no stale MIDs), 2 workers and
+ *      worker 1 cycling 4 rounds, the double collect is fooled instead: each
+ *      slot is freed and claimed again between its two reads, the sum stays
+ *      (false EFULL).
+ *   4  ending a MID by load, compare, then a plain store, not a CAS (two
+ *      winners).
+ *   5  the ending CAS ignores the MID's generation: dissociate / discard /
+ *      reassociate accept any count, release any DISCARDED word (a stale
+ *      MID acts).
+ *   6  the second collect compares the sums only, without its test for a
+ *      FREE word: a slot read used by the first collect and freed before
+ *      the second keeps its count (false EFULL).
  */
 
 #ifndef NSLOTS
-#define NSLOTS 3 /* at most 3: the head packs index and length in 2 bits each */
-#endif
-#ifndef NSTRIPES
-#define NSTRIPES 1
+#define NSLOTS 2
 #endif
 #ifndef NPROC
 #define NPROC 3
@@ -77,112 +105,66 @@
 #ifndef ROUNDS
 #define ROUNDS 1
 #endif
+#ifndef ROUNDS1
+#define ROUNDS1 ROUNDS /* worker 1's rounds */
+#endif
 #ifndef WINDOW2
 #define WINDOW2 1 /* how many workers hold two MIDs at once; the others one */
 #endif
 #ifndef RACE
 #define RACE 1
 #endif
-/* Mutants: each breaks one thing the C code relies on, and verification
- * must then fail (the ctest "model.mutant.*" tests expect an error):
- *   1  the pop does not advance the ABA tag          (lost / doubled slots)
- *   2  ending a slot is a load, compare, then a plain store (two winners)
- *   3  operations ignore the MID's generation        (a stale MID acts)
- *   4  EFULL after one sweep, no double collect      (EFULL hides a slot;
- *      with EF_INSTANT 0 the definition check alone catches it: a slot
- *      moves from the stripe not yet read to the one already read while
- *      another stays listed)
- *   5  EFULL when the home stripe is empty, no sweep (EFULL while another
- *      stripe holds a slot the whole call)
- *   6  not a code mutant: the stricter definition "every slot live or
- *      discarded", without slots in hand.  The real protocol breaks it
- *      (EFULL while a dissociate holds its slot between its CAS and its
- *      push), which is why midatlas.h counts slots in hand. */
 #ifndef MUTANT
 #define MUTANT 0
 #endif
-#if MUTANT == 1
-#define POP_TAG_STEP 0
-#else
-#define POP_TAG_STEP 1
-#endif
 
-#define GENMOD 16
-#define TAGMOD 32
+#define CNTMOD 8
 
-/* ---- slot word: gen * 32 + D * 16 + payload (payload 0..15) ---- */
-#define W_GEN(w) ((w) / 32)
-#define W_D(w) (((w) / 16) % 2)
-#define W_PAY(w) ((w) % 16)
-#define WORD(g, d, p) ((g) * 32 + (d) * 16 + (p))
-#define FREE_WORD(g, link) WORD(g, 1, 8 + (link))
-#define DISC_WORD(g) WORD(g, 1, 0)
-#define LIVE_WORD(g, ctx) WORD(g, 0, ctx)
-#define W_FREE(w) (W_D(w) == 1 && W_PAY(w) >= 8)
+/* ---- slot word: count * 16 + D * 8 + payload (payload 0..7) ---- */
+#define FREE_MARK 7 /* contexts are 1 .. 6 */
+#define WORD(c, d, p) ((c) * 16 + (d) * 8 + (p))
+#define W_CNT(w) ((w) / 16)
+#define W_D(w) (((w) / 8) % 2)
+#define W_PAY(w) ((w) % 8)
+#define FREE_WORD(c) WORD(c, 1, FREE_MARK)
+#define DISC_WORD(c) WORD(c, 1, 0)
+#define LIVE_WORD(c, ctx) WORD(c, 0, ctx)
+#define W_FREE(w) (W_D(w) == 1 && W_PAY(w) == FREE_MARK)
 #define W_DISC(w) (W_D(w) == 1 && W_PAY(w) == 0)
 #define W_LIVE(w) (W_D(w) == 0)
-#define W_LINK(w) (W_PAY(w) - 8)
-#define NEXT_GEN(g) (((g) + 1) % GENMOD)
+#if MUTANT == 3
+#define NEXT_CNT(c) (c) /* mutant: the claim keeps the count */
+#else
+#define NEXT_CNT(c) (((c) + 1) % CNTMOD)
+#endif
 
-/* ---- stripe head: tag * 16 + len * 4 + idx ---- */
-#define HEAD(i, l, t) ((t) * 16 + (l) * 4 + (i))
-#define H_IDX(h) ((h) % 4)
-#define H_LEN(h) (((h) / 4) % 4)
-#define H_TAG(h) ((h) / 16)
-
-short word[NSLOTS];
-short head[NSTRIPES];
+byte word[NSLOTS];
 
 /* ---- ghost state ---- */
-#define G_LISTED 0   /* free, on a list                                  */
-#define G_POPPED 1   /* taken off a list by g_holder, not yet published  */
-#define G_LIVE 2
-#define G_DISC 3
-#define G_UNLINKED 4 /* FREE word written by the winner, not yet pushed   */
+#define G_FREE 0
+#define G_LIVE 1
+#define G_DISC 2
 byte g_state[NSLOTS];
-byte g_holder[NSLOTS];
 byte g_epoch[NSLOTS]; /* handouts so far */
-byte listed;          /* slots in G_LISTED */
-byte g_live, g_disc;  /* slots in G_LIVE, G_DISC */
-byte g_hand;          /* slots in a call's hand: G_POPPED or G_UNLINKED */
-/* EFULL's definition (midatlas.h, "A slot in hand"): at one instant during
- * the associate call every usable slot was live, discarded or in hand.
- * in_assoc[p]: p is inside a take; efull_ok[p]: the equation held at some
- * instant since p's take began (at its first step, or after any later step
- * of anyone that changed the counts). */
+byte g_free;          /* slots in G_FREE */
+/* in_assoc[p]: p is inside an associate call; efull_ok[p]: every slot was
+ * LIVE or DISCARDED at some instant since it began. */
 bit in_assoc[NPROC];
 bit efull_ok[NPROC];
 byte gi;              /* scratch of TICK, always 0 between steps */
 byte finished;        /* workers done */
-bit ready;            /* the checker has laid out the initial lists */
+bit ready;            /* the checker has set the atlas up */
 
-/* the mailbox: a MID one worker shows the others (as a MID read off the wire
- * would be): slot, generation, epoch */
+/* the mailbox: a MID one worker shows the others (as a MID read off the
+ * wire would be): slot, generation (count), epoch */
 byte m_slot, m_gen, m_epoch;
 bit m_ok;
 
-/* Temporaries a finished operation no longer needs are zeroed in its last
- * atomic step, so states that differ only in dead locals are stored once. */
-#define DEAD h = 0; w = 0
-
-/* Empty head h seen on stripe k: remember it for the double collect, and
- * (ghost) whether any slot was on any list at this instant. */
-#define SAW_EMPTY(k) seen[k] = h; ef = (listed == 0); res = 0
-
-/* ---- the EFULL definition, in ghost counts ---- */
-#if MUTANT == 6
-/* a stricter definition, without the slots in hand: the C code breaks it */
-#define EFULL_EQ (g_live + g_disc == NSLOTS)
-#else
-#define EFULL_EQ (g_live + g_disc + g_hand == NSLOTS)
-#endif
-
-/* After every step that moves a slot between ghost states: every take in
- * progress has now seen an instant at which the equation held, if it holds. */
+/* After a step that may leave no slot FREE: every associate call in
+ * progress has now seen an instant at which EFULL is the truth. */
 #define TICK \
-    assert(listed + g_live + g_disc + g_hand == NSLOTS); \
     if \
-    :: EFULL_EQ -> \
+    :: g_free == 0 -> \
         gi = 0; \
         do \
         :: gi < NPROC -> efull_ok[gi] = efull_ok[gi] | in_assoc[gi]; gi++ \
@@ -192,236 +174,183 @@ bit m_ok;
     :: else -> skip \
     fi
 
-/* Slot s moves to ghost state `to` (counts, then TICK). */
-#define GCOUNT(st, d) \
+/* Slot s moves to ghost state `to`. */
+#define GMOVE(s, to) \
     if \
-    :: st == G_LISTED -> listed = listed + d \
-    :: st == G_LIVE -> g_live = g_live + d \
-    :: st == G_DISC -> g_disc = g_disc + d \
-    :: else -> g_hand = g_hand + d \
-    fi
-#define GMOVE(s, to) GCOUNT(g_state[s], -1); g_state[s] = to; GCOUNT(to, 1); TICK
+    :: g_state[s] == G_FREE -> g_free-- \
+    :: else -> skip \
+    fi; \
+    g_state[s] = to; \
+    if \
+    :: to == G_FREE -> g_free++ \
+    :: else -> skip \
+    fi; \
+    TICK
 
-/* associate answers EFULL: the definition held at some instant of the call,
- * and (EF_INSTANT) nothing was listed when the first collect ended. */
-#ifndef EF_INSTANT
-#define EF_INSTANT 1
-#endif
-#if EF_INSTANT
-#define EF_INSTANT_CHECK assert(ef)
+/* Temporaries a finished step no longer needs are zeroed in its last atomic
+ * step, so that states differing only in dead locals are stored once. */
+#define CLEAR_COLLECT i = 0; same = 0; sum = 0; again = 0
+
+/* The second collect found the atlas unchanged: no FREE word (same) and the
+ * same sum of counts. */
+#if MUTANT == 2
+#define UNCHANGED same /* mutant: there was no second collect */
 #else
-#define EF_INSTANT_CHECK skip
+#define UNCHANGED (same && again == sum)
 #endif
-#define EFULL_RETURN \
-    atomic { \
-        printf("P%d associate: EFULL\n", _pid); \
-        assert(efull_ok[_pid]);                 /* EFULL as midatlas.h defines it */ \
-        EF_INSTANT_CHECK;                       /* EFULL hides nothing */ \
-        in_assoc[_pid] = 0; efull_ok[_pid] = 0; res = 0 \
-    }
+#if MUTANT == 6
+#define SECOND_SEES_FREE(w) false /* mutant: sums only */
+#else
+#define SECOND_SEES_FREE(w) W_FREE(w)
+#endif
 
-/* Pop stripe k: res 1 and (H_IDX(h), w) = the slot and the FREE word it
- * held, or res 0 when the stripe was empty. */
-inline stripe_pop(k)
+/* The claim CAS of slot i, whose word w this call loaded FREE: res 1 and
+ * the MID (s, g) of epoch e, published (and shown in the mailbox if post);
+ * res 0 when the CAS failed. */
+inline claim(i, ctx, s, g, e, post)
 {
-    atomic {                                                 /* load head */
-        h = head[k];
-        if                                                   /* ghost: the take begins */
-        :: !in_assoc[_pid] -> in_assoc[_pid] = 1; efull_ok[_pid] = EFULL_EQ
-        :: else -> skip
-        fi;
-        printf("P%d pop: reads stripe %d head (slot %d, len %d, tag %d)\n",
-               _pid, k, H_IDX(h), H_LEN(h), H_TAG(h));
+    atomic {
+#if MUTANT == 1
         if
-        :: H_LEN(h) == 0 -> SAW_EMPTY(k)
-        :: else -> res = 2
-        fi
-    };
-    do
-    :: res != 2 -> break
-    :: else ->
-        atomic {                                             /* load the link */
-            w = word[H_IDX(h)];
-            printf("P%d pop: reads slot %d's word: link %d\n", _pid, H_IDX(h), W_LINK(w))
-        };
-        atomic {
-            if
-            :: !W_FREE(w) ->                                 /* popped meanwhile */
-                h = head[k]; w = 0;                          /* reload head */
-                if
-                :: H_LEN(h) == 0 -> SAW_EMPTY(k)
-                :: else -> skip
-                fi
-            :: else ->                                       /* CAS head */
-                if
-                :: head[k] == h ->
-                    head[k] = HEAD(W_LINK(w), H_LEN(h) - 1, (H_TAG(h) + POP_TAG_STEP) % TAGMOD);
-                    printf("P%d pop: CAS head -> (slot %d, len %d) takes slot %d\n",
-                           _pid, W_LINK(w), H_LEN(h) - 1, H_IDX(h));
-                    assert(g_state[H_IDX(h)] == G_LISTED);   /* no double handout */
-                    g_holder[H_IDX(h)] = _pid;
-                    GMOVE(H_IDX(h), G_POPPED);                /* in hand */
-                    in_assoc[_pid] = 0; efull_ok[_pid] = 0;  /* the take ends */
-                    res = 1
-                :: else ->
-                    h = head[k]; w = 0;                      /* failed CAS: new head */
-                    if
-                    :: H_LEN(h) == 0 -> SAW_EMPTY(k)
-                    :: else -> skip
-                    fi
-                fi
-            fi
-        }
-    od
-}
-
-/* freelist_take: res 1 with the slot in (H_IDX(h), w), or res 0 = EFULL. */
-inline take()
-{
-    stripe_pop(ah);
-    if
-    :: res == 1 -> skip
-#if MUTANT == 5
-    :: else -> EFULL_RETURN                                   /* mutant: no sweep */
-    fi
+        :: true ->                                           /* mutant: plain store */
 #else
-    :: else ->
-        do                                                   /* take_slow */
-        :: kk = 0;
-           do
-           :: kk < NSTRIPES ->
-               stripe_pop((ah + kk) % NSTRIPES);
-               if
-               :: res == 1 -> ah = (ah + kk) % NSTRIPES; fh = ah; break
-               :: else -> kk++
-               fi
-           :: else -> break
-           od;
-           if
-           :: res == 1 -> break
-           :: else -> skip
-           fi;
-           kk = 0; same = 1;                                 /* second collect */
-#if MUTANT != 4
-           do
-           :: kk < NSTRIPES && same -> same = (head[kk] == seen[kk]); kk++
-           :: else -> break
-           od;
+        if
+        :: word[i] == w ->                                   /* CAS */
 #endif
-           if
-           :: same -> EFULL_RETURN; break
-           :: else -> skip
-           fi
-        od;
-        atomic {                                             /* dead: merge states */
-            kk = 0; same = 0; ef = 0;
-            seen[0] = 0;
-#if NSTRIPES > 1
-            seen[1] = 0;
-#endif
-            if
-            :: res == 0 -> DEAD
-            :: else -> skip
-            fi
-        }
-    fi
-#endif
-}
-
-/* associate: res 1 and the MID (s, g) of epoch e, or res 0 (EFULL).  post:
- * also show it in the mailbox, in the publishing step (nobody can use a MID
- * before it is published). */
-inline associate(ctx, s, g, e, post)
-{
-    take();
-    if
-    :: res == 1 ->
-        atomic {                                             /* publish: store */
-            s = H_IDX(h); g = NEXT_GEN(W_GEN(w));
-            word[s] = LIVE_WORD(g, ctx);
-            printf("P%d associate: MID slot %d gen %d is LIVE\n", _pid, s, g);
-            assert(g_state[s] == G_POPPED && g_holder[s] == _pid);
-            GMOVE(s, G_LIVE); g_epoch[s]++; e = g_epoch[s];
+            word[i] = LIVE_WORD(NEXT_CNT(W_CNT(w)), ctx);
+            printf("P%d associate: claims slot %d, count %d\n", _pid, i, NEXT_CNT(W_CNT(w)));
+            assert(W_FREE(w) && g_state[i] == G_FREE);      /* no double handout */
+            in_assoc[_pid] = 0; efull_ok[_pid] = 0;          /* the call ends */
+            GMOVE(i, G_LIVE);
+            g_epoch[i]++;
+            assert(g_epoch[i] < CNTMOD);                     /* model bound */
+            s = i; g = NEXT_CNT(W_CNT(w)); e = g_epoch[i];
             if
             :: post -> m_slot = s; m_gen = g; m_epoch = e; m_ok = 1
             :: else -> skip
             fi;
-            DEAD
-        }
-    :: else -> skip
-    fi
+            res = 1; w = 0; CLEAR_COLLECT
+        :: else ->
+            printf("P%d associate: claim of slot %d fails\n", _pid, i);
+            res = 0; w = 0
+        fi
+    }
 }
 
-/* Push slot s (FREE, generation g, linked to H_IDX(h)) on stripe fh, whose
- * head was h when the link was written. */
-inline push(s, g)
+/* associate: res 1 and the MID (s, g) of epoch e, or res 0 (EFULL). */
+inline associate(ctx, s, g, e, post)
 {
-    atomic {                                                 /* CAS head */
+    atomic {                                                 /* fast path: one load */
+        in_assoc[_pid] = 1; efull_ok[_pid] = (g_free == 0);
+        select(i : 0 .. NSLOTS - 1);
+        w = word[i];
         if
-        :: head[fh] == h ->
-            head[fh] = HEAD(s, H_LEN(h) + 1, H_TAG(h));
-            printf("P%d push: slot %d on stripe %d, link %d, len %d\n", _pid, s, fh, H_IDX(h), H_LEN(h) + 1);
-            assert(g_state[s] == G_UNLINKED);
-            GMOVE(s, G_LISTED); res = 1; DEAD
-        :: else -> res = 2
+        :: W_FREE(w) -> res = 3
+        :: else -> res = 2; i = 0; w = 0
         fi
     };
-    do                                                       /* midatlas__freelist_put_slow */
+    if
+    :: res == 3 ->
+        claim(i, ctx, s, g, e, post);
+        if
+        :: res == 0 -> res = 2; i = 0
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi;
+    do                                                       /* the exact path */
     :: res != 2 -> break
     :: else ->
-        atomic { fh = (fh + 1) % NSTRIPES; h = head[fh] };   /* load head */
-        word[s] = FREE_WORD(g, H_IDX(h));                    /* store link */
-        atomic {                                             /* CAS head */
+        do                                                   /* collect_claim */
+        :: i < NSLOTS ->
+            atomic {
+                w = word[i];
+                if
+                :: W_FREE(w) -> res = 3
+                :: else -> sum = sum + W_CNT(w); w = 0; i++
+                fi
+            };
             if
-            :: head[fh] == h ->
-                head[fh] = HEAD(s, H_LEN(h) + 1, H_TAG(h));
-                printf("P%d push (slow): slot %d on stripe %d, link %d, len %d\n", _pid, s, fh, H_IDX(h), H_LEN(h) + 1);
-                assert(g_state[s] == G_UNLINKED);
-                GMOVE(s, G_LISTED); res = 1; DEAD
+            :: res == 3 ->
+                claim(i, ctx, s, g, e, post);
+                if
+                :: res == 1 -> break
+                :: else -> same = 1; res = 2; i++           /* same: saw_free */
+                fi
             :: else -> skip
             fi
-        }
+        :: else -> break
+        od;
+        if
+        :: res == 1 -> skip
+        :: res == 2 && same -> atomic { CLEAR_COLLECT }      /* saw_free: again */
+        :: else ->
+            atomic { i = 0; same = 1 };                      /* collect_unchanged */
+#if MUTANT != 2
+            do
+            :: i < NSLOTS && same ->
+                atomic {
+                    w = word[i];
+                    if
+                    :: SECOND_SEES_FREE(w) -> same = 0
+                    :: else -> again = again + W_CNT(w)
+                    fi;
+                    w = 0; i++
+                }
+            :: else -> break
+            od;
+#endif
+            if
+            :: UNCHANGED ->
+                atomic {
+                    printf("P%d associate: EFULL\n", _pid);
+                    assert(efull_ok[_pid]);                  /* EFULL is exact */
+                    in_assoc[_pid] = 0; efull_ok[_pid] = 0;
+                    res = 0; CLEAR_COLLECT
+                }
+            :: else -> atomic { CLEAR_COLLECT }              /* changed: again */
+            fi
+        fi
     od
 }
 
 /* Classify word w for the MID (s, g) wanting state `want` (1 LIVE, 0
  * DISCARDED): res 2 = go on to the CAS, 0 = refused (EFREE, ESTALE,
- * EDISCARDED, EBUSY). */
-#if MUTANT == 3
+ * EDISCARDED). */
+#if MUTANT == 5
 #define SAME_GEN(w, g) true
 #else
-#define SAME_GEN(w, g) (W_GEN(w) == g)
+#define SAME_GEN(w, g) (W_CNT(w) == g)
 #endif
 #define CLASSIFY(g, want) \
     if \
     :: want && W_LIVE(w) && SAME_GEN(w, g) -> res = 2 \
     :: !want && W_DISC(w) && SAME_GEN(w, g) -> res = 2 \
-    :: else -> res = 0; DEAD \
+    :: else -> res = 0; w = 0 \
     fi
 
-/* end_live and reassociate's loop: from w (already loaded and classified),
- * CAS the word of (s, g) to nw; legal only when the slot is in ghost state
- * `from` under epoch e.  A failed CAS reloads w and classifies it again.
- * res 1 = won. */
+/* The ending / reassociating CAS loop of the MID (s, g) of epoch e: from w
+ * (loaded and classified), CAS the word to nw (an expression in w: the
+ * count is kept); legal only when the slot is in ghost state `from` under
+ * epoch e.  A failed CAS loads w again and classifies it.  res 1 = won. */
 inline slot_cas_loop(s, g, e, from, to, nw)
 {
     do
     :: res != 2 -> break
     :: else ->
-#if MUTANT == 2
+#if MUTANT == 4
         ok = (word[s] == w);                                 /* load, compare ... */
         atomic {
             if
             :: ok ->
-                ok = 0;
-                word[s] = nw;                                /* ... then store */
+                ok = 0;                                      /* ... then store */
 #else
         atomic {
             if
-            :: word[s] == w ->
-                word[s] = nw;
+            :: word[s] == w ->                               /* CAS */
 #endif
-                printf("P%d CAS slot %d gen %d wins\n", _pid, s, g);
+                word[s] = nw;
+                printf("P%d CAS slot %d count %d wins\n", _pid, s, g);
                 assert(g_state[s] == from && g_epoch[s] == e); /* one winner, never stale */
                 GMOVE(s, to); res = 1; w = 0
             :: else -> w = word[s]; CLASSIFY(g, 1)
@@ -430,65 +359,53 @@ inline slot_cas_loop(s, g, e, from, to, nw)
     od
 }
 
-/* dissociate (s, g, e): res 1 won (and pushed), 0 refused. */
+/* dissociate (s, g, e): res 1 won, 0 refused. */
 inline dissociate(s, g, e)
 {
-    h = head[fh];                                            /* load free-home head */
-    atomic { w = word[s]; CLASSIFY(g, 1) };                  /* load */
-    slot_cas_loop(s, g, e, G_LIVE, G_UNLINKED, FREE_WORD(g, H_IDX(h)));
-    if
-    :: res == 1 -> push(s, g)
-    :: else -> DEAD
-    fi
+    atomic { w = word[s]; CLASSIFY(g, 1) };
+    slot_cas_loop(s, g, e, G_LIVE, G_FREE, FREE_WORD(W_CNT(w)))
 }
 
 /* discard (s, g, e): LIVE -> DISCARDED. */
 inline discard(s, g, e)
 {
     atomic { w = word[s]; CLASSIFY(g, 1) };
-    slot_cas_loop(s, g, e, G_LIVE, G_DISC, DISC_WORD(g))
+    slot_cas_loop(s, g, e, G_LIVE, G_DISC, DISC_WORD(W_CNT(w)))
 }
 
-/* release (s, g, e): one CAS from DISCARDED(g), then push.  res 1 won. */
+/* release (s, g, e): one CAS from DISCARDED(g).  res 1 won. */
 inline release(s, g, e)
 {
-    h = head[fh];                                            /* load free-home head */
-    atomic {                                                 /* CAS slot */
+    atomic {
         if
-        :: word[s] == DISC_WORD(g) ->
-            word[s] = FREE_WORD(g, H_IDX(h));
-            printf("P%d release: slot %d gen %d\n", _pid, s, g);
+        :: W_DISC(word[s]) && SAME_GEN(word[s], g) ->
+            word[s] = FREE_WORD(W_CNT(word[s]));
+            printf("P%d release: slot %d count %d\n", _pid, s, g);
             assert(g_state[s] == G_DISC && g_epoch[s] == e); /* one winner, never stale */
-            GMOVE(s, G_UNLINKED); res = 1
-        :: else -> res = 0; DEAD                             /* EFREE/ESTALE/EBUSY */
+            GMOVE(s, G_FREE); res = 1
+        :: else -> res = 0                                   /* EFREE / ESTALE / EBUSY */
         fi
-    };
-    if
-    :: res == 1 -> push(s, g)
-    :: else -> skip
-    fi
+    }
 }
 
 /* reassociate (s, g, e) to ctx. */
 inline reassociate(s, g, e, ctx)
 {
     atomic { w = word[s]; CLASSIFY(g, 1) };
-    slot_cas_loop(s, g, e, G_LIVE, G_LIVE, LIVE_WORD(g, ctx))
+    slot_cas_loop(s, g, e, G_LIVE, G_LIVE, LIVE_WORD(W_CNT(w), ctx))
 }
 
 active [NPROC] proctype worker()
 {
-    short h, w;                  /* head and slot word last loaded */
-    short seen[NSTRIPES];        /* heads seen empty by the first collect */
-    byte res, r, kk;
-    bit same, ef, ok;
-    byte ah = _pid % NSTRIPES;   /* alloc and free home stripes */
-    byte fh = _pid % NSTRIPES;
+    byte w;                      /* the slot word last loaded */
+    byte sum, again;             /* the counts summed by the two collects */
+    byte res, r, i;
+    bit same, ok;
     byte s1, g1, e1, s2, g2, e2; /* MIDs held: slot, generation, epoch */
 
     ready;
     do
-    :: r < ROUNDS ->
+    :: r < (_pid == 1 -> ROUNDS1 : ROUNDS) ->
         associate(_pid + 1, s1, g1, e1, RACE);
         if
         :: res == 1 && _pid < WINDOW2 -> associate(_pid + 1, s2, g2, e2, 0);
@@ -533,53 +450,30 @@ active [NPROC] proctype worker()
     finished++
 }
 
-/* Lays out the initial lists, then, once every worker is done, checks that
- * every slot is back on exactly one list. */
+/* Sets the atlas up (every slot FREE, count 0: the first handout of a slot
+ * is count 1), then, once every worker is done, checks that every slot is
+ * FREE again. */
 active proctype checker()
 {
-    byte i, k, n, cur, total;
-    bit on_list[NSLOTS];
+    byte i;
 
     d_step {
-        /* midatlas__freelist_init: contiguous ranges, lowest index first in each
-         * stripe; every word FREE with generation "-1" so the first handout
-         * of a slot is generation 0 */
-        k = 0;
+        i = 0;
         do
-        :: k < NSTRIPES ->
-            i = NSLOTS * k / NSTRIPES;
-            n = NSLOTS * (k + 1) / NSTRIPES;
-            head[k] = HEAD((i < n -> i : 0), n - i, 0);
-            do
-            :: i < n ->
-                word[i] = FREE_WORD(GENMOD - 1, (i + 1 < n -> i + 1 : 0));
-                g_state[i] = G_LISTED;
-                i++
-            :: else -> break
-            od;
-            k++
+        :: i < NSLOTS -> word[i] = FREE_WORD(0); g_state[i] = G_FREE; i++
         :: else -> break
         od;
-        listed = NSLOTS;
-        i = 0; k = 0; n = 0;
+        g_free = NSLOTS;
+        i = 0;
         ready = 1
     };
     finished == NPROC;
-    k = 0; total = 0;
+    i = 0;
     do
-    :: k < NSTRIPES ->
-        cur = H_IDX(head[k]); n = 0;
-        do
-        :: n < H_LEN(head[k]) ->
-            assert(cur < NSLOTS && !on_list[cur]);           /* each slot once */
-            assert(W_FREE(word[cur]) && g_state[cur] == G_LISTED);
-            on_list[cur] = 1;
-            n++; total++;
-            cur = W_LINK(word[cur])
-        :: else -> break
-        od;
-        k++
+    :: i < NSLOTS ->
+        assert(W_FREE(word[i]) && g_state[i] == G_FREE);     /* no lost slot */
+        i++
     :: else -> break
     od;
-    assert(total == NSLOTS && listed == NSLOTS)              /* no lost slot */
+    assert(g_free == NSLOTS)
 }

@@ -9,11 +9,16 @@
  * stretch of code under the wait-queue lock that nobody else can observe:
  *   gate word      waiter count | CLOSED (two fields, always written together
  *                  by one step: the C word is one atomic_u32).
- *   free lists     one linearizable pop ("take": a listed slot, or EFULL only
- *                  when none is listed) and one push.  midatlas_core.pml
- *                  checks that the striped lists and the double collect
- *                  implement exactly that.  Slots popped and not yet
- *                  published, or won and not yet pushed, are "in hand".
+ *   free slots     one linearizable "take" (a free slot, or EFULL only when
+ *                  none is free) and one "push" (the slot is free again);
+ *                  "listed" below means free.  In C there are no lists: the
+ *                  claim CAS takes and publishes in one step, and the
+ *                  freeing CAS is the push; midatlas_core.pml checks that
+ *                  the claim CAS and the double collect implement exactly
+ *                  that.  This model keeps take and publish, and the freeing
+ *                  CAS and the push, as two steps each, the slot "in hand"
+ *                  in between: C's runs are the runs here in which nothing
+ *                  happens in between, so what verifies here holds for C.
  *   associate      (take_and_publish) one relaxed load of the gate; non-zero
  *                  -> wait_gate: load again, CLOSED -> ECLOSED; else lock,
  *                  serve, EFULL if waiters are still queued, unlock; then
@@ -44,7 +49,8 @@
  *                  destroy): visit every live slot's context once.
  * Not modelled: discard/release (a tombstone is simply not free here),
  * cancellation, spurious condition-variable wakeups, generations beyond a
- * per-slot counter, the striped lists (see midatlas_core.pml), and memory
+ * per-slot counter, the order of the search for a free slot (see
+ * midatlas_core.pml and midatlas_rotation.pml), and memory
  * orders: spin interleaves sequentially consistent steps, so the model
  * checks the protocol's logic; the seq_cst Dekker pairing it assumes is
  * what wait.c's comments argue for the C11 orders.

@@ -5,29 +5,32 @@
  * One allocation holds, in order and each part cache-line aligned:
  *
  *   struct midatlas      read-mostly header: sizes, masks, flags (one line),
- *                        then the cold shared high-water mark (its own line)
- *   stripes[2*nstripes]  one line per free-list stack (head + its counters):
- *                        side 0 of every stripe, then side 1 (freelist.h)
+ *                        then the cold high-water mark, the gate word and
+ *                        the rotor, each on its own line
+ *   stripes[nstripes]    one line per stripe: a sweep cursor and the
+ *                        counters of the threads homed there (sweep.h)
  *   slots[capacity]      one tagged 64-bit word per MID slot (word.h)
  *
- * Invariants (checked by midatlas_validate when no call runs):
+ * There are no free lists: a slot is free when its word says FREE, and an
+ * associate claims it with one CAS (sweep.h).  Invariants (checked by
+ * midatlas_validate when no call runs):
  *
  *   usable           == capacity - excluded
- *   usable           == listed + live + discarded
- *   listed           == sum over both sides of every stripe of head length
- *   every listed slot is FREE, on exactly one stack, reachable from its head
- *   every usable slot that is not listed is LIVE or DISCARDED
- *   excluded slots (single-MID slots whose MID is reserved) stay FREE, unlisted
+ *   usable           == free + live + discarded
+ *   excluded slots (single-MID slots whose MID is reserved) hold EXCLUDED
  *   discarded        == sum(discards) - sum(releases)
+ *   associations     == sum over slots of (count + 1) mod 2^15
+ *                       + 2^15 * sum(count_wraps) - sum(count_skips)
  *
- * While calls run, one slot per in-flight call may be in hand: popped and not
- * yet published (associate), or won and not yet pushed (dissociate, release,
- * drain).
+ * No call ever holds a slot that no other thread can see: a claim makes a
+ * slot LIVE in the same CAS that takes it, and an ending makes it FREE in
+ * the CAS that wins it.
  */
 #ifndef MIDATLAS_ATLAS_H
 #define MIDATLAS_ATLAS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,17 +44,20 @@
  * make threads adopt each other's stripes all the time. */
 #define MIDATLAS_MIN_SLOTS_PER_STRIPE 4u
 
-/* One side of a free-list stripe: a Treiber stack head and the counters of
- * the threads that use it, all on one cache line so a thread that works on
- * its home stack touches no other shared line.  (The name is historical: a
- * stripe is the pair of these at index k and k + nstripes.) */
+/* One stripe: the sweep cursor the threads homed here share (the CPU they
+ * run on picks the stripe), and their counters, all on one cache line so
+ * that a thread working on its home stripe touches no other shared line. */
 struct stripe {
-    _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 head; /* word.h head word */
-    atomic_u64 tag_wraps;     /* times the 31-bit pop tag wrapped          */
+    /* Next index to look at (low 32 bits) and the end of the chunk being
+     * swept (high 32); a hint only, every claim is a CAS on the slot. */
+    _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 cursor;
     atomic_u64 full_failures; /* EFULL results of threads homed here       */
-    atomic_u64 cas_failures;  /* failed CAS on heads and slots             */
+    atomic_u64 cas_failures;  /* claims and endings that lost their CAS    */
     atomic_u64 discards;      /* midatlas_discard successes                */
     atomic_u64 releases;      /* tombstones released (release and drain)   */
+    atomic_u64 count_wraps;   /* claims that took a count past 2^15 handouts */
+    atomic_u64 count_skips;   /* counts skipped over a reserved MID value  */
+    atomic_u64 spare_;        /* pads the line                             */
 };
 
 _Static_assert(sizeof(struct stripe) == MIDATLAS_CACHE_LINE, "a stripe is one cache line");
@@ -80,11 +86,13 @@ struct midatlas {
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
     uint32_t idx_bits;   /* ceil(log2(capacity))                          */
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
-    uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two);
-                             the stacks are twice as many (two sides)    */
-    uint32_t stripe_shift; /* slot i belongs to stripe i >> stripe_shift  */
-    uint32_t flip_min;   /* fewest slots waiting on the push sides that
-                            make a dry taker flip the epoch (freelist.c) */
+    uint32_t tag_mask;   /* gen_mask << 1 | 1: the tag bits map compares  */
+    uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two)    */
+    uint32_t chunk_shift; /* the rotor hands out chunks of 2^chunk_shift
+                             slots (sweep.h)                              */
+    uint32_t nchunks;    /* ceil(capacity / chunk)                        */
+    uint32_t scarce_skip; /* a claim that passed over this many used slots
+                             marks the atlas scarce for its thread         */
     unsigned flags;
     size_t bytes;        /* the whole allocation                          */
 
@@ -98,11 +106,10 @@ struct midatlas {
      * stays shared in every cache. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
 
-    /* Rotation epoch: associate pops from side (epoch & 1), frees push to
-     * the other side; flipped once every pop side is empty (freelist.c).
-     * Read by associate and every free, written once per epoch: its own
-     * line, so a flip disturbs neither the gate nor the header. */
-    _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 epoch;
+    /* The rotor: chunks handed out so far (modulo nchunks: the next chunk
+     * to sweep).  Taken once per chunk by a sweeping thread: its own line,
+     * so it disturbs neither the gate nor the header. */
+    _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 rotor;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;
@@ -138,16 +145,31 @@ static inline int slot_excluded(const struct midatlas *a, uint32_t idx)
     return a->gen_mask == 0 && mid_reserved(a->flags, idx);
 }
 
-/* The generation slot `idx` gets on its next handout after `gen`, skipping the
- * one (at most) that would make a reserved MID: 0x0000 and 0xFFFF differ in
- * their index bits whenever there are generation bits, so a slot never meets
- * both. */
-static inline uint32_t gen_next(const struct midatlas *a, uint32_t gen, uint32_t idx)
+/* The MID generation of a slot word's count. */
+static inline uint32_t slot_mid_gen(const struct midatlas *a, uint64_t w)
 {
-    uint32_t next = (gen + 1) & a->gen_mask;
-    if (mid_reserved(a->flags, mid_make(a, next, idx)))
-        next = (next + 1) & a->gen_mask;
+    return slot_count(w) & a->gen_mask;
+}
+
+/* The count slot `idx` gets on its next handout after `count`, skipping the
+ * one (at most) whose generation would make a reserved MID: 0x0000 and 0xFFFF
+ * differ in their index bits whenever there are generation bits, so a slot
+ * never meets both.  *skipped says whether one was skipped. */
+static inline uint32_t count_next(const struct midatlas *a, uint32_t count, uint32_t idx,
+                                  bool *skipped)
+{
+    uint32_t next = (count + 1) & SLOT_COUNT_MASK;
+    *skipped = mid_reserved(a->flags, mid_make(a, next & a->gen_mask, idx));
+    if (*skipped)
+        next = (next + 1) & SLOT_COUNT_MASK;
     return next;
+}
+
+/* Handouts of a slot since create, modulo 2^15: counts start at the value
+ * before 0, so that the first handout is count 0 (MID == index). */
+static inline uint32_t count_handouts(uint32_t count)
+{
+    return (count + 1) & SLOT_COUNT_MASK;
 }
 
 static inline int context_fits(const void *ctx)

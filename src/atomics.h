@@ -54,6 +54,12 @@ static inline bool cas_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desir
                                                    memory_order_relaxed);
 }
 
+static inline bool cas_release(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_release,
+                                                   memory_order_relaxed);
+}
+
 static inline bool cas_acq_rel(atomic_u64 *p, uint64_t *expected, uint64_t desired)
 {
     return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acq_rel,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "atlas.h"
-#include "freelist.h"
+#include "sweep.h"
 #include "wait.h"
 
 static uint32_t ceil_log2(uint32_t n)
@@ -29,6 +29,18 @@ static uint32_t stripe_count(uint32_t capacity)
     return n;
 }
 
+/* Chunks the rotor hands out: a quarter of the atlas, from 8 slots (one
+ * cache line of slot words) to 64 (eight lines: one fetch-add on the rotor
+ * per 64 handouts at most), so that even a small atlas has a chunk for
+ * each of a few threads running at once. */
+static uint32_t chunk_shift(uint32_t capacity)
+{
+    uint32_t shift = 3;
+    while (shift < 6 && ((uint32_t)4 << shift) < capacity)
+        shift++;
+    return shift;
+}
+
 static size_t round_up(size_t n, size_t to)
 {
     return (n + to - 1) / to * to;
@@ -42,22 +54,16 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
     a->idx_bits = ceil_log2(capacity);
     a->idx_mask = ((uint32_t)1 << a->idx_bits) - 1;
     uint32_t gen_bits = 16 - a->idx_bits;
-    if (gen_bits > SLOT_GEN_BITS)
-        gen_bits = SLOT_GEN_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
+    if (gen_bits > SLOT_COUNT_BITS)
+        gen_bits = SLOT_COUNT_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
     a->gen_mask = ((uint32_t)1 << gen_bits) - 1;
+    a->tag_mask = a->gen_mask << 1 | 1;
     a->stripe_mask = stripe_count(capacity) - 1;
-    /* Each stripe owns a contiguous range of 2^stripe_shift slots (the last
-     * one what is left): neighbouring slots share cache lines, and keeping
-     * a slot on its own stripe keeps threads off each other's slot lines. */
-    a->stripe_shift = a->idx_bits - ceil_log2(a->stripe_mask + 1);
-    /* No stripe without slots (capacities just above a power of two). */
-    while (a->stripe_mask > 0 && ((uint64_t)a->stripe_mask << a->stripe_shift) >= capacity) {
-        a->stripe_mask >>= 1;
-        a->stripe_shift++;
-    }
-    /* An epoch shorter than 1/16 of the atlas buys no reuse distance worth a
-     * flip (freelist.c). */
-    a->flip_min = capacity / 16 > 1 ? capacity / 16 : 1;
+    a->chunk_shift = chunk_shift(capacity);
+    a->nchunks = (capacity + ((uint32_t)1 << a->chunk_shift) - 1) >> a->chunk_shift;
+    /* A claim that passed over half the atlas in use: rotation can no
+     * longer buy much reuse distance (sweep.h, "Scarce atlases"). */
+    a->scarce_skip = capacity / 2 > 1 ? capacity / 2 : 1;
 
     a->usable = capacity;
     if (a->gen_mask == 0) {
@@ -79,7 +85,7 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
 
     size_t nstripes = (size_t)shape.stripe_mask + 1;
     size_t head_bytes = round_up(sizeof(struct midatlas), MIDATLAS_CACHE_LINE);
-    size_t stripe_bytes = 2 * nstripes * sizeof(struct stripe); /* two sides */
+    size_t stripe_bytes = nstripes * sizeof(struct stripe);
     size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE);
     size_t bytes = head_bytes + stripe_bytes + slot_bytes;
 
@@ -92,11 +98,15 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     a->stripes = (struct stripe *)((char *)a + head_bytes);
     a->slots = (atomic_u64 *)((char *)a + head_bytes + stripe_bytes);
 
-    /* Every slot starts FREE with the generation before 0, so its first
-     * handout is generation 0 (MID == index) unless that MID is reserved. */
-    for (uint32_t i = 0; i < capacity; i++)
-        store_relaxed(&a->slots[i], slot_free(a->gen_mask, 0));
-    midatlas__freelist_init(a);
+    /* Every slot starts FREE with the count before 0, so its first handout
+     * is count 0 (MID == index) unless that MID is reserved.  Plain
+     * initialisation: create publishes the atlas as a whole.  The cursors
+     * start empty (zero), so the first associate takes chunk 0. */
+    for (uint32_t i = 0; i < capacity; i++) {
+        uint64_t w = slot_excluded(a, i) ? slot_excluded_word(SLOT_COUNT_MASK)
+                                         : slot_free(SLOT_COUNT_MASK);
+        store_relaxed(&a->slots[i], w);
+    }
     if (midatlas__wait_init(a) != MIDATLAS_OK) {
         free(a);
         return MIDATLAS_ENOMEM;
@@ -117,7 +127,7 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
             /* The caller guarantees no call runs or follows: relaxed. */
             uint64_t w = load_relaxed(&a->slots[i]);
             if (slot_is_live(w))
-                fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
+                fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_mid_gen(a, w), i), arg);
         }
     }
     midatlas__wait_fini(a);

@@ -4,7 +4,7 @@
  * tombstone, while other calls may still be running.
  */
 #include "atlas.h"
-#include "freelist.h"
+#include "sweep.h"
 #include "wait.h"
 
 /*
@@ -17,19 +17,17 @@ static int drain_slot(struct midatlas *a, uint32_t idx, uint64_t *won)
     atomic_u64 *slot = &a->slots[idx];
     uint64_t w = load_relaxed(slot);
 
-    while (!slot_is_free(w)) {
-        uint64_t head;
-        struct stripe *s = freelist_put_stripe(a, idx, &head);
-        uint32_t gen = slot_gen(w);
+    while (slot_is_live(w) || slot_is_discarded(w)) {
         int live = slot_is_live(w);
-        /* acquire: pairs with the release that published the context
-         * (associate's store_release, reassociate's CAS): the visitor owns
-         * it.  On failure w is reloaded and looked at again. */
-        if (cas_acquire(slot, &w, slot_free(gen, head_idx(head)))) {
-            freelist_put(a, s, head, idx, gen);
+        /* seq_cst, as a dissociate's CAS (midatlas.c, end_cas): acquire
+         * pairs with the release that published the context (the visitor
+         * owns it), release with the sweep's acquire loads, and it is the
+         * Dekker partner of a waiter's increment.  On failure w is reloaded
+         * and looked at again. */
+        if (cas_seq_cst(slot, &w, slot_free(slot_count(w)))) {
             wait_after_free(a); /* waiters that queued after drain began */
             if (!live)
-                add_relaxed(&s->releases, 1);
+                add_relaxed(&sweep_home(a)->releases, 1);
             *won = w;
             return live;
         }
@@ -42,7 +40,7 @@ size_t midatlas_drain(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     size_t taken = 0;
     if (!a)
         return 0;
-    midatlas__freelist_sample_high_water(a);
+    midatlas__sweep_sample_high_water(a);
     /* Teardown: whoever waits for a MID of this connection is told so.  Only
      * when someone is queued, so that drain stays lock-free otherwise (a
      * thread stalled holding the queue lock must not stop a teardown).
@@ -55,7 +53,7 @@ size_t midatlas_drain(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
         if (drain_slot(a, i, &w)) {
             taken++;
             if (fn)
-                fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
+                fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_mid_gen(a, w), i), arg);
         }
     }
     return taken;

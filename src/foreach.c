@@ -27,7 +27,7 @@ size_t midatlas_foreach(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
             continue;
         visited++;
         if (fn)
-            fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_gen(w), i), arg);
+            fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_mid_gen(a, w), i), arg);
     }
     return visited;
 }

@@ -6,15 +6,17 @@
  * installed library is built with neither.
  *
  * MIDATLAS_TEST_HOOKS: a hook function, settable at run time, is called at the
- *   named points inside operations, where a thread holds a slot that no other
- *   thread can see yet.  The lock-freedom test parks a thread there and counts
- *   what the other threads still complete.
+ *   named points inside operations.  The lock-freedom test parks a thread
+ *   there and counts what the other threads still complete; the chaos mode of
+ *   the stress harness sleeps there to widen races.
  *
  * MIDATLAS_BROKEN=N: deliberately broken variants that the stress harness must
  *   catch (a harness that never caught a bug is not yet a harness):
  *     1  dissociate, dissociate_if and discard win the slot with a plain load
  *        and store instead of a compare-and-swap: two racers can both win;
- *     2  a free-list pop does not advance the head's ABA tag.
+ *     2  associate claims a slot by checking that its word is FREE and then
+ *        storing LIVE, instead of one compare-and-swap: two takers can both
+ *        win one slot.
  */
 #ifndef MIDATLAS_HOOKS_H
 #define MIDATLAS_HOOKS_H
@@ -22,13 +24,12 @@
 #include <stdint.h>
 
 enum midatlas_hook_point {
-    /* associate took a free index off a stripe; the slot is not yet live */
-    MIDATLAS_HOOK_ASSOCIATE_POPPED = 1,
-    /* dissociate won the slot; the index is not yet back on a stripe */
+    /* associate read a FREE slot word and is about to claim it: the window
+     * in which a claim without a CAS (MIDATLAS_BROKEN=2) lets two win */
+    MIDATLAS_HOOK_CLAIM_FOUND = 1,
+    /* an ending (dissociate, release) made the slot FREE and has not yet
+     * looked at the waiters */
     MIDATLAS_HOOK_DISSOCIATE_WON = 2,
-    /* a pop read the head and the first slot's link, before its CAS: the
-     * window where a missing ABA tag lets a stale link through */
-    MIDATLAS_HOOK_POP_LINK_READ = 3,
 };
 
 typedef void midatlas_hook_fn(enum midatlas_hook_point point, uint32_t index);

@@ -49,7 +49,7 @@
 #include <errno.h>
 #include <time.h>
 
-#include "freelist.h"
+#include "sweep.h"
 #include "wait.h"
 
 enum waiter_state { WAITER_WAITING, WAITER_GRANTED, WAITER_CLOSED };
@@ -107,16 +107,12 @@ static void queue_unlink(struct midatlas *a, struct waiter *w)
 static bool grant_one(struct midatlas *a)
 {
     struct waiter *w = a->wq.head;
-    uint32_t idx;
-    uint64_t word;
+    uint32_t idx, count;
 
-    if (!freelist_take(a, &idx, &word))
+    /* The claim publishes the waiter's context, as in midatlas_associate. */
+    if (!sweep_take(a, (uint64_t)(uintptr_t)w->ctx, &idx, &count))
         return false;
-    uint32_t gen = gen_next(a, slot_gen(word), idx);
-    /* release: pairs with map/lookup's load_acquire and the acquire CAS of
-     * dissociate/discard/drain, exactly as in midatlas_associate. */
-    store_release(&a->slots[idx], slot_live(gen, (uint64_t)(uintptr_t)w->ctx));
-    w->mid = mid_make(a, gen, idx);
+    w->mid = mid_make(a, count & a->gen_mask, idx);
     w->state = WAITER_GRANTED;
     queue_unlink(a, w);
     pthread_cond_signal(&w->wake);

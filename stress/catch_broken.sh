@@ -12,7 +12,7 @@
 # harness ran the whole budget clean, crashed, or hung - fails the test.
 #
 # Why operations and not seconds: a busy machine runs fewer operations per
-# second, so a time limit turns load into failures (stress.catches.broken2-aba
+# second, so a time limit turns load into failures (stress.catches.broken2-chaos
 # caught its bug at 10.009 s of a 10 s limit on a loaded 2-core machine).
 # The same number of operations, with the same stalls injected, finds the bug
 # however slowly they run.  The wall-clock guard below only catches a hang.

@@ -6,13 +6,14 @@
  * Built against midatlas_hooked (the library compiled with
  * MIDATLAS_TEST_HOOKS, see src/hooks.h).  A victim thread is parked on a
  * semaphore at a hook point inside an operation:
- *   associate-popped   associate took a free index, the slot is not yet live;
- *   dissociate-won     dissociate won the slot, the index is not yet back on
- *                      a free list.
+ *   claim-found        associate read a FREE slot word, before its claim CAS;
+ *   dissociate-won     dissociate made the slot FREE, before it looked at
+ *                      the waiters.
  * While it is parked, the other threads churn (associate, map, dissociate)
  * for --seconds; their completed operations are counted.  For midatlas the
  * count must be large (MIN_OPS) and, before the victim is let go, this thread
- * must still obtain every MID but the one the victim holds.
+ * must still obtain every MID: at neither point does the victim hold a slot
+ * that others cannot take (the claim and the ending are each one CAS).
  *
  * The same test against the mutex baseline must show the stall: the victim is
  * parked inside the baseline's critical section and the others complete 0
@@ -178,7 +179,7 @@ static bool wait_sem(sem_t *s, double seconds)
 }
 
 /* With the victim still parked, take every MID this thread can get: all
- * but the victim's one must come out (nothing else is held up). */
+ * must come out (the victim holds no slot). */
 static uint32_t fill_while_parked(const struct parked_target *t, void *table)
 {
     uint16_t mids[CAPACITY];
@@ -193,7 +194,7 @@ static uint32_t fill_while_parked(const struct parked_target *t, void *table)
 
 static const char *point_name(enum midatlas_hook_point p)
 {
-    return p == MIDATLAS_HOOK_ASSOCIATE_POPPED ? "associate-popped" : "dissociate-won";
+    return p == MIDATLAS_HOOK_CLAIM_FOUND ? "claim-found" : "dissociate-won";
 }
 
 /* Returns the operations the others completed while the victim was parked,
@@ -256,7 +257,7 @@ static long long scenario(const struct parked_target *t, enum midatlas_hook_poin
         failed |= others[i].failed;
     }
     bool victim_ok = v.rc == MIDATLAS_OK &&
-                     (point == MIDATLAS_HOOK_ASSOCIATE_POPPED ? t->map(table, v.mid) == VICTIM_CTX
+                     (point == MIDATLAS_HOOK_CLAIM_FOUND ? t->map(table, v.mid) == VICTIM_CTX
                                                               : v.got == VICTIM_CTX);
 
     printf("PARKED impl=%s point=%s parked_index=%u others=%u seconds=%.2f others_ops=%llu",
@@ -264,7 +265,7 @@ static long long scenario(const struct parked_target *t, enum midatlas_hook_poin
            atomic_load_explicit(&parked_index, memory_order_relaxed), nothers, elapsed,
            (unsigned long long)ops);
     if (t->lock_free)
-        printf(" filled_while_parked=%u/%u", filled, CAPACITY - 1);
+        printf(" filled_while_parked=%u/%u", filled, CAPACITY);
     printf(" victim_completed=%s\n", victim_ok ? "yes" : "NO");
 
     if (failed)
@@ -275,9 +276,9 @@ static long long scenario(const struct parked_target *t, enum midatlas_hook_poin
     else if (t->lock_free && !others_done)
         fprintf(stderr, "%s: the other threads could not stop while one thread was parked\n",
                 t->name);
-    else if (t->lock_free && filled != CAPACITY - 1)
-        fprintf(stderr, "%s: with one thread parked, this thread got %u of the %u other MIDs\n",
-                t->name, filled, CAPACITY - 1);
+    else if (t->lock_free && filled != CAPACITY)
+        fprintf(stderr, "%s: with one thread parked, this thread got %u of the %u MIDs\n",
+                t->name, filled, CAPACITY);
     else
         result = (long long)ops;
     t->destroy(table);
@@ -311,7 +312,7 @@ int main(int argc, char **argv)
     midatlas_set_test_hook(parked_hook);
 
     int bad = 0;
-    const enum midatlas_hook_point points[] = {MIDATLAS_HOOK_ASSOCIATE_POPPED,
+    const enum midatlas_hook_point points[] = {MIDATLAS_HOOK_CLAIM_FOUND,
                                                MIDATLAS_HOOK_DISSOCIATE_WON};
     for (size_t k = 0; k < sizeof targets / sizeof targets[0]; k++) {
         for (size_t p = 0; p < 2; p++) {

@@ -48,7 +48,7 @@ int parked_mutex_associate(void *p, void *ctx, uint16_t *mid)
     pthread_mutex_lock(&m->lock);
     int st = fixed_table_associate(&m->table, ctx, mid);
     if (st == MIDATLAS_OK)
-        parked_hook(MIDATLAS_HOOK_ASSOCIATE_POPPED, *mid);
+        parked_hook(MIDATLAS_HOOK_CLAIM_FOUND, *mid);
     pthread_mutex_unlock(&m->lock);
     return st;
 }

@@ -2,7 +2,7 @@
 /*
  * test_full.c - EFULL exactly when every usable slot is live or discarded,
  * never earlier: also after many threads touched the atlas and exited, so
- * that free MIDs sit on different stripes.  full_failures and high_water as
+ * that free MIDs sit in different chunks.  full_failures and high_water as
  * the header documents them.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep, barriers, getpid */
@@ -78,7 +78,7 @@ static void full_at_exactly_capacity(void **state)
     }
 }
 
-/* ---- free MIDs scattered over stripes by exiting threads ----------------- */
+/* ---- free MIDs scattered over the atlas by exiting threads --------------- */
 
 struct scatter_job {
     struct midatlas *atlas;
@@ -91,8 +91,8 @@ struct scatter_job {
 };
 
 /* Associate `take` MIDs, dissociate every other one of them (so this
- * thread's free list gets some back) and every MID in `given` (which another
- * thread took, from another stripe); keep the rest live and exit. */
+ * atlas gets some back where this thread swept) and every MID in `given` (which another
+ * thread took, from another chunk); keep the rest live and exit. */
 static void *scatter(void *arg)
 {
     struct scatter_job *j = arg;

@@ -660,7 +660,7 @@ static void drain_vs_associate(void **state)
     free(d.ended);
 }
 
-/* A racing call that never returns (a livelock in a corrupted free list, a
+/* A racing call that never returns (a livelock in a corrupted atlas, a
  * lost wakeup) would hang the test until ctest's timeout; fail it here with a
  * message instead.  write() and _exit() are async-signal-safe. */
 static void watchdog(int sig)

@@ -118,11 +118,17 @@ static void probe(struct mc *m, uint16_t mid)
 static void sweep_nothing_changes(struct mc *m)
 {
     struct midatlas_stats before, after;
+    /* midatlas_stats reads every slot word (twice): after every value up
+     * to 4096 slots, every 1024th value above (a change a call made would
+     * persist, so it is still caught, within 1024 values of its cause). */
+    uint32_t every = m->ref.capacity <= 4096 ? 1 : 1024;
     midatlas_stats(m->atlas, &before);
     for (uint32_t w = 0; w < 0x10000; w++) {
         probe(m, (uint16_t)w);
-        midatlas_stats(m->atlas, &after);
-        t_assert_same_stats(&before, &after);
+        if (w % every == every - 1) {
+            midatlas_stats(m->atlas, &after);
+            t_assert_same_stats(&before, &after);
+        }
     }
     mc_check_all(m);
 }
@@ -143,8 +149,8 @@ static void sweep_ending(struct mc *m)
             default: assert_status(mc_discard(m, mid, w & 4), MIDATLAS_OK); break;
             }
         }
-        if ((w & 63) == 0)
-            mc_check_stats(m);
+        if ((w & (m->ref.capacity <= 4096 ? 63 : 1023)) == 0)
+            mc_check_stats(m); /* O(capacity), as above */
     }
     mc_check_all(m);
 }

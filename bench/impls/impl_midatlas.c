@@ -114,7 +114,7 @@ const struct mid_impl mid_impl_midatlas = {
                 MID_IMPL_HAS_STATS | MA_CHAOS_FEATURE,
     .traits = MID_IMPL_MIDATLAS_LAYOUT,
     .name = MID_IMPL_MIDATLAS_NAME,
-    .description = "midatlas: tagged slot words, striped lock-free free lists",
+    .description = "midatlas: tagged slot words claimed by CAS, rotating sweep",
     .create = ma_create,
     .destroy = ma_destroy,
     .associate = ma_associate,

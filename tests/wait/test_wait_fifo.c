@@ -219,7 +219,7 @@ static void test_no_barging_window(void **state)
         w_sleep_ns(100 * 1000);
         midatlas_stats(a, &s);
     } while (s.free == 0 && w_now_ns() < end);
-    W_CHECK(s.free == 1, "the dissociated MID never reached a free list");
+    W_CHECK(s.free == 1, "the dissociated MID never became free");
     W_CHECK(pthread_create(&b.thread, NULL, call_main, &b) == 0, "pthread_create");
     b_started = true;
     w_sleep_ns(50 * W_MS);

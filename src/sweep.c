@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sweep.c - the slow paths of finding a free slot: taking chunks from the
+ * rotor, the scarce path, and the double collects that prove EFULL and
+ * measure the atlas at one instant.  The idea and the fast path are in
+ * sweep.h.
+ *
+ * Why not free lists (the design before 0.3): a Treiber stack costs a
+ * locked CAS to pop and another to push, on top of the slot CAS that makes
+ * an ending exactly-once; its head is a line every taker and freer of the
+ * stripe writes; a slot between pop and publish, or between win and push, is
+ * in a call's hand where no other thread can find it; and rotation needed
+ * two stacks per stripe and an epoch whose end made threads steal from each
+ * other.  A claim CAS on the slot word itself needs none of that.
+ *
+ * Why a rotor and not per-stripe ranges: a lone thread must sweep the whole
+ * atlas for its MIDs to come back late (a thread that swept only its
+ * stripe's range would see a MID value again after 1/nstripes of the
+ * distance), and threads running at once must not sweep the same lines.  A
+ * global chunk counter gives both: the chunks come round in one order, and
+ * two threads never get the same chunk in one lap.
+ *
+ * Orders.  Every write that makes a slot FREE is a seq_cst CAS (a release,
+ * and the Dekker partner of a waiter's gate increment, wait.c); every claim
+ * is a release CAS; every read of a slot word that can decide an answer
+ * (the sweep, both collects) is an acquire load.  So a collector that reads
+ * a word a claimer wrote has seen everything the claimer had seen, in
+ * particular a free the claimer had read: it cannot find that slot still
+ * used, which would make "nothing was free at one instant" false (the
+ * analogue of issue 9 item 8 for free lists).
+ */
+#include "sweep.h"
+
+_Thread_local struct midatlas__sweep_tls midatlas__sweep_tls SWEEP_TLS_MODEL;
+
+static atomic_u32 thread_seq;
+
+void midatlas__sweep_tls_init(void)
+{
+    /* Numbering is only a fallback when the CPU cannot be read: relaxed. */
+    uint32_t seq = add32_relaxed(&thread_seq, 1);
+    /* The CPU, not a thread number: threads running at once are on
+     * different CPUs, so they get different stripes (cpus.c). */
+    midatlas__sweep_tls.own = midatlas__current_cpu(seq);
+    midatlas__sweep_tls.set = 1;
+}
+
+/* ---- the rotor ---------------------------------------------------------- */
+
+/* The next chunk in the rotation, as a cursor at its first slot. */
+static uint64_t next_chunk(struct midatlas *a)
+{
+    /* relaxed: the rotor only spreads and orders the sweeps; every answer
+     * rests on the slot words. */
+    uint32_t k = add32_relaxed(&a->rotor, 1) % a->nchunks;
+    uint32_t pos = k << a->chunk_shift;
+    uint32_t end = pos + ((uint32_t)1 << a->chunk_shift);
+    return cursor_make(pos, end < a->capacity ? end : a->capacity);
+}
+
+/* Few slots are free: for a while, try the last freed slot first; and now
+ * and then record the high-water mark (the atlas is near its peak). */
+static void mark_scarce(struct midatlas *a)
+{
+    struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
+    if (t->scarce_len < SCARCE_CALLS)
+        t->scarce_len = SCARCE_CALLS;
+    t->scarce = t->scarce_len;
+    t->scarce_atlas = a;
+    if (t->scarce_len < SCARCE_CALLS_MAX)
+        t->scarce_len *= 2;
+    if (t->spells++ % SCARCE_SAMPLE_EVERY == 0)
+        midatlas__sweep_sample_high_water(a);
+}
+
+/* The scarce path's first try: the slot this thread freed last. */
+static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+{
+    struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
+    if (--t->scarce == 0)
+        t->scarce_atlas = NULL; /* sweep again: maybe the atlas emptied */
+    /* The index is checked as well as the atlas: a destroyed atlas's
+     * memory can come back as a new, smaller atlas at the same address. */
+    if (t->freed_atlas != a || t->freed >= a->capacity)
+        return false;
+    /* acquire: as in sweep_take. */
+    uint64_t w = load_acquire(&a->slots[t->freed]);
+    if (!slot_is_free(w) || !slot_claim(a, t->freed, w, ctx, count))
+        return false;
+    *idx = t->freed;
+    return true;
+}
+
+/* ---- the exact path ----------------------------------------------------- */
+
+/* One collect of every slot word: claims the first FREE slot it meets
+ * (true), else sums the counts into *sum (false; *saw_free says whether a
+ * FREE slot was seen and lost to another claimer). */
+static bool collect_claim(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count,
+                          uint64_t *sum, bool *saw_free)
+{
+    *sum = 0;
+    *saw_free = false;
+    for (uint32_t i = 0; i < a->capacity; i++) {
+        /* acquire: see "Orders" above. */
+        uint64_t w = load_acquire(&a->slots[i]);
+        if (slot_is_free(w)) {
+            if (slot_claim(a, i, w, ctx, count)) {
+                *idx = i;
+                return true;
+            }
+            add_relaxed(&sweep_home(a)->cas_failures, 1);
+            *saw_free = true;
+        }
+        *sum += slot_count(w);
+    }
+    return false;
+}
+
+/* The second collect: true when no word is FREE and the counts sum to sum. */
+static bool collect_unchanged(struct midatlas *a, uint64_t sum)
+{
+    uint64_t again = 0;
+    for (uint32_t i = 0; i < a->capacity; i++) {
+        uint64_t w = load_acquire(&a->slots[i]); /* as collect_claim */
+        if (slot_is_free(w))
+            return false;
+        again += slot_count(w);
+    }
+    return again == sum;
+}
+
+/*
+ * Claim any FREE slot, or prove that none was free at one instant.  If the
+ * first collect met no FREE word and the second one meets none either, with
+ * the same sum of counts, then no claim happened in between (a claim only
+ * adds to a count, short of a count wrapping after 2^15 handouts of one
+ * slot while the collector stalls), so no slot passed through FREE between
+ * its two reads: every slot was used over its own interval between the two
+ * reads, and all those intervals contain the instant between the collects.
+ * Every retry follows another call's claim or free: lock-free.
+ */
+static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+{
+    for (;;) {
+        uint64_t sum;
+        bool saw_free;
+        if (collect_claim(a, ctx, idx, count, &sum, &saw_free))
+            return true;
+        if (!saw_free && collect_unchanged(a, sum)) {
+            max32_relaxed(&a->high_water, a->usable);
+            return false;
+        }
+    }
+}
+
+/* ---- slow path ---------------------------------------------------------- */
+
+/*
+ * The cursor's chunk had no FREE slot left.  In order: the last freed slot
+ * when the atlas is scarce; the rest of the cursor's chunk; then chunk after
+ * chunk from the rotor for one whole lap; then the exact path.  A claim that
+ * passed over scarce_skip used slots marks the atlas scarce for this thread
+ * (sweep.h, "Scarce atlases").
+ */
+bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+{
+    struct midatlas__sweep_tls *t = sweep_hints();
+    if (t->scarce_atlas == a && claim_last_freed(a, ctx, idx, count))
+        return true;
+
+    /* The home stripe follows the CPU the thread runs on now. */
+    t->own = midatlas__current_cpu(t->own);
+    struct stripe *s = stripe_of(a, t->own);
+    uint64_t c = load_relaxed(&s->cursor);
+    uint32_t skipped = 0;
+
+    for (uint32_t chunks = 0; chunks <= a->nchunks;) {
+        switch (sweep_chunk(a, s, c, ctx, idx, count, &skipped)) {
+        case SWEEP_CLAIMED:
+            if (__builtin_expect(skipped >= a->scarce_skip, 0))
+                mark_scarce(a);
+            else
+                t->scarce_len = SCARCE_CALLS; /* not scarce (any more) */
+            return true;
+        case SWEEP_MOVED:
+            /* Another thread of the stripe claimed or took a chunk: follow
+             * its cursor (its progress bounds these retries). */
+            c = load_relaxed(&s->cursor);
+            break;
+        case SWEEP_DRY:
+            c = next_chunk(a);
+            /* So that the stripe's other threads go on from here too. */
+            store_relaxed(&s->cursor, c);
+            chunks++;
+            break;
+        }
+    }
+    /* A whole lap without a claim: the atlas is full or nearly so. */
+    mark_scarce(a);
+    return take_exact(a, ctx, idx, count);
+}
+
+/* ---- accounting --------------------------------------------------------- */
+
+/* Collects kept changing this many times: give up (stats only). */
+#define SNAPSHOT_TRIES 4
+
+/*
+ * The number of FREE slots at one instant, by the argument of take_exact: a
+ * second collect that finds the same number of FREE slots and the same sum
+ * of counts saw no claim (the count sum would have grown) and therefore no
+ * free either (with no claim, FREE slots only become more).  *handouts is
+ * the sum of each slot's handouts modulo 2^15 (atlas.h, associations).
+ */
+bool midatlas__sweep_snapshot(struct midatlas *a, uint32_t *free_slots, uint64_t *handouts)
+{
+    for (int attempt = 0; attempt < SNAPSHOT_TRIES; attempt++) {
+        uint64_t sum[2] = {0, 0}, made = 0;
+        uint32_t nfree[2] = {0, 0};
+        for (int pass = 0; pass < 2; pass++) {
+            for (uint32_t i = 0; i < a->capacity; i++) {
+                uint64_t w = load_acquire(&a->slots[i]); /* as collect_claim */
+                nfree[pass] += slot_is_free(w);
+                sum[pass] += slot_count(w);
+                if (pass == 0)
+                    made += count_handouts(slot_count(w));
+            }
+        }
+        if (nfree[0] == nfree[1] && sum[0] == sum[1]) {
+            *free_slots = nfree[0];
+            *handouts = made;
+            return true;
+        }
+    }
+    return false;
+}
+
+void midatlas__sweep_sample_high_water(struct midatlas *a)
+{
+    uint32_t nfree;
+    uint64_t handouts;
+    /* Only an instant's figure may raise the mark, so that it never exceeds
+     * the true peak of slots in use (live or discarded). */
+    if (midatlas__sweep_snapshot(a, &nfree, &handouts) && nfree <= a->usable)
+        max32_relaxed(&a->high_water, a->usable - nfree);
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sweep.h - finding a free slot: a rotating sweep over the slot words, and a
+ * claim that is one CAS from FREE to LIVE.
+ *
+ * There are no free lists.  A slot is free when its word says FREE
+ * (word.h), and associate claims it with one compare-and-swap that makes it
+ * LIVE with the next count and the caller's context: the CAS is the
+ * allocation and the publication at once.  Ending an association is one CAS
+ * back to FREE.  So a MID cycle costs two locked instructions (claim and
+ * end), where a free list costs three (pop, slot, push), and no call ever
+ * holds a slot that other threads cannot see.
+ *
+ * Where to look (rotation).  The slots are cut into chunks of 2^chunk_shift
+ * consecutive slots.  An atlas-wide rotor hands the chunks out in order,
+ * round and round; a thread sweeps the chunk it got from its stripe's cursor
+ * up, claiming the FREE slots it meets, then takes the next chunk from the
+ * rotor.  So the atlas is swept in one global order, a slot freed behind the
+ * sweep waits until the sweep comes round again, and a MID value comes back
+ * only after about (free slots) x 2^generation_bits handouts: rotation, as
+ * with a FIFO, from one relaxed fetch-add per chunk.  Threads sweep different
+ * chunks, so they do not share slot lines while they take.
+ *
+ * Stripes.  A thread's cursor lives on its home stripe (the CPU it runs on,
+ * read once per chunk), so threads running at once keep separate cursors.
+ * Threads that share a stripe share its cursor: it is a hint, read and
+ * written with relaxed accesses; a race only makes one of them look at a
+ * slot the other claimed, and its CAS fails.
+ *
+ * Scarce atlases.  When a claim had to pass over at least scarce_skip used
+ * slots (half the atlas), few slots are free and rotation cannot buy reuse
+ * distance any more: for the next SCARCE_CALLS associates of this thread on
+ * this atlas (more if it stays scarce), the slot the thread last freed is
+ * tried first (one load and a CAS instead of a sweep over used slots).  So
+ * an atlas more than half in use reuses a thread's own freed slot at once,
+ * as a LIFO list would: the stale window then shrinks towards what the free
+ * slots allow (midatlas.h, "Stale window").
+ *
+ * EFULL.  A call that took a whole lap of chunks without a claim reads every
+ * slot word twice (sweep.c): if no word was FREE and the counts summed over
+ * all slots did not change between the two collects, then at the instant
+ * between them every usable slot was live or discarded, and EFULL is the
+ * truth (a slot can leave FREE only by a claim, and a claim advances the
+ * count).  Otherwise it claims what it found or tries again.
+ */
+#ifndef MIDATLAS_SWEEP_H
+#define MIDATLAS_SWEEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atlas.h"
+#include "hooks.h"
+
+/* Associates that try the last freed slot first once the atlas is found
+ * scarce; doubled (up to SCARCE_CALLS_MAX) each time it is still scarce at
+ * the end of a spell, so that an atlas kept all but full pays for a sweep
+ * over its used slots ever more rarely. */
+#define SCARCE_CALLS 64u
+#define SCARCE_CALLS_MAX 4096u
+/* Scarce spells per high-water sample (each sample reads every slot word
+ * twice). */
+#define SCARCE_SAMPLE_EVERY 16u
+
+/* ---- thread-local hints ------------------------------------------------- */
+
+struct midatlas__sweep_tls {
+    uint32_t own;        /* this thread's stripe number (masked per atlas) */
+    uint32_t set;        /* 0 until the first call of this thread          */
+    const struct midatlas *freed_atlas; /* the atlas of ...              */
+    uint32_t freed;      /* ... the slot this thread freed last           */
+    uint32_t scarce;     /* associates left that try `freed` first ...    */
+    const struct midatlas *scarce_atlas; /* ... on this atlas            */
+    uint32_t scarce_len; /* length of the next scarce spell              */
+    uint32_t spells;     /* scarce spells so far (high-water sampling)    */
+};
+
+/* initial-exec: a library's TLS access is then one %fs-relative load instead
+ * of a __tls_get_addr call (40 bytes of static TLS; mimalloc does the same). */
+#if defined(__GNUC__)
+#define SWEEP_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define SWEEP_TLS_MODEL
+#endif
+extern _Thread_local struct midatlas__sweep_tls midatlas__sweep_tls SWEEP_TLS_MODEL;
+
+void midatlas__sweep_tls_init(void);
+
+static inline struct midatlas__sweep_tls *sweep_hints(void)
+{
+    if (__builtin_expect(!midatlas__sweep_tls.set, 0))
+        midatlas__sweep_tls_init();
+    return &midatlas__sweep_tls;
+}
+
+static inline struct stripe *stripe_of(struct midatlas *a, uint32_t k)
+{
+    return &a->stripes[k & a->stripe_mask];
+}
+
+/* The calling thread's home stripe, for its counters and its cursor. */
+static inline struct stripe *sweep_home(struct midatlas *a)
+{
+    return stripe_of(a, sweep_hints()->own);
+}
+
+static inline uint64_t cursor_make(uint32_t pos, uint32_t end)
+{
+    return (uint64_t)end << 32 | pos;
+}
+
+/* ---- the claim ---------------------------------------------------------- */
+
+/*
+ * Claim slot idx, whose word was read as the FREE word w, for the context
+ * bits ctx: one CAS to LIVE with the next count.  On success *count is the
+ * new count.  False when another call changed the word first.
+ */
+static inline bool slot_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
+                              uint32_t *count)
+{
+    bool skipped;
+    uint32_t next = count_next(a, slot_count(w), idx, &skipped);
+
+    MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, idx);
+#if MIDATLAS_BROKEN == 2
+    /* Deliberately broken: check, then store - two takers can both win. */
+    if (!slot_is_free(load_relaxed(&a->slots[idx])))
+        return false;
+    store_release(&a->slots[idx], slot_live(next, ctx));
+#else
+    /* release: publishes the caller's writes to *ctx, pairing with the
+     * load_acquire of map/lookup and the acquire CAS of the enders
+     * (dissociate, discard, drain); and it makes every later reader of this
+     * word that acquires it (a collector of sweep.c) see whatever the
+     * claimer had seen, so a collect that sees this claim cannot see a
+     * slot the claimer found freed as still used.  Failure: relaxed, the
+     * caller moves on. */
+    if (!cas_release(&a->slots[idx], &w, slot_live(next, ctx)))
+        return false;
+#endif
+    /* Cold: once per 2^15 handouts of a slot, and per reserved value. */
+    if (__builtin_expect(count_handouts(next) < count_handouts(slot_count(w)), 0))
+        add_relaxed(&sweep_home(a)->count_wraps, 1);
+    if (__builtin_expect(skipped, 0))
+        add_relaxed(&sweep_home(a)->count_skips, 1);
+    *count = next;
+    return true;
+}
+
+/* ---- out of line -------------------------------------------------------- */
+
+/* The cursor's chunk is used up (or the thread is scarce): take chunks from
+ * the rotor, fall back to the exact double collect, or prove EFULL. */
+bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count);
+
+/* The number of FREE slots at one instant during the call, and the handouts
+ * the slot counts record (sweep.c); false when the slots kept changing. */
+bool midatlas__sweep_snapshot(struct midatlas *a, uint32_t *free_slots, uint64_t *handouts);
+
+/* Record usable - free at one instant in the high-water mark; records
+ * nothing when no instant's figure could be had. */
+void midatlas__sweep_sample_high_water(struct midatlas *a);
+
+/* ---- take --------------------------------------------------------------- */
+
+enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED };
+
+/*
+ * Sweep stripe s's chunk from cursor c (as read from s) up to its end,
+ * claiming the first FREE slot: SWEEP_CLAIMED (*idx, *count; the cursor
+ * then points past it), SWEEP_DRY (nothing left in the chunk), or
+ * SWEEP_MOVED: another thread of the stripe moved the cursor since c was
+ * read.  Then this thread was stalled in its sweep, and going on from its
+ * old position would hand out slots behind the sweep, a shorter reuse
+ * distance for them: it follows the cursor instead.  The check is right
+ * before the claim, so only a thread stalled in those few instructions
+ * still claims behind (like the old free lists' epoch re-check).  *skipped
+ * counts the used slots passed over.
+ */
+static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s, uint64_t c,
+                                            uint64_t ctx, uint32_t *idx, uint32_t *count,
+                                            uint32_t *skipped)
+{
+    uint32_t end = (uint32_t)(c >> 32);
+    for (uint32_t pos = (uint32_t)c; pos < end; pos++) {
+        /* acquire: pairs with the seq_cst CAS that freed the slot
+         * (dissociate, release, drain), as every read of a slot word that
+         * may decide an answer must (see sweep.c, "Orders"). */
+        uint64_t w = load_acquire(&a->slots[pos]);
+        if (!slot_is_free(w)) {
+            (*skipped)++;
+            continue;
+        }
+        /* relaxed: the cursor is a hint; the claim CAS decides. */
+        if (__builtin_expect(load_relaxed(&s->cursor) != c, 0))
+            return SWEEP_MOVED;
+        if (slot_claim(a, pos, w, ctx, count)) {
+            store_relaxed(&s->cursor, cursor_make(pos + 1, end));
+            *idx = pos;
+            return SWEEP_CLAIMED;
+        }
+        add_relaxed(&s->cas_failures, 1);
+    }
+    return SWEEP_DRY;
+}
+
+/*
+ * Claim a free slot for the context bits ctx: *idx is the slot, *count its
+ * new count.  False only when, at one instant during the call, every usable
+ * slot was live or discarded.
+ */
+static inline bool sweep_take(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+{
+    struct midatlas__sweep_tls *t = sweep_hints();
+    if (__builtin_expect(t->scarce_atlas != a, 1)) {
+        struct stripe *s = stripe_of(a, t->own);
+        uint32_t skipped = 0;
+        if (sweep_chunk(a, s, load_relaxed(&s->cursor), ctx, idx, count, &skipped) ==
+            SWEEP_CLAIMED)
+            return true;
+    }
+    return midatlas__sweep_take_slow(a, ctx, idx, count);
+}
+
+/* ---- after a free ------------------------------------------------------- */
+
+/* Remember slot idx as the one this thread freed last (the scarce path's
+ * first try).  Thread-local: no shared line is written. */
+static inline void sweep_note_freed(struct midatlas *a, uint32_t idx)
+{
+    midatlas__sweep_tls.freed_atlas = a;
+    midatlas__sweep_tls.freed = idx;
+}
+
+#endif /* MIDATLAS_SWEEP_H */

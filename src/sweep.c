@@ -63,22 +63,38 @@ static uint64_t next_chunk(struct midatlas *a)
 static void mark_scarce(struct midatlas *a)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
-    if (t->scarce_len < SCARCE_CALLS)
-        t->scarce_len = SCARCE_CALLS;
-    t->scarce = t->scarce_len;
+    t->scarce = SCARCE_CALLS;
+    t->scarce_len = SCARCE_CALLS;
     t->scarce_atlas = a;
-    if (t->scarce_len < SCARCE_CALLS_MAX)
-        t->scarce_len *= 2;
     if (t->spells++ % SCARCE_SAMPLE_EVERY == 0)
         midatlas__sweep_sample_high_water(a);
 }
 
-/* The scarce path's first try: the slot this thread freed last. */
+/*
+ * A spell ended: is the atlas still scarce?  Takes the next chunk off the
+ * rotor (so successive looks see different chunks; the chunk then waits a
+ * lap longer, which only lengthens its slots' reuse distance) and looks at
+ * it without claiming anything: scarce while fewer than half its slots are
+ * FREE.  No sweep, so that a thread that keeps reusing its own freed slot
+ * does not take another thread's just-freed one (which would make the two
+ * threads' slots share cache lines from then on).
+ */
+static bool still_scarce(struct midatlas *a)
+{
+    uint32_t k = add32_relaxed(&a->rotor, 1) % a->nchunks; /* relaxed: as next_chunk */
+    uint32_t pos = k << a->chunk_shift, end = pos + ((uint32_t)1 << a->chunk_shift);
+    uint32_t nfree = 0;
+    if (end > a->capacity)
+        end = a->capacity;
+    for (uint32_t i = pos; i < end; i++)
+        nfree += slot_is_free(load_relaxed(&a->slots[i])); /* a hint: relaxed */
+    return 2 * nfree < end - pos;
+}
+
+/* The scarce path's try: the slot this thread freed last. */
 static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
-    if (--t->scarce == 0)
-        t->scarce_atlas = NULL; /* sweep again: maybe the atlas emptied */
     /* The index is checked as well as the atlas: a destroyed atlas's
      * memory can come back as a new, smaller atlas at the same address. */
     if (t->freed_atlas != a || t->freed >= a->capacity)
@@ -89,6 +105,25 @@ static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, ui
         return false;
     *idx = t->freed;
     return true;
+}
+
+/* A thread in a scarce spell: count the spell down; at its end, look whether
+ * the atlas is still scarce (a longer spell: up to SCARCE_CALLS_MAX) or not
+ * (back to the rotation); then try the last freed slot. */
+static bool take_scarce(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+{
+    struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
+    if (t->scarce == 0) {
+        if (!still_scarce(a)) {
+            t->scarce_atlas = NULL;
+            return false;
+        }
+        if (t->scarce_len < SCARCE_CALLS_MAX)
+            t->scarce_len *= 2;
+        t->scarce = t->scarce_len;
+    }
+    t->scarce--;
+    return claim_last_freed(a, ctx, idx, count);
 }
 
 /* ---- the exact path ----------------------------------------------------- */
@@ -166,7 +201,7 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
 bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
     struct midatlas__sweep_tls *t = sweep_hints();
-    if (t->scarce_atlas == a && claim_last_freed(a, ctx, idx, count))
+    if (t->scarce_atlas == a && take_scarce(a, ctx, idx, count))
         return true;
 
     /* The home stripe follows the CPU the thread runs on now. */
@@ -178,10 +213,8 @@ bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, 
     for (uint32_t chunks = 0; chunks <= a->nchunks;) {
         switch (sweep_chunk(a, s, c, ctx, idx, count, &skipped)) {
         case SWEEP_CLAIMED:
-            if (__builtin_expect(skipped >= a->scarce_skip, 0))
+            if (__builtin_expect(skipped >= a->scarce_skip, 0) && t->scarce_atlas != a)
                 mark_scarce(a);
-            else
-                t->scarce_len = SCARCE_CALLS; /* not scarce (any more) */
             return true;
         case SWEEP_MOVED:
             /* Another thread of the stripe claimed or took a chunk: follow
@@ -197,7 +230,8 @@ bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, 
         }
     }
     /* A whole lap without a claim: the atlas is full or nearly so. */
-    mark_scarce(a);
+    if (t->scarce_atlas != a)
+        mark_scarce(a);
     return take_exact(a, ctx, idx, count);
 }
 

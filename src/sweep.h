@@ -30,8 +30,9 @@
  * Scarce atlases.  When a claim had to pass over at least scarce_skip used
  * slots (half the atlas), few slots are free and rotation cannot buy reuse
  * distance any more: for the next SCARCE_CALLS associates of this thread on
- * this atlas (more if it stays scarce), the slot the thread last freed is
- * tried first (one load and a CAS instead of a sweep over used slots).  So
+ * this atlas (more if it stays scarce: a spell's end looks at one chunk),
+ * the slot the thread last freed is tried first (one load and a CAS instead
+ * of a sweep over used slots).  So
  * an atlas more than half in use reuses a thread's own freed slot at once,
  * as a LIFO list would: the stale window then shrinks towards what the free
  * slots allow (midatlas.h, "Stale window").
@@ -54,8 +55,8 @@
 
 /* Associates that try the last freed slot first once the atlas is found
  * scarce; doubled (up to SCARCE_CALLS_MAX) each time it is still scarce at
- * the end of a spell, so that an atlas kept all but full pays for a sweep
- * over its used slots ever more rarely. */
+ * the end of a spell (sweep.c, still_scarce), so that an atlas kept all but
+ * full looks at a chunk ever more rarely. */
 #define SCARCE_CALLS 64u
 #define SCARCE_CALLS_MAX 4096u
 /* Scarce spells per high-water sample (each sample reads every slot word

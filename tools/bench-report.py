@@ -15,7 +15,7 @@ titles, in block order).  With --png, also draws the plot with gnuplot and
 bench-plot.gp (found next to this script): midatlas-bench --report and
 tools/bench.sh both render this way.  The table ends with one greppable line
 "SUMMARY results=N cut=N errors=N midatlas_vs_mutex_geomean=X
-midatlas_vs_best_other_geomean=Y".
+midatlas_vs_best_other_geomean=Y midatlas_vs_best_other_min=Z worst_cell=W".
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
@@ -132,22 +132,30 @@ def geomean(xs):
 
 def print_summary(impls, data, cut, errors, baseline, subject, out):
     """One greppable line: the subject's ratio to the baseline and to the
-    best other implementation of each cell, as geometric means."""
+    best other implementation of each cell, as geometric means, and the
+    smallest ratio to the best other with its cell (the cell where the
+    subject is furthest behind, or least ahead)."""
     vs_base, vs_best, cells = [], [], 0
+    worst = (float("inf"), "none")
     for key in panel_keys(data):
+        workload, cap = key
         for t, row in data[key].items():
             cells += len(row)
             mine = mean(row.get(subject, []))
             base = mean(row.get(baseline, []))
-            others = [mean(v) for i, v in row.items() if i != subject]
+            others = {i: mean(v) for i, v in row.items() if i != subject}
             if not math.isnan(mine) and base > 0:
                 vs_base.append(mine / base)
-            if not math.isnan(mine) and others and max(others) > 0:
-                vs_best.append(mine / max(others))
+            if not math.isnan(mine) and others and max(others.values()) > 0:
+                best = max(others, key=others.get)
+                ratio = mine / others[best]
+                vs_best.append(ratio)
+                if ratio < worst[0]:
+                    worst = (ratio, "%s/cap:%d/threads:%s/vs:%s" % (workload, cap, t, best))
     out.write("SUMMARY results=%d cut=%d errors=%d %s_vs_%s_geomean=%.3g "
-              "%s_vs_best_other_geomean=%.3g\n" % (
+              "%s_vs_best_other_geomean=%.3g %s_vs_best_other_min=%.3g worst_cell=%s\n" % (
                   cells, len(cut), len(errors), subject, baseline, geomean(vs_base),
-                  subject, geomean(vs_best)))
+                  subject, geomean(vs_best), subject, worst[0], worst[1]))
 
 
 def write_plot_data(impls, data, path):

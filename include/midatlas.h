@@ -44,22 +44,18 @@
  *     MID got in between.  midatlas_close and midatlas_drain take the
  *     wait-queue lock only when waiters are queued.
  *
- * A slot "in hand"
- *   - dissociate, dissociate_if, release and drain end a slot's association
- *     with one CAS and put the slot back on a free list with a second step;
- *     associate takes a slot off a free list and then publishes it.  Between
- *     the two steps the slot is in the hand of that call: lookup answers
- *     EFREE for it (the association is over, or not yet visible) and map
- *     NULL, but no other associate can take it, and midatlas_stats counts it
- *     as in use (live, or discarded for release).  Every call puts its slot
- *     back (or publishes it) before it returns; a call stalled in between
- *     keeps at most that one slot out of circulation.
- *   - MIDATLAS_EFULL therefore means: at one instant during the associate
- *     call, every usable slot was live, discarded or in the hand of a call in
- *     progress.  With no other call running, an atlas with fewer than
- *     `usable` live plus discarded MIDs never answers EFULL.  A waiter
- *     (midatlas_associate_wait with a timeout) gets a MID that a racing call
- *     puts back before the deadline.
+ * No slot "in hand"
+ *   - associate takes a FREE slot and publishes its context in one CAS, and
+ *     dissociate, dissociate_if, release and drain free a slot in the one
+ *     CAS that ends its association.  So every slot is at every instant
+ *     visibly FREE, LIVE or DISCARDED: no call holds a slot that other calls
+ *     cannot take, and a call stalled anywhere keeps no MID out of
+ *     circulation.  (In 0.1 a free list held slots between two steps;
+ *     EFULL then had an exception for them.  It no longer has.)
+ *   - MIDATLAS_EFULL therefore means exactly: at one instant during the
+ *     associate call, every usable slot was live or discarded.  An atlas
+ *     with fewer than `usable` live plus discarded MIDs never answers
+ *     EFULL, whatever other calls are doing.
  *
  * Cancellation, signals, fork
  *   - midatlas_associate_wait is a POSIX cancellation point (deferred
@@ -117,40 +113,45 @@
  *
  * ================================ Stale window ===============================
  *
- *   Free MIDs are handed out in rotation: a slot freed now is handed out again
- *   only after every slot that was free before it had its turn (an epoch),
- *   so a slot is handed out about once per `usable - in flight` handouts and
- *   a MID value comes back only after 2^generation_bits of its slot's
- *   handouts.  A reply that arrives fewer handouts late than that is always
- *   recognised as stale; it is never delivered to another request.
+ *   Free MIDs are handed out in rotation: associate sweeps the slots in one
+ *   atlas-wide order, round and round, and takes the FREE ones it meets, so
+ *   a slot freed now is handed out again only when the sweep comes round to
+ *   it, after every other slot free on the way had its turn.  A slot is
+ *   handed out about once per `usable - in flight` handouts, and a MID value
+ *   comes back only after 2^generation_bits of its slot's handouts.  A reply
+ *   that arrives fewer handouts late than that is always recognised as
+ *   stale; it is never delivered to another request.
  *
- *   Guaranteed for one thread with W requests in flight (G = generation bits):
+ *   Guaranteed for one thread with W requests in flight (G = generation
+ *   bits), while fewer than half the usable slots are in use:
  *     same MID value again after >= (2^G - 1) * (usable - W) handouts
  *
  *     capacity  G    W = 1     W = 32    (measured, tests/reuse: W=1, W=32)
- *           64  10   64449     32736     65536, 33792
- *          256   8   65025     57120     65536, 57600
- *         4096   4   61425     60945     65536, 65040
- *        32768   1   32767     32736     65536, 65474
+ *           64  10   64449     32736     65536, 65536
+ *          256   8   65025     57120     65536, 65536
+ *         4096   4   61425     60945     65536, 65536
+ *        32768   1   32767     32736     65536, 65536
  *
- *   Several threads: a thread stalled across an epoch flip in the few
- *   instructions between its epoch check and its CAS can hand out (or put
- *   back) one slot an epoch early, shortening that slot's next interval.  The
- *   test (tests/reuse, counted in handouts, never in time) requires at least
- *   16384 handouts for 2 threads and 4096 for 4, on a loaded 2-core machine
- *   too; typical minima are 60000 and 40000.
+ *   Several threads sweep different parts of the order at once; a slot is
+ *   still met once per lap by the sweep as a whole.  The test (tests/reuse,
+ *   counted in handouts, never in time) requires at least 16384 handouts for
+ *   2 threads and 4096 for 4, on a loaded 2-core machine too; measured
+ *   minima are above 61000 at capacities 64 to 4096 and 32747 at 32768
+ *   (one generation bit: two handouts of a slot, one lap apart).
  *
- *   An atlas all but full rotates only what is free: when a taker finds the
- *   current epoch's slots gone and fewer than capacity / 16 freed since, it
- *   takes one of those instead of starting a new epoch, so the stale window
- *   then shrinks to about (free slots) * 2^G handouts, which is all any order
- *   could give with that few free.
+ *   An atlas more than half in use: when an associate had to pass over half
+ *   the usable slots in use before it found a free one, rotation cannot buy
+ *   much distance any more, and for a while that thread's associates first
+ *   try the slot the same thread freed last (as a LIFO free list would).
+ *   The stale window then shrinks towards (free slots) * 2^G handouts, and
+ *   below that for a thread that frees and takes at once; keep an atlas
+ *   sized so that it is less than half full if late replies matter.
  *
  *   Above 32768 slots there are no generation bits: a late reply carries the
  *   very value of its slot's next handout and cannot be told from it.  The
- *   rotation still keeps the slot out of use for an epoch after it is freed,
- *   except the slot freed last in an epoch, which can be the first one handed
- *   out in the next: do not rely on staleness there.
+ *   rotation still keeps a freed slot out of use until the sweep comes
+ *   round, except in an atlas more than half in use (above): do not rely on
+ *   staleness there.
  * @endverbatim
  */
 #ifndef MIDATLAS_H
@@ -175,11 +176,10 @@ enum midatlas_status {
     MIDATLAS_EINVAL = -1,     /**< bad argument: NULL atlas/out-pointer/context,
                                  capacity 0 or > 65536, unknown flag, context
                                  that does not fit in 48 bits               */
-    MIDATLAS_EFULL = -2,      /**< every usable slot is live, discarded or in
-                                 a call's hand ("A slot in hand" above)     */
+    MIDATLAS_EFULL = -2,      /**< every usable slot is live or discarded
+                                 (at one instant: "No slot in hand" above) */
     MIDATLAS_ERANGE = -3,     /**< index >= capacity, or a reserved MID value  */
-    MIDATLAS_EFREE = -4,      /**< the MID's slot is free (or in the hand of
-                                 a call that frees or takes it)             */
+    MIDATLAS_EFREE = -4,      /**< the MID's slot is free                      */
     MIDATLAS_ESTALE = -5,     /**< slot live/discarded under another generation*/
     MIDATLAS_EDISCARDED = -6, /**< the MID is a tombstone                      */
     MIDATLAS_EMISMATCH = -7,  /**< conditional op found another context        */
@@ -237,25 +237,25 @@ struct midatlas_stats {
     uint32_t capacity;   /**< as created                                      */
     uint32_t live;       /**< associated MIDs                                  */
     uint32_t discarded;  /**< tombstones                                       */
-    /** The most slots in use at once: live, discarded or in a call's hand
-     * ("A slot in hand").  Sampled off the fast path: whenever an associate
-     * finds its thread's stripe of free MIDs empty, when associate proves
-     * EFULL, and on every midatlas_stats and midatlas_drain call; each sample
-     * is the count at one instant (a double collect of the free lists; a
-     * sample whose lists kept moving is dropped).  So it is never above the
-     * true peak, exact at quiescence (a stats call then samples the current
-     * count), and below the peak only by MIDs taken from a stripe that had
-     * not run dry since the last sample and freed before the next one.     */
+    /** The most slots in use at once: live or discarded.  Sampled off the
+     * fast path: when associate proves EFULL, now and then when an
+     * associate finds the atlas more than half in use ("Stale window"), and
+     * on every midatlas_stats and midatlas_drain call; each sample is the
+     * count at one instant (a double collect of the slot words; a sample
+     * whose slots kept changing is dropped).  So it is never above the true
+     * peak, exact at quiescence (a stats call then samples the current
+     * count), and may miss a peak below half the atlas that no stats or
+     * drain call saw.                                                      */
     uint32_t high_water;
     uint64_t associations;  /**< successful associates, ever                   */
     uint64_t full_failures; /**< associates that returned MIDATLAS_EFULL       */
     /* Additions (the contract allows adding fields): */
     uint32_t usable;        /**< capacity less slots taken out by flags        */
     uint32_t free;          /**< usable - live - discarded                     */
-    uint32_t stripes;       /**< number of free-list stripes                   */
+    uint32_t stripes;       /**< number of stripes (sweep cursors)            */
     uint32_t reserved_;     /**< padding, always 0                           */
-    uint64_t cas_failures;  /**< failed compare-and-swaps on the free lists and
-                               slot words: a measure of contention           */
+    uint64_t cas_failures;  /**< failed compare-and-swaps on slot words: a
+                               measure of contention                         */
     size_t bytes;           /**< memory held by the atlas                      */
 };
 
@@ -268,11 +268,12 @@ typedef struct midatlas_stats midatlas_stats_t;
 
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
- * Memory: 8 bytes per slot plus two 64-byte lines per stripe plus a 320-byte
- * header, whatever the number of threads that use it.  Stripes: as many as
- * the CPUs this process may run on (sched_getaffinity), rounded up to a power
- * of two, at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides
- * the CPU count.  So at most 8 bytes per slot + 2.3 KiB. */
+ * Memory: 8 bytes per slot plus one 64-byte line per stripe plus a 320-byte
+ * header, whatever the number of threads that use it.  Stripes (each holds
+ * the sweep cursor of the threads running on its CPUs): as many as the CPUs
+ * this process may run on (sched_getaffinity), rounded up to a power of two,
+ * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
+ * count.  So at most 8 bytes per slot + 1.3 KiB. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then
@@ -284,17 +285,18 @@ MIDATLAS_API void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn
 
 /** Hand out a free MID bound to ctx, stored in *mid.
  * OK, EINVAL (NULL atlas/mid/ctx, ctx does not fit), EFULL (at one instant
- * during the call every usable slot was live, discarded or in a call's hand:
- * see "A slot in hand"; no free MID is ever hidden in a cache), ECLOSED
- * (midatlas_close was called). */
+ * during the call every usable slot was live or discarded: see "No slot in
+ * hand"; no free MID is ever hidden in a cache), ECLOSED (midatlas_close was
+ * called).  Usually one load and one CAS; an atlas close to full costs a
+ * sweep over the slots in use, and EFULL two reads of every slot word. */
 MIDATLAS_API int midatlas_associate(struct midatlas *atlas, void *ctx, uint16_t *mid);
 
 /** The context of a live MID of the current generation, else NULL (also for a
  * NULL atlas).  One acquire load and a compare; wait-free. */
 MIDATLAS_API void *midatlas_map(struct midatlas *atlas, uint16_t mid);
 
-/** Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE (also for a
- * slot in a call's hand), ESTALE, EDISCARDED.  Wait-free, writes nothing
+/** Full answer for mid: OK and *ctx, or EINVAL, ERANGE, EFREE, ESTALE,
+ * EDISCARDED.  Wait-free, writes nothing
  * shared, async-signal-safe. */
 MIDATLAS_API int midatlas_lookup(struct midatlas *atlas, uint16_t mid, void **ctx);
 
@@ -336,7 +338,9 @@ MIDATLAS_API size_t midatlas_drain(struct midatlas *atlas, midatlas_visit_fn *fn
 
 /** Fill *stats.  live, discarded, associations and full_failures are exact when
  * no other call runs, momentary approximations otherwise; see high_water
- * above.  O(stripes); NULL atlas or stats: no-op.  Writes the 0.1 layout of
+ * above.  Reads every slot word twice: O(capacity), tens of microseconds
+ * at 65536 slots, for monitoring rather than per request; NULL atlas or
+ * stats: no-op.  Writes the 0.1 layout of
  * struct midatlas_stats (up to and including `bytes`) and never more, in
  * every later version, so a caller built against an older header is never
  * written past; fields added later are read with midatlas_stats_ex(). */
@@ -379,8 +383,9 @@ MIDATLAS_API int midatlas_close(struct midatlas *atlas);
 MIDATLAS_API uint32_t midatlas_capacity(const struct midatlas *atlas);
 
 /** Check every internal invariant of a quiescent atlas (no call running):
- * each usable slot is on exactly one free list or live or discarded, list
- * lengths match, no reserved MID is live.  OK, or EINVAL with a reason in
+ * each usable slot is free, live or discarded, each excluded slot (a
+ * reserved single MID) is marked so, the counters agree with the slots, no
+ * reserved MID is live.  OK, or EINVAL with a reason in
  * *why (may be NULL).  Meant for tests and debug builds; O(capacity). */
 MIDATLAS_API int midatlas_validate(struct midatlas *atlas, const char **why);
 

@@ -51,7 +51,9 @@ void midatlas__sweep_tls_init(void)
 static uint64_t next_chunk(struct midatlas *a)
 {
     /* relaxed: the rotor only spreads and orders the sweeps; every answer
-     * rests on the slot words. */
+     * rests on the slot words.  When the 32-bit rotor wraps (after 2^32
+     * chunks) the order restarts at chunk 0 once: one chunk comes round a
+     * little early, nothing else. */
     uint32_t k = add32_relaxed(&a->rotor, 1) % a->nchunks;
     uint32_t pos = k << a->chunk_shift;
     uint32_t end = pos + ((uint32_t)1 << a->chunk_shift);

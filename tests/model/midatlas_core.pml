@@ -17,8 +17,12 @@
  *               LIVE(count(w) + 1, ctx).  Success is the handout: the MID is
  *               (slot, count(w) + 1), published by this same step; failure
  *               means someone else changed the slot: go on.
- *   associate   fast path: load one slot's word, any slot (the hint, or the
- *               cursor's next slot), claim it if FREE.  Then the exact path
+ *   associate   with SCARCE, first, optionally (a nondeterministic choice:
+ *               in a scarce spell or not), claim_last_freed: load the word of
+ *               the slot this worker last made FREE (by a dissociate or a
+ *               release it won: sweep_note_freed), claim it if FREE.  Then
+ *               the fast path: load one slot's word, any slot (the hint, or
+ *               the cursor's next slot), claim it if FREE.  Then the exact path
  *               (take_exact): loop { collect_claim: load every word in index
  *               order, claim the first FREE one (return on success), sum the
  *               counts of the others; if a FREE word was seen, loop again;
@@ -44,6 +48,11 @@
  * slot it loaded or nothing at all; the fast path never answers EFULL.  A
  * shorter call is also a stricter EFULL check (fewer instants to choose
  * from).  The fast path's own order is checked in midatlas_rotation.pml.
+ * SCARCE makes the scarce path's try explicit all the same (a second claim
+ * attempt before the exact path, of a slot chosen by the worker's own
+ * frees).  A spell's end (still_scarce) is a fetch_add on the rotor and
+ * loads that claim nothing: nothing this model has; midatlas_rotation.pml
+ * has the rotor.
  * Not modelled: drain and dissociate_if (the dissociate CAS), EXCLUDED
  * slots and the count step of two past a reserved MID value (a larger
  * step, still a growth), the wait gate (midatlas_wait.pml), counters, and
@@ -114,11 +123,15 @@
 #ifndef RACE
 #define RACE 1
 #endif
+#ifndef SCARCE
+#define SCARCE 0 /* 1: associate may first try the slot its worker freed last */
+#endif
 #ifndef MUTANT
 #define MUTANT 0
 #endif
 
 #define CNTMOD 8
+#define NONE 255
 
 /* ---- slot word: count * 16 + D * 8 + payload (payload 0..7) ---- */
 #define FREE_MARK 7 /* contexts are 1 .. 6 */
@@ -237,27 +250,53 @@ inline claim(i, ctx, s, g, e, post)
     }
 }
 
+/* A fast-path load of slot i: res 3 (w FREE), else res 2. */
+#define FAST_LOAD \
+    w = word[i]; \
+    if \
+    :: W_FREE(w) -> res = 3 \
+    :: else -> res = 2; i = 0; w = 0 \
+    fi
+
+/* After a fast-path load: claim the slot if it was FREE. */
+#define FAST_CLAIM \
+    if \
+    :: res == 3 -> \
+        claim(i, ctx, s, g, e, post); \
+        if \
+        :: res == 0 -> res = 2; i = 0 \
+        :: else -> skip \
+        fi \
+    :: else -> skip \
+    fi
+
 /* associate: res 1 and the MID (s, g) of epoch e, or res 0 (EFULL). */
 inline associate(ctx, s, g, e, post)
 {
+#if SCARCE
+    atomic {                                                 /* a scarce spell? */
+        in_assoc[_pid] = 1; efull_ok[_pid] = (g_free == 0);
+        res = 2;
+        if
+        :: freed != NONE -> i = freed; FAST_LOAD             /* claim_last_freed */
+        :: true -> skip
+        fi
+    };
+    FAST_CLAIM;
+    if
+    :: res == 2 ->
+        atomic { select(i : 0 .. NSLOTS - 1); FAST_LOAD };   /* fast path: one load */
+        FAST_CLAIM
+    :: else -> skip
+    fi;
+#else
     atomic {                                                 /* fast path: one load */
         in_assoc[_pid] = 1; efull_ok[_pid] = (g_free == 0);
         select(i : 0 .. NSLOTS - 1);
-        w = word[i];
-        if
-        :: W_FREE(w) -> res = 3
-        :: else -> res = 2; i = 0; w = 0
-        fi
+        FAST_LOAD
     };
-    if
-    :: res == 3 ->
-        claim(i, ctx, s, g, e, post);
-        if
-        :: res == 0 -> res = 2; i = 0
-        :: else -> skip
-        fi
-    :: else -> skip
-    fi;
+    FAST_CLAIM;
+#endif
     do                                                       /* the exact path */
     :: res != 2 -> break
     :: else ->
@@ -329,6 +368,13 @@ inline associate(ctx, s, g, e, post)
     :: else -> res = 0; w = 0 \
     fi
 
+/* sweep_note_freed: a call that made slot s FREE remembers it (SCARCE). */
+#if SCARCE
+#define NOTE_FREED(s) freed = s
+#else
+#define NOTE_FREED(s) skip
+#endif
+
 /* The ending / reassociating CAS loop of the MID (s, g) of epoch e: from w
  * (loaded and classified), CAS the word to nw (an expression in w: the
  * count is kept); legal only when the slot is in ghost state `from` under
@@ -352,7 +398,11 @@ inline slot_cas_loop(s, g, e, from, to, nw)
                 word[s] = nw;
                 printf("P%d CAS slot %d count %d wins\n", _pid, s, g);
                 assert(g_state[s] == from && g_epoch[s] == e); /* one winner, never stale */
-                GMOVE(s, to); res = 1; w = 0
+                GMOVE(s, to); res = 1; w = 0;
+                if
+                :: to == G_FREE -> NOTE_FREED(s)
+                :: else -> skip
+                fi
             :: else -> w = word[s]; CLASSIFY(g, 1)
             fi
         }
@@ -382,7 +432,7 @@ inline release(s, g, e)
             word[s] = FREE_WORD(W_CNT(word[s]));
             printf("P%d release: slot %d count %d\n", _pid, s, g);
             assert(g_state[s] == G_DISC && g_epoch[s] == e); /* one winner, never stale */
-            GMOVE(s, G_FREE); res = 1
+            GMOVE(s, G_FREE); res = 1; NOTE_FREED(s)
         :: else -> res = 0                                   /* EFREE / ESTALE / EBUSY */
         fi
     }
@@ -402,6 +452,7 @@ active [NPROC] proctype worker()
     byte res, r, i;
     bit same, ok;
     byte s1, g1, e1, s2, g2, e2; /* MIDs held: slot, generation, epoch */
+    byte freed = NONE;           /* the slot this worker freed last (SCARCE) */
 
     ready;
     do

@@ -91,6 +91,11 @@ struct midatlas {
     uint32_t chunk_shift; /* the rotor hands out chunks of 2^chunk_shift
                              slots (sweep.h)                              */
     uint32_t nchunks;    /* ceil(capacity / chunk)                        */
+    uint32_t chunk_stride; /* the rotor's r-th chunk is r * chunk_stride
+                              mod nchunks (coprime: every chunk once a lap) */
+    uint32_t perm_shift; /* a whole chunk is swept a line apart: log2 of
+                            its lines, or 0 to sweep in index order      */
+    uint32_t perm_end;   /* chunks wholly below this index are permuted   */
     uint32_t scarce_skip; /* a claim that passed over this many used slots
                              marks the atlas scarce for its thread         */
     unsigned flags;

@@ -44,6 +44,38 @@ static uint32_t chunk_shift(uint32_t capacity, uint32_t nstripes)
     return shift;
 }
 
+static uint32_t gcd(uint32_t x, uint32_t y)
+{
+    while (y) {
+        uint32_t r = x % y;
+        x = y;
+        y = r;
+    }
+    return x;
+}
+
+/*
+ * The order of the sweep, for atlases of 8 chunks or more (sweep.h,
+ * "Order"): chunks in a stride coprime to their number, so that the chunks
+ * two threads sweep at once are never neighbours, and inside a whole chunk
+ * one slot per cache line in turn, so that a slot freed a few handouts after
+ * its claim is not on the line being claimed in.  Smaller atlases sweep in
+ * index order (their few chunks are always neighbours).
+ */
+static void sweep_order(struct midatlas *a)
+{
+    a->chunk_stride = 1;
+    a->perm_shift = 0;
+    a->perm_end = 0;
+    if (a->nchunks < 8)
+        return;
+    a->chunk_stride = 3;
+    while (gcd(a->chunk_stride, a->nchunks) != 1)
+        a->chunk_stride += 2;
+    a->perm_shift = a->chunk_shift - 3;
+    a->perm_end = (a->capacity >> a->chunk_shift) << a->chunk_shift;
+}
+
 static size_t round_up(size_t n, size_t to)
 {
     return (n + to - 1) / to * to;
@@ -64,6 +96,7 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
     a->stripe_mask = stripe_count(capacity) - 1;
     a->chunk_shift = chunk_shift(capacity, a->stripe_mask + 1);
     a->nchunks = (capacity + ((uint32_t)1 << a->chunk_shift) - 1) >> a->chunk_shift;
+    sweep_order(a);
     /* A claim that passed over half the atlas in use: rotation can no
      * longer buy much reuse distance (sweep.h, "Scarce atlases"). */
     a->scarce_skip = capacity / 2 > 1 ? capacity / 2 : 1;

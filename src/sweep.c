@@ -47,14 +47,16 @@ void midatlas__sweep_tls_init(void)
 
 /* ---- the rotor ---------------------------------------------------------- */
 
-/* The next chunk in the rotation, as a cursor at its first slot. */
+/* Take the next chunk off the rotor, as a cursor over its sweep positions
+ * (sweep_slot maps them to slots). */
 static uint64_t next_chunk(struct midatlas *a)
 {
     /* relaxed: the rotor only spreads and orders the sweeps; every answer
      * rests on the slot words.  When the 32-bit rotor wraps (after 2^32
-     * chunks) the order restarts at chunk 0 once: one chunk comes round a
-     * little early, nothing else. */
-    uint32_t k = add32_relaxed(&a->rotor, 1) % a->nchunks;
+     * chunks) the order restarts once: one chunk comes round a little early,
+     * nothing else. */
+    uint32_t r = add32_relaxed(&a->rotor, 1);
+    uint32_t k = (uint32_t)((uint64_t)r * a->chunk_stride % a->nchunks);
     uint32_t pos = k << a->chunk_shift;
     uint32_t end = pos + ((uint32_t)1 << a->chunk_shift);
     return cursor_make(pos, end < a->capacity ? end : a->capacity);
@@ -83,11 +85,9 @@ static void mark_scarce(struct midatlas *a)
  */
 static bool still_scarce(struct midatlas *a)
 {
-    uint32_t k = add32_relaxed(&a->rotor, 1) % a->nchunks; /* relaxed: as next_chunk */
-    uint32_t pos = k << a->chunk_shift, end = pos + ((uint32_t)1 << a->chunk_shift);
+    uint64_t c = next_chunk(a);
+    uint32_t pos = (uint32_t)c, end = (uint32_t)(c >> 32);
     uint32_t nfree = 0;
-    if (end > a->capacity)
-        end = a->capacity;
     for (uint32_t i = pos; i < end; i++)
         nfree += slot_is_free(load_relaxed(&a->slots[i])); /* a hint: relaxed */
     return 2 * nfree < end - pos;

@@ -42,12 +42,6 @@ static inline void store_release(atomic_u64 *p, uint64_t v)
 }
 
 /* Compare-and-swap; on failure *expected receives the current value. */
-static inline bool cas_relaxed(atomic_u64 *p, uint64_t *expected, uint64_t desired)
-{
-    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
-                                                   memory_order_relaxed);
-}
-
 static inline bool cas_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desired)
 {
     return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acquire,
@@ -64,15 +58,6 @@ static inline bool cas_acq_rel(atomic_u64 *p, uint64_t *expected, uint64_t desir
 {
     return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acq_rel,
                                                    memory_order_relaxed);
-}
-
-/* acq_rel on success, acquire on failure: a pop, whose successful CAS is a
- * write other threads' double collects must synchronize with, and whose
- * failure feeds a retry that reads through the returned head. */
-static inline bool cas_acq_rel_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desired)
-{
-    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acq_rel,
-                                                   memory_order_acquire);
 }
 
 /* seq_cst where a Dekker-style "publish, then check the other side's flag"
@@ -92,12 +77,6 @@ static inline uint32_t load32_seq_cst(atomic_u32 *p)
 static inline void add_relaxed(atomic_u64 *p, uint64_t v)
 {
     atomic_fetch_add_explicit(p, v, memory_order_relaxed);
-}
-
-static inline bool cas32_relaxed(atomic_u32 *p, uint32_t *expected, uint32_t desired)
-{
-    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
-                                                   memory_order_relaxed);
 }
 
 static inline uint32_t load32_relaxed(atomic_u32 *p)

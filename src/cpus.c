@@ -3,10 +3,11 @@
  * cpus.c - how many threads of this process can run at once: the stripe
  * count of a new atlas follows it (create.c).
  *
- * More stripes than CPUs only spread the free slots thin: a thread then
- * empties its home stripe sooner and sweeps the others more often, and the
- * rotation's epochs end in more stripes at once.  Fewer stripes than CPUs
- * make threads share a stack head.  The CPUs this process may run on
+ * A stripe holds the sweep cursor of the threads running on its CPU
+ * (sweep.h).  More stripes than CPUs only add cursors nobody uses and, in a
+ * small atlas, cut the chunks smaller (at least two chunks per stripe,
+ * create.c).  Fewer stripes than CPUs make threads that run at once share a
+ * cursor.  The CPUs this process may run on
  * (sched_getaffinity, so a container's or taskset's limit counts) are the
  * measure; MIDATLAS_STRIPES in the environment overrides it (tests use it to
  * exercise 16 stripes on a 2-core machine).

@@ -19,8 +19,8 @@ size_t midatlas_foreach(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     if (!a)
         return 0;
     for (uint32_t i = 0; i < a->capacity; i++) {
-        /* acquire: pairs with associate's store_release and reassociate's
-         * CAS, so the visitor sees what was written before ctx was
+        /* acquire: pairs with the claim's release CAS (sweep.h) and
+         * reassociate's CAS, so the visitor sees what was written before ctx was
          * published, as a map caller would. */
         uint64_t w = load_acquire(&a->slots[i]);
         if (!slot_is_live(w))

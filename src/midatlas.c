@@ -174,7 +174,8 @@ void *midatlas_map(struct midatlas *a, uint16_t mid)
     uint32_t idx = mid_index(a, mid);
     if (idx >= a->capacity)
         return NULL;
-    /* acquire: pairs with associate's store_release and reassociate's CAS. */
+    /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
+     * reassociate's acq_rel CAS. */
     uint64_t w = load_acquire(&a->slots[idx]);
     if ((slot_tag(w) & a->tag_mask) != slot_live_tag(mid_gen(a, mid)))
         return NULL;
@@ -188,7 +189,8 @@ int midatlas_lookup(struct midatlas *a, uint16_t mid, void **ctx)
     int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
-    /* acquire: pairs with associate's store_release and reassociate's CAS. */
+    /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
+     * reassociate's acq_rel CAS. */
     uint64_t w = load_acquire(&a->slots[mid_index(a, mid)]);
     rc = slot_status(a, w, mid_gen(a, mid));
     if (rc == MIDATLAS_OK)

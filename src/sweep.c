@@ -101,7 +101,7 @@ static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, ui
      * memory can come back as a new, smaller atlas at the same address. */
     if (t->freed_atlas != a || t->freed >= a->capacity)
         return false;
-    /* acquire: as in sweep_take. */
+    /* acquire: as in sweep_chunk. */
     uint64_t w = load_acquire(&a->slots[t->freed]);
     if (!slot_is_free(w) || !slot_claim(a, t->freed, w, ctx, count))
         return false;

@@ -11,10 +11,10 @@
  * RxReassociateMid; Linux blk-mq sleeps on tag wait queues.
  *
  * No lost wakeup.  A waiter increments the gate word (seq_cst RMW), issues a
- * seq_cst fence, then sweeps the free lists.  A freeing thread pushes its slot
+ * seq_cst fence, then sweeps the slot words.  A freeing thread frees its slot
  * with a seq_cst CAS, then loads the gate word (seq_cst).  In the single total
  * order of those operations either the load comes after the increment (the freer
- * serves the queue) or the push comes before the fence (the sweep finds the
+ * serves the queue) or the free comes before the fence (the sweep finds the
  * slot).  Both may happen; serving is idempotent under the lock.
  *
  * No barging.  A plain associate that sees waiters counted in the gate word

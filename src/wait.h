@@ -40,10 +40,10 @@ static inline bool wait_gate_shut(struct midatlas *a)
     return load32_relaxed(&a->gate) != 0;
 }
 
-/* Every path that just pushed a slot calls this.  seq_cst load: the other
- * half of the Dekker pairing with wait.c's increment + fence (the push was a
- * seq_cst CAS): if this reads no waiter, the waiter's sweep will see our
- * slot.  A closed atlas with nobody queued costs nothing more. */
+/* Every path that just freed a slot calls this.  seq_cst load: the other
+ * half of the Dekker pairing with wait.c's increment + fence (the free was a
+ * seq_cst CAS on the slot word): if this reads no waiter, the waiter's sweep
+ * will see our slot.  A closed atlas with nobody queued costs nothing more. */
 static inline void wait_after_free(struct midatlas *a)
 {
     if (__builtin_expect((load32_seq_cst(&a->gate) & GATE_WAITERS) != 0, 0))

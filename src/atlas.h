@@ -4,9 +4,11 @@
  *
  * One allocation holds, in order and each part cache-line aligned:
  *
- *   struct midatlas      read-mostly header: sizes, masks, flags (one line),
- *                        then the cold high-water mark, the gate word and
- *                        the rotor, each on its own line
+ *   struct midatlas      read-mostly header: sizes, masks, flags (two
+ *                        lines), then the cold high-water mark with FULL
+ *                        mode's cells, the gate word with FULL mode's state
+ *                        (full.h), the rotor and the wait queue, each on
+ *                        its own line: 384 bytes
  *   stripes[nstripes]    one line per stripe: a sweep cursor and the
  *                        counters of the threads homed there (sweep.h)
  *   slots[capacity]      one tagged 64-bit word per MID slot (word.h)
@@ -75,6 +77,9 @@ struct waitq {
  * a bit midatlas_close sets for good.  Associate and every free path read it
  * once: zero means "nobody waits, not closed" and nothing else is touched. */
 #define GATE_CLOSED 0x80000000u
+/* Free slots FULL mode can record before it ends (full.h): what fits on
+ * the high-water mark's line. */
+#define FULL_CELLS 7u
 #define GATE_WAITERS 0x7FFFFFFFu
 
 struct midatlas {
@@ -104,12 +109,21 @@ struct midatlas {
     /* Cold, written only on slow paths and by stats: its own line so that
      * those writes never disturb the header readers. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 high_water;
+    /* FULL mode's recorded free slots (index + 1, 0 = empty; full.h),
+     * written only while the atlas is full, when high_water is not: they
+     * share its cold line. */
+    atomic_u64 full_cells[FULL_CELLS];
 
     /* Waiters queued in midatlas_associate_wait, and GATE_CLOSED (wait.c).
      * Read by every associate and free, written only when waiters come and
      * go and once by close: its own line, so that with nobody waiting it
      * stays shared in every cache. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
+    /* FULL mode (full.h): mode | session | version.  On the gate's line:
+     * every free loads both, and while the atlas is not full neither is
+     * written. */
+    atomic_u64 full_state;
+
 
     /* The rotor: chunks handed out so far (modulo nchunks: the next chunk
      * to sweep).  Taken once per chunk by a sweeping thread: its own line,

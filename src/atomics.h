@@ -68,6 +68,18 @@ static inline bool cas_seq_cst(atomic_u64 *p, uint64_t *expected, uint64_t desir
                                                    memory_order_relaxed);
 }
 
+static inline uint64_t load_seq_cst(atomic_u64 *p)
+{
+    return atomic_load_explicit(p, memory_order_seq_cst);
+}
+
+/* Exchange: acq_rel, for a cell whose content is handed from one thread to
+ * another (full.c). */
+static inline uint64_t xchg_acq_rel(atomic_u64 *p, uint64_t v)
+{
+    return atomic_exchange_explicit(p, v, memory_order_acq_rel);
+}
+
 static inline uint32_t load32_seq_cst(atomic_u32 *p)
 {
     return atomic_load_explicit(p, memory_order_seq_cst);

@@ -4,6 +4,7 @@
  * tombstone, while other calls may still be running.
  */
 #include "atlas.h"
+#include "full.h"
 #include "sweep.h"
 #include "wait.h"
 
@@ -25,7 +26,8 @@ static int drain_slot(struct midatlas *a, uint32_t idx, uint64_t *won)
          * Dekker partner of a waiter's increment.  On failure w is reloaded
          * and looked at again. */
         if (cas_seq_cst(slot, &w, slot_free(slot_count(w)))) {
-            wait_after_free(a); /* waiters that queued after drain began */
+            full_after_free(a, idx); /* before the gate: full.c, "Orders" */
+            wait_after_free(a);      /* waiters that queued after drain began */
             if (!live)
                 add_relaxed(&sweep_home(a)->releases, 1);
             *won = w;

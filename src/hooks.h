@@ -16,7 +16,9 @@
  *        and store instead of a compare-and-swap: two racers can both win;
  *     2  associate claims a slot by checking that its word is FREE and then
  *        storing LIVE, instead of one compare-and-swap: two takers can both
- *        win one slot.
+ *        win one slot;
+ *     3  a slot freed while the atlas is in FULL mode is not recorded
+ *        (full.c): associate answers EFULL with that slot free.
  */
 #ifndef MIDATLAS_HOOKS_H
 #define MIDATLAS_HOOKS_H
@@ -30,6 +32,10 @@ enum midatlas_hook_point {
     /* an ending (dissociate, release) made the slot FREE and has not yet
      * looked at the waiters */
     MIDATLAS_HOOK_DISSOCIATE_WON = 2,
+    /* associate begins the double collect over every slot word that proves
+     * EFULL (sweep.c, take_exact); index: the atlas's capacity.  Tests
+     * count proofs here: a full atlas must not need one per call (full.h). */
+    MIDATLAS_HOOK_PROOF = 3,
 };
 
 typedef void midatlas_hook_fn(enum midatlas_hook_point point, uint32_t index);

@@ -57,13 +57,16 @@
  * EFULL.  Associate sweeps chunk after chunk; after a whole lap without a
  * claim it reads every slot word twice (sweep.c), and reports EFULL only if
  * neither collect met a FREE word and the counts did not change in between:
- * at that instant every usable slot was live or discarded.
+ * at that instant every usable slot was live or discarded.  That proof puts
+ * the atlas in FULL mode (full.h): frees record their slots in cells, and
+ * associate takes one or answers EFULL without another proof.
  *
  * Memory orders (each site names its partner):
  *   claim: CAS release       -> map/lookup load_acquire, the enders' acquire
  *                               CAS, the collectors' acquire loads
  *   reassociate: CAS acq_rel release -> the same readers;
  *                               acquire <- the previous publisher
+ *   FULL mode: full.c, "Orders"
  *   dissociate/drain/release: CAS seq_cst
  *                               acquire <- the claim / reassociate release
  *                               (the caller owns the context); release ->
@@ -77,6 +80,7 @@
 #include "midatlas.h"
 
 #include "atlas.h"
+#include "full.h"
 #include "sweep.h"
 #include "hooks.h"
 #include "wait.h"
@@ -258,12 +262,13 @@ static int end_live(struct midatlas *a, uint16_t mid, const void *expected, enum
     }
 }
 
-/* The slot just became FREE: remember it for the scarce path, serve
- * waiters. */
+/* The slot just became FREE: remember it for the scarce path, record it
+ * if the atlas is in FULL mode, serve waiters. */
 static inline void after_free(struct midatlas *a, uint32_t idx)
 {
     MIDATLAS_HOOK(MIDATLAS_HOOK_DISSOCIATE_WON, idx);
     sweep_note_freed(a, idx);
+    full_after_free(a, idx); /* before the gate: see full.c, "Orders" */
     wait_after_free(a);
 }
 

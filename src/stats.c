@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "atlas.h"
+#include "full.h"
 #include "sweep.h"
 
 static uint32_t clamp_u32(int64_t v, uint32_t hi)
@@ -112,6 +113,10 @@ int midatlas_validate(struct midatlas *a, const char **why)
         return rc;
     if (nfree + live + discarded != a->usable || a->usable + excluded != a->capacity)
         return fail(why, "usable != free + live + discarded");
+
+    const char *full = midatlas__full_check(a);
+    if (full)
+        return fail(why, full);
 
     struct midatlas_stats st;
     midatlas_stats(a, &st);

@@ -31,6 +31,8 @@
  */
 #include "sweep.h"
 
+#include "full.h"
+
 _Thread_local struct midatlas__sweep_tls midatlas__sweep_tls SWEEP_TLS_MODEL;
 
 static atomic_u32 thread_seq;
@@ -179,13 +181,20 @@ static bool collect_unchanged(struct midatlas *a, uint64_t sum)
  */
 static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
+    /* The proof runs in a TRYING session: frees from here on are recorded
+     * (full.h), so that a proof that holds can put the atlas in FULL mode. */
+    MIDATLAS_HOOK(MIDATLAS_HOOK_PROOF, a->capacity);
+    uint32_t session = midatlas__full_begin_proof(a);
     for (;;) {
         uint64_t sum;
         bool saw_free;
-        if (collect_claim(a, ctx, idx, count, &sum, &saw_free))
+        if (collect_claim(a, ctx, idx, count, &sum, &saw_free)) {
+            midatlas__full_abandon(a, session);
             return true;
+        }
         if (!saw_free && collect_unchanged(a, sum)) {
             max32_relaxed(&a->high_water, a->usable);
+            midatlas__full_proven(a, session);
             return false;
         }
     }
@@ -202,6 +211,15 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
  */
 bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
+    /* A full atlas: a recorded slot or EFULL, in a few loads (full.h). */
+    switch (midatlas__full_take(a, ctx, idx, count)) {
+    case FULL_TOOK:
+        return true;
+    case FULL_EMPTY:
+        return false;
+    case FULL_OFF:
+        break;
+    }
     struct midatlas__sweep_tls *t = sweep_hints();
     if (t->scarce_atlas == a && take_scarce(a, ctx, idx, count))
         return true;

@@ -48,14 +48,24 @@
  *   - associate takes a FREE slot and publishes its context in one CAS, and
  *     dissociate, dissociate_if, release and drain free a slot in the one
  *     CAS that ends its association.  So every slot is at every instant
- *     visibly FREE, LIVE or DISCARDED: no call holds a slot that other calls
- *     cannot take, and a call stalled anywhere keeps no MID out of
- *     circulation.  (In 0.1 a free list held slots between two steps;
- *     EFULL then had an exception for them.  It no longer has.)
- *   - MIDATLAS_EFULL therefore means exactly: at one instant during the
- *     associate call, every usable slot was live or discarded.  An atlas
- *     with fewer than `usable` live plus discarded MIDs never answers
+ *     visibly FREE, LIVE or DISCARDED, and a call stalled anywhere keeps
+ *     no MID out of circulation, except in FULL mode (below) between a
+ *     free and its recording.  (In 0.1 a free list held slots between two
+ *     steps at any time, and EFULL had an exception for them.)
+ *   - MIDATLAS_EFULL means: at one instant during the associate call,
+ *     every usable slot was live or discarded, or had just been freed by a
+ *     dissociate, dissociate_if, release or drain call that had not yet
+ *     returned, or had been taken by another associate that had not yet
+ *     returned.  So once every call that freed a slot has returned, an
+ *     atlas with fewer than `usable` live plus discarded MIDs never answers
  *     EFULL, whatever other calls are doing.
+ *   - Cost: the first EFULL of a full atlas reads every slot word twice
+ *     (that is the proof); from then on the atlas is in "FULL mode" until
+ *     more than 7 MIDs are freed at once: every free records its slot
+ *     (about two more CASes), an associate takes a recorded slot, and EFULL
+ *     costs a few loads, whatever the capacity.  The exception above is
+ *     FULL mode's: a freeing call stopped between its free and its
+ *     recording; outside FULL mode EFULL is exact.
  *
  * Cancellation, signals, fork
  *   - midatlas_associate_wait is a POSIX cancellation point (deferred
@@ -177,7 +187,8 @@ enum midatlas_status {
                                  capacity 0 or > 65536, unknown flag, context
                                  that does not fit in 48 bits               */
     MIDATLAS_EFULL = -2,      /**< every usable slot is live or discarded
-                                 (at one instant: "No slot in hand" above) */
+                                 (at one instant, short of frees still in
+                                 progress: "No slot in hand" above)       */
     MIDATLAS_ERANGE = -3,     /**< index >= capacity, or a reserved MID value  */
     MIDATLAS_EFREE = -4,      /**< the MID's slot is free                      */
     MIDATLAS_ESTALE = -5,     /**< slot live/discarded under another generation*/
@@ -268,12 +279,12 @@ typedef struct midatlas_stats midatlas_stats_t;
 
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
- * Memory: 8 bytes per slot plus one 64-byte line per stripe plus a 320-byte
+ * Memory: 8 bytes per slot plus one 64-byte line per stripe plus a 384-byte
  * header, whatever the number of threads that use it.  Stripes (each holds
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot + 1.3 KiB. */
+ * count.  So at most 8 bytes per slot + 1.4 KiB. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then
@@ -285,10 +296,12 @@ MIDATLAS_API void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn
 
 /** Hand out a free MID bound to ctx, stored in *mid.
  * OK, EINVAL (NULL atlas/mid/ctx, ctx does not fit), EFULL (at one instant
- * during the call every usable slot was live or discarded: see "No slot in
- * hand"; no free MID is ever hidden in a cache), ECLOSED (midatlas_close was
- * called).  Usually one load and one CAS; an atlas close to full costs a
- * sweep over the slots in use, and EFULL two reads of every slot word. */
+ * during the call every usable slot was live or discarded, short of frees
+ * still in progress: see "No slot in hand"; no free MID is ever hidden in a
+ * cache), ECLOSED (midatlas_close was called).  Usually one load and one
+ * CAS; an atlas close to full costs a sweep over the slots in use, the
+ * first EFULL of a full atlas two reads of every slot word, and every
+ * later one a few loads ("FULL mode"). */
 MIDATLAS_API int midatlas_associate(struct midatlas *atlas, void *ctx, uint16_t *mid);
 
 /** The context of a live MID of the current generation, else NULL (also for a

@@ -52,7 +52,9 @@
  * all slots did not change between the two collects, then at the instant
  * between them every usable slot was live or discarded, and EFULL is the
  * truth (a slot can leave FREE only by a claim, and a claim advances the
- * count).  Otherwise it claims what it found or tries again.
+ * count).  Otherwise it claims what it found or tries again.  A proof that
+ * holds puts the atlas in FULL mode (full.h), where the slow path takes a
+ * slot that a free recorded, or answers EFULL, without sweeping.
  */
 #ifndef MIDATLAS_SWEEP_H
 #define MIDATLAS_SWEEP_H

@@ -21,10 +21,12 @@
  *                  also keeps the MID its context was installed under, so a
  *                  map or lookup of MID m that returns a context installed
  *                  under another MID (a generation ignored) is caught.
- *   the table      EFULL while the workload cannot fill the table, a thread
- *                  that stops moving, stats that disagree with the threads'
- *                  counts, and at the end validate, stats and one thread
- *                  taking every MID (stress_final.c).
+ *   the table      EFULL while the workload cannot fill the table (saturated:
+ *                  while it is full, to a thread that has just freed a MID
+ *                  while the prober holds none), a thread that stops
+ *                  moving, stats that disagree with the threads' counts,
+ *                  and at the end validate, stats and one thread taking
+ *                  every MID (stress_final.c).
  *
  * Pressure: --preempt stalls random threads at random instructions with a
  * signal; --chaos stalls them at the plugin's own race windows (hooked
@@ -163,6 +165,11 @@ struct stress_run {
     /* reassoc: the shared MIDs, SHARED_EMPTY / SHARED_BUSY or a MID */
     uint32_t nshared;
     _Atomic uint32_t shared[64];
+    /* saturated: the prober's counter, odd while it is inside associate or
+     * holds its extra MID (workload_saturated.c), and what the run saw */
+    _Alignas(STRESS_LINE) _Atomic uint64_t prober_ops;
+    _Atomic uint64_t prober_full;    /* EFULLs the prober got               */
+    _Atomic uint64_t quota_full;     /* quota EFULLs while the prober was busy */
     struct stress_thread *threads;
     double t0;                     /* CLOCK_MONOTONIC seconds at the start */
 };
@@ -190,8 +197,12 @@ void workload_reassoc(struct stress_thread *th);
 void workload_cancel(struct stress_thread *th);
 void workload_teardown(struct stress_thread *th);
 void workload_attack(struct stress_thread *th);
+void workload_saturated(struct stress_thread *th);
 void reassoc_finish(struct stress_run *run);
+void saturated_finish(struct stress_run *run);
 unsigned attack_attackers(const struct stress_run *run);
+/* saturated: thread tid's share of the capacity (0: the prober). */
+uint32_t saturated_share(const struct stress_run *run, unsigned tid);
 
 extern const struct stress_workload stress_workloads[];
 const struct stress_workload *stress_workload_find(const char *name);

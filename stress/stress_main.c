@@ -46,6 +46,9 @@ const struct stress_workload stress_workloads[] = {
     {"attack", "half the threads feed random MIDs to map/lookup/reassociate_if/dissociate_if "
                "while the rest run window",
      workload_attack, 0, 2, NULL},
+    {"saturated", "quota threads keep the table full, a prober's EFULLs find it full; a thread "
+                  "that freed a MID must not get EFULL while the prober holds none",
+     workload_saturated, 0, 2, saturated_finish},
     {NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -258,6 +261,9 @@ static void size_workload(struct stress_run *run, uint32_t *ring)
         uint32_t per = cap > 1 ? (cap - 1) / senders : 1;
         *ring = pow2_floor(per < 1 ? 1 : per > 64 ? 64 : per);
         run->max_live = senders * *ring + 1; /* + the one in the receiver's hand */
+    } else if (strcmp(w, "saturated") == 0) {
+        run->window = saturated_share(run, 1); /* thread 1's share is the largest */
+        run->max_live = cap + 1;                /* the shares and the prober's one */
     } else if (strcmp(w, "reassoc") == 0) {
         run->nshared = cap < 8 ? cap : 8;
         run->max_live = run->nshared;

@@ -17,6 +17,9 @@
  *     recording (they read after an acquire load of the bumped state).
  *   - An associate's two state loads and its cell loads are acquire: the
  *     second state load cannot move before the cell loads.
+ *   - A prover empties a cell with an acq_rel CAS that reads the
+ *     recording, so its collects see the free; it empties only entries of
+ *     its session or older (empty_older_cells).
  */
 #include "full.h"
 
@@ -47,16 +50,40 @@ static inline uint64_t state_bumped(uint64_t s, enum full_mode m)
     return state_make(m, session_of(s), (uint32_t)(s >> VERSION_SHIFT) + 1);
 }
 
+/* ---- cell entries --------------------------------------------------------- */
+
+/* A cell holds the slot index + 1 (low half; 0: empty) and the session the
+ * recorder saw (high half), so that a prover empties only entries older
+ * than its own session (full_begin_proof). */
+static inline uint64_t entry_make(uint32_t idx, uint32_t session)
+{
+    return (uint64_t)session << 32 | (idx + 1u);
+}
+
+static inline uint32_t entry_slot_plus1(uint64_t e)
+{
+    return (uint32_t)e;
+}
+
+/* Was entry e recorded in `session` or before?  Sessions wrap at 2^30:
+ * "before" is the half of the circle behind. */
+static inline bool entry_not_newer(uint64_t e, uint32_t session)
+{
+    uint32_t ahead = ((uint32_t)(e >> 32) - session) & SESSION_MASK;
+    return ahead == 0 || ahead > SESSION_MASK / 2;
+}
+
 /* ---- recording a free --------------------------------------------------- */
 
 /* Put idx into an empty cell (release: the taker's exchange sees the free
  * that came before); false when every cell is taken. */
-static bool record_in_cell(struct midatlas *a, uint32_t idx)
+static bool record_in_cell(struct midatlas *a, uint32_t idx, uint32_t session)
 {
     for (uint32_t k = 0; k < FULL_CELLS; k++) {
         uint64_t c = 0;
         /* relaxed pre-check: skip taken cells without a locked op. */
-        if (load_relaxed(&a->full_cells[k]) == 0 && cas_release(&a->full_cells[k], &c, idx + 1u))
+        if (load_relaxed(&a->full_cells[k]) == 0 &&
+            cas_release(&a->full_cells[k], &c, entry_make(idx, session)))
             return true;
     }
     return false;
@@ -81,7 +108,7 @@ void midatlas__full_record(struct midatlas *a, uint32_t idx)
     (void)idx;
     return;
 #endif
-    if (!record_in_cell(a, idx))
+    if (!record_in_cell(a, idx, session_of(s)))
         m = FULL_NORMAL;
     /* seq_cst: an associate that loaded s before the recording must see a
      * different word in its second load; and it precedes our gate load
@@ -101,10 +128,10 @@ static bool take_cell(struct midatlas *a, uint32_t k, uint64_t ctx, uint32_t *id
 {
     /* acq_rel: acquire pairs with the recording's release CAS (the free is
      * seen); release orders our take before whatever we do next. */
-    uint64_t c = xchg_acq_rel(&a->full_cells[k], 0);
-    if (c == 0 || c > a->capacity)
+    uint32_t plus1 = entry_slot_plus1(xchg_acq_rel(&a->full_cells[k], 0));
+    if (plus1 == 0 || plus1 > a->capacity)
         return false;
-    uint32_t i = (uint32_t)c - 1;
+    uint32_t i = plus1 - 1;
     /* acquire: as the sweep's loads (sweep.c, "Orders"). */
     uint64_t w = load_acquire(&a->slots[i]);
     if (!slot_is_free(w) || !slot_claim(a, i, w, ctx, count))
@@ -143,6 +170,26 @@ enum full_take midatlas__full_take(struct midatlas *a, uint64_t ctx, uint32_t *i
 
 /* ---- the prover's state changes ----------------------------------------- */
 
+/*
+ * Empty the cells of entries recorded in `session` or before, so that stale
+ * entries do not fill the cells of the sessions to come.  Their frees came
+ * before this session's CAS to TRYING (the recorder loaded an older state),
+ * so the collects that follow see them.  Entries of a newer session are
+ * left alone: this prover may have been overtaken by another, whose FULL
+ * session relies on them (spin found that: tests/model/midatlas_full.pml,
+ * two_provers.stale_clear).  acq_rel: acquire pairs with the recording's
+ * release CAS, so the free is visible to our collects; on failure the cell
+ * changed, and whatever it holds now is someone else's.
+ */
+static void empty_older_cells(struct midatlas *a, uint32_t session)
+{
+    for (uint32_t k = 0; k < FULL_CELLS; k++) {
+        uint64_t c = load_relaxed(&a->full_cells[k]);
+        if (c != 0 && entry_not_newer(c, session))
+            (void)cas_acq_rel(&a->full_cells[k], &c, 0);
+    }
+}
+
 /* Out of line: gcc rejects (-Wtsan) a fence inlined into a caller under
  * -fsanitize=thread. */
 #if defined(__GNUC__)
@@ -158,13 +205,8 @@ uint32_t midatlas__full_begin_proof(struct midatlas *a)
     do
         t = state_make(FULL_TRYING, session_of(s) + 1, (uint32_t)(s >> VERSION_SHIFT) + 1);
     while (!cas_seq_cst(&a->full_state, &s, t));
-    /* Entries of earlier sessions are stale or FREE slots the collects
-     * will meet; emptied after the CAS, so that no FULL session's
-     * associate sees its cells emptied under it.  An exchange that reads
-     * a recording also makes its free visible to the collects below. */
-    for (uint32_t k = 0; k < FULL_CELLS; k++)
-        if (load_relaxed(&a->full_cells[k]) != 0)
-            (void)xchg_acq_rel(&a->full_cells[k], 0);
+    MIDATLAS_HOOK(MIDATLAS_HOOK_PROOF, a->capacity);
+    empty_older_cells(a, session_of(t));
     /* seq_cst fence: a free whose freer's state load came before our CAS
      * is seen by the collects that follow. */
     atomic_thread_fence(memory_order_seq_cst);
@@ -207,7 +249,7 @@ const char *midatlas__full_check(struct midatlas *a)
             continue;
         bool recorded = false;
         for (uint32_t k = 0; k < FULL_CELLS; k++)
-            recorded |= load_relaxed(&a->full_cells[k]) == (uint64_t)i + 1;
+            recorded |= entry_slot_plus1(load_relaxed(&a->full_cells[k])) == i + 1;
         if (!recorded)
             return "FULL mode with a FREE slot that no cell records";
     }

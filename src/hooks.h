@@ -33,8 +33,10 @@ enum midatlas_hook_point {
      * looked at the waiters */
     MIDATLAS_HOOK_DISSOCIATE_WON = 2,
     /* associate begins the double collect over every slot word that proves
-     * EFULL (sweep.c, take_exact); index: the atlas's capacity.  Tests
-     * count proofs here: a full atlas must not need one per call (full.h). */
+     * EFULL (sweep.c, take_exact): its session's CAS to TRYING is done, the
+     * cells are not yet emptied (full.c); index: the atlas's capacity.
+     * Tests count proofs here (a full atlas must not need one per call) and
+     * park a prover here to be overtaken by another. */
     MIDATLAS_HOOK_PROOF = 3,
 };
 

@@ -183,7 +183,6 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
 {
     /* The proof runs in a TRYING session: frees from here on are recorded
      * (full.h), so that a proof that holds can put the atlas in FULL mode. */
-    MIDATLAS_HOOK(MIDATLAS_HOOK_PROOF, a->capacity);
     uint32_t session = midatlas__full_begin_proof(a);
     for (;;) {
         uint64_t sum;

@@ -232,6 +232,59 @@ static void freer_parked_in_full_mode(void **state)
     free(mids);
 }
 
+static void *associate_parked_in_proof(void *p)
+{
+    struct call *c = p;
+    park_here = MIDATLAS_HOOK_PROOF;
+    c->rc = midatlas_associate(c->atlas, w_ctx(8), &c->mid);
+    return NULL;
+}
+
+/*
+ * Two provers, the first overtaken (the schedule spin found in the first
+ * version of full.c, tests/model/midatlas_full.pml mutant 7): prover A
+ * starts its session and stops before emptying the cells; prover B starts a
+ * later one, proves EFULL and makes the atlas FULL; two slots are freed
+ * and recorded in B's session; A goes on.  The first full.c emptied every
+ * cell here, then A's collect claimed one of them and returned, leaving the
+ * other FREE, recorded nowhere, in FULL mode: the next associate answered EFULL
+ * on an atlas with a free slot and no call running.  A prover now empties
+ * only entries of its own session or older.
+ */
+static void overtaken_prover(void **state)
+{
+    (void)state;
+    uint16_t *mids, mid;
+    struct midatlas *a = full_atlas(16, &mids);
+    /* Out of FULL mode (more frees than cells) and full again, so that A's
+     * sweep finds nothing and A starts a proof. */
+    for (uint32_t k = 0; k < 8; k++)
+        assert_int_equal(midatlas_dissociate(a, mids[k], NULL), MIDATLAS_OK);
+    for (uint32_t k = 0; k < 8; k++)
+        assert_int_equal(midatlas_associate(a, w_ctx(k), &mids[k]), MIDATLAS_OK);
+    struct call p = {.atlas = a};
+    atomic_store(&release_it, 0);
+    assert_int_equal(pthread_create(&p.thread, NULL, associate_parked_in_proof, &p), 0);
+    int64_t end = w_now_ns() + LIMIT;
+    /* acquire: pairs with the release store in hook. */
+    while (!atomic_load_explicit(&parked, memory_order_acquire))
+        assert_true(w_now_ns() < end);
+
+    assert_int_equal(midatlas_associate(a, w_ctx(4), &mid), MIDATLAS_EFULL); /* B */
+    assert_int_equal(midatlas_dissociate(a, mids[3], NULL), MIDATLAS_OK);
+    assert_int_equal(midatlas_dissociate(a, mids[9], NULL), MIDATLAS_OK);
+
+    atomic_store_explicit(&release_it, 1, memory_order_release); /* pairs with hook */
+    pthread_join(p.thread, NULL);
+    assert_int_equal(p.rc, MIDATLAS_OK); /* A claimed one of them */
+    assert_true(w_consistent(a, "after the overtaken prover"));
+    assert_int_equal(midatlas_associate(a, w_ctx(5), &mid), MIDATLAS_OK); /* the other */
+    assert_int_not_equal(index_of(16, mid), index_of(16, p.mid));
+    assert_int_equal(midatlas_associate(a, w_ctx(6), &mid), MIDATLAS_EFULL);
+    midatlas_destroy(a, NULL, NULL);
+    free(mids);
+}
+
 /* A waiter asleep on a FULL-mode atlas gets the next freed MID. */
 static void waiter_in_full_mode(void **state)
 {
@@ -263,6 +316,7 @@ int main(void)
         cmocka_unit_test(overflow_ends_full_mode),
         cmocka_unit_test(drain_in_full_mode),
         cmocka_unit_test(freer_parked_in_full_mode),
+        cmocka_unit_test(overtaken_prover),
         cmocka_unit_test(waiter_in_full_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,29 +98,23 @@
  *     Every retry follows another process's claim, recording, emptying or
  *     state change, and those are finite in a run: the state graph has no
  *     cycle (pan -DNP finds no non-progress cycle in one_prover, reend and
- *     two_provers.tag; not part of the ctest runs, which are -DSAFETY).
+ *     two_provers; not part of the ctest runs, which are -DSAFETY).
  * ENDCHECK 0 leaves the end check out, so that a run shows what the
  * readers' check alone catches (the mutant runs: every one is caught by a
  * reader's or the prover's EFULL).
  *
- * FLAW (the model of full.c with two provers, PROVER2 1 STAGGER 0 TAG 0,
- * fails; the ctest model.full.two_provers.stale_clear expects that
- * violation, so that it stays visible until full.c and this model change;
- * pan needs about 0.6 M states to find it): the prover empties
- * the cells after its CAS to TRYING, so that no FULL session's reader sees
- * its cells emptied under it; but the CAS does not stop a later session
- * from starting: P0 CASes NORMAL -> TRYING(1) and stalls; P1 CASes
- * TRYING(1) -> TRYING(2), empties the cells, proves EFULL and makes FULL(2);
- * an ender frees slot X, sees FULL(2), records X in a cell and bumps; now
- * P0 wakes and empties the cells, erasing X's entry; a reader loads s1 =
- * FULL(2, v), finds every cell empty, loads s2 == s1 and answers EFULL with
- * X FREE, its ender returned, and no taker holding it.  P0's collect then
- * claims X, or claims another slot first and returns, leaving X FREE and
- * unrecorded under FULL(2) for good (midatlas__full_check fails; only a
- * sweep or the next proof finds X).  TAG 1 is a fix: an entry carries the
- * session its ender loaded (C: a u64 cell has room), and the prover empties
- * only entries of its own session or older (those recorded frees preceded
- * its collects, which see them; a later session's entries are left alone).
+ * TAG (default 1, as full.c): an entry carries the session its ender
+ * loaded, and the prover empties only entries of its own session or older
+ * (those recorded frees preceded its collects, which see them; a later
+ * session's entries are left alone).  TAG 0 is the first version of
+ * full.c, which emptied every cell, and spin found it wrong with two
+ * provers (model.full.mutant.7.untagged_clear, about 0.6 M states): P0
+ * CASes NORMAL -> TRYING(1) and stalls; P1 CASes TRYING(1) -> TRYING(2),
+ * empties the cells, proves EFULL and makes FULL(2); an ender frees slot X,
+ * sees FULL(2), records X in a cell and bumps; now P0 wakes and empties the
+ * cells, erasing X's entry; a reader loads s1 = FULL(2, v), finds every
+ * cell empty, loads s2 == s1 and answers EFULL with X FREE, its ender
+ * returned, and no taker holding it.
  *
  * Mutants (-DMUTANT=n; the ctest "model.full.mutant.*" runs expect a
  * violation):
@@ -175,7 +169,7 @@
 #define REEND 0
 #endif
 #ifndef TAG
-#define TAG 0
+#define TAG 1
 #endif
 #ifndef ENDCHECK
 #define ENDCHECK 1 /* 0: no end check (to see what the readers' check catches) */

@@ -61,7 +61,7 @@
  *     EFULL, whatever other calls are doing.
  *   - Cost: the first EFULL of a full atlas reads every slot word twice
  *     (that is the proof); from then on the atlas is in "FULL mode" until
- *     more than 7 MIDs are freed at once: every free records its slot
+ *     more than 6 MIDs are freed at once: every free records its slot
  *     (about two more CASes), an associate takes a recorded slot, and EFULL
  *     costs a few loads, whatever the capacity.  The exception above is
  *     FULL mode's: a freeing call stopped between its free and its

@@ -6,9 +6,9 @@
  *
  *   struct midatlas      read-mostly header: sizes, masks, flags (two
  *                        lines), then the cold high-water mark with FULL
- *                        mode's cells, the gate word with FULL mode's state
- *                        (full.h), the rotor and the wait queue, each on
- *                        its own line: 384 bytes
+ *                        mode's state and cells (full.h), the gate word,
+ *                        the rotor and the wait queue, each on its own
+ *                        line: 384 bytes
  *   stripes[nstripes]    one line per stripe: a sweep cursor and the
  *                        counters of the threads homed there (sweep.h)
  *   slots[capacity]      one tagged 64-bit word per MID slot (word.h)
@@ -78,8 +78,8 @@ struct waitq {
  * once: zero means "nobody waits, not closed" and nothing else is touched. */
 #define GATE_CLOSED 0x80000000u
 /* Free slots FULL mode can record before it ends (full.h): what fits on
- * the high-water mark's line. */
-#define FULL_CELLS 7u
+ * the high-water mark's line with the state word. */
+#define FULL_CELLS 6u
 #define GATE_WAITERS 0x7FFFFFFFu
 
 struct midatlas {
@@ -109,9 +109,12 @@ struct midatlas {
     /* Cold, written only on slow paths and by stats: its own line so that
      * those writes never disturb the header readers. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 high_water;
-    /* FULL mode's recorded free slots (index + 1, 0 = empty; full.h),
-     * written only while the atlas is full, when high_water is not: they
-     * share its cold line. */
+    /* FULL mode (full.h): the state word (mode | session | version) and
+     * the cells that record free slots.  Written only while the atlas is
+     * full, when high_water is not, so they share its cold line: a free in
+     * FULL mode writes this one line (a cell, then the state), and the gate
+     * line that every call reads stays clean. */
+    atomic_u64 full_state;
     atomic_u64 full_cells[FULL_CELLS];
 
     /* Waiters queued in midatlas_associate_wait, and GATE_CLOSED (wait.c).
@@ -119,10 +122,6 @@ struct midatlas {
      * go and once by close: its own line, so that with nobody waiting it
      * stays shared in every cache. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
-    /* FULL mode (full.h): mode | session | version.  On the gate's line:
-     * every free loads both, and while the atlas is not full neither is
-     * written. */
-    atomic_u64 full_state;
 
 
     /* The rotor: chunks handed out so far (modulo nchunks: the next chunk

@@ -75,15 +75,28 @@ static inline bool entry_not_newer(uint64_t e, uint32_t session)
 
 /* ---- recording a free --------------------------------------------------- */
 
-/* Put idx into an empty cell (release: the taker's exchange sees the free
- * that came before); false when every cell is taken. */
+/*
+ * Put idx into an empty cell (release: the taker's exchange sees the free
+ * that came before); false when every cell is taken.  A cell that already
+ * holds this very entry (idx, this session: only a later session's prover
+ * may empty it) is rewritten in place instead, so that a thread that frees
+ * and takes back the same slot over and over does not fill the cells with
+ * it.  That rewrite is a CAS too, not a load: the taker's exchange must
+ * read our release, or it could find the slot still LIVE and drop it.
+ */
 static bool record_in_cell(struct midatlas *a, uint32_t idx, uint32_t session)
 {
+    uint64_t e = entry_make(idx, session);
+    for (uint32_t k = 0; k < FULL_CELLS; k++) {
+        uint64_t c = e;
+        if (load_relaxed(&a->full_cells[k]) == e && cas_release(&a->full_cells[k], &c, e))
+            return true;
+    }
     for (uint32_t k = 0; k < FULL_CELLS; k++) {
         uint64_t c = 0;
         /* relaxed pre-check: skip taken cells without a locked op. */
         if (load_relaxed(&a->full_cells[k]) == 0 &&
-            cas_release(&a->full_cells[k], &c, entry_make(idx, session)))
+            cas_release(&a->full_cells[k], &c, e))
             return true;
     }
     return false;

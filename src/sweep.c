@@ -210,7 +210,11 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
  */
 bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
-    /* A full atlas: a recorded slot or EFULL, in a few loads (full.h). */
+    /* A full atlas: the slot this thread freed last (its line is ours: a
+     * thread that frees and takes again touches no shared line), else a
+     * recorded slot or EFULL, in a few loads (full.h). */
+    if (midatlas__full_on(a) && claim_last_freed(a, ctx, idx, count))
+        return true;
     switch (midatlas__full_take(a, ctx, idx, count)) {
     case FULL_TOOK:
         return true;

@@ -115,7 +115,7 @@ static void frees_recorded(void **state)
 {
     (void)state;
     for (size_t c = 0; c < sizeof capacities / sizeof capacities[0]; c++) {
-        uint32_t cap = capacities[c], n = cap < 7 ? cap : 7; /* FULL_CELLS */
+        uint32_t cap = capacities[c], n = cap < 6 ? cap : 6; /* FULL_CELLS */
         uint16_t *mids, mid;
         struct midatlas *a = full_atlas(cap, &mids);
         unsigned before = proofs_now();

@@ -230,6 +230,25 @@ static inline void stress_tick(struct stress_thread *th, uint64_t n)
 }
 
 /* th's associate succeeded (checked against the table's stats). */
+/* The MIDs a thread holds (window, saturated): add one, and take entry i
+ * out (the last moves into its place); `live` is the progress line's
+ * figure. */
+static inline void stress_hold_add(struct stress_thread *th, uint16_t mid, void *ctx)
+{
+    th->held_mid[th->nheld] = mid;
+    th->held_ctx[th->nheld] = ctx;
+    th->nheld++;
+    atomic_store_explicit(&th->live, th->nheld, memory_order_relaxed);
+}
+
+static inline void stress_hold_remove(struct stress_thread *th, uint32_t i)
+{
+    th->nheld--;
+    th->held_mid[i] = th->held_mid[th->nheld];
+    th->held_ctx[i] = th->held_ctx[th->nheld];
+    atomic_store_explicit(&th->live, th->nheld, memory_order_relaxed);
+}
+
 static inline void stress_count_association(struct stress_thread *th)
 {
     atomic_store_explicit(&th->associations,

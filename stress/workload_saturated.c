@@ -152,10 +152,7 @@ static bool quota_add(struct stress_thread *th)
             count(&run->quota_full);
         return false;
     }
-    th->held_mid[th->nheld] = mid;
-    th->held_ctx[th->nheld] = ctx;
-    th->nheld++;
-    atomic_store_explicit(&th->live, th->nheld, memory_order_relaxed);
+    stress_hold_add(th, mid, ctx);
     return true;
 }
 
@@ -164,10 +161,7 @@ static void quota_remove(struct stress_thread *th, uint32_t i, uint16_t *mid, vo
 {
     *mid = th->held_mid[i];
     *ctx = th->held_ctx[i];
-    th->nheld--;
-    th->held_mid[i] = th->held_mid[th->nheld];
-    th->held_ctx[i] = th->held_ctx[th->nheld];
-    atomic_store_explicit(&th->live, th->nheld, memory_order_relaxed);
+    stress_hold_remove(th, i);
 }
 
 /* A thread whose share is 0 (capacity below the quota threads) holds

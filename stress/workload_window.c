@@ -33,10 +33,7 @@ static void end_held(struct stress_thread *th, uint32_t i)
         stress_complete(run, got, mid, "dissociate");
     }
     stress_check_stale(th, mid, ctx);
-    th->nheld--;
-    th->held_mid[i] = th->held_mid[th->nheld];
-    th->held_ctx[i] = th->held_ctx[th->nheld];
-    atomic_store_explicit(&th->live, th->nheld, memory_order_relaxed);
+    stress_hold_remove(th, i);
 }
 
 /* Swap held MID i to a fresh context: the old one comes back exactly once. */
@@ -71,10 +68,7 @@ static bool add_one(struct stress_thread *th)
         stress_unused_ctx(th, ctx);
         return false;
     }
-    th->held_mid[th->nheld] = mid;
-    th->held_ctx[th->nheld] = ctx;
-    th->nheld++;
-    atomic_store_explicit(&th->live, th->nheld, memory_order_relaxed);
+    stress_hold_add(th, mid, ctx);
     return true;
 }
 

@@ -24,13 +24,13 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hooks.h"
+#include "park.h"
 #include "wait_util.h"
 #include "waiter_thread.h"
 
@@ -39,24 +39,11 @@
 static atomic_uint proofs;
 
 /* The hook: counts proofs, and parks the thread that asked for it. */
-static _Thread_local int park_here;
-static atomic_int parked;
-static atomic_int release_it;
-
 static void hook(enum midatlas_hook_point point, uint32_t index)
 {
-    (void)index;
     if (point == MIDATLAS_HOOK_PROOF)
         atomic_fetch_add_explicit(&proofs, 1, memory_order_relaxed); /* a count */
-    if (park_here != (int)point)
-        return;
-    park_here = 0;
-    /* release/acquire: the flags hand control between the parked thread and
-     * the test; they guard nothing else. */
-    atomic_store_explicit(&parked, 1, memory_order_release);
-    while (!atomic_load_explicit(&release_it, memory_order_acquire))
-        sched_yield();
-    atomic_store_explicit(&parked, 0, memory_order_release);
+    park_hook(point, index);
 }
 
 static unsigned proofs_now(void)
@@ -194,7 +181,7 @@ struct call {
 static void *dissociate_parked(void *p)
 {
     struct call *c = p;
-    park_here = MIDATLAS_HOOK_DISSOCIATE_WON;
+    park_at(MIDATLAS_HOOK_DISSOCIATE_WON);
     c->rc = midatlas_dissociate(c->atlas, c->mid, NULL);
     return NULL;
 }
@@ -211,18 +198,15 @@ static void freer_parked_in_full_mode(void **state)
     uint16_t *mids, mid;
     struct midatlas *a = full_atlas(2, &mids);
     struct call f = {.atlas = a, .mid = mids[1]};
-    atomic_store(&release_it, 0);
+    park_arm();
     assert_int_equal(pthread_create(&f.thread, NULL, dissociate_parked, &f), 0);
-    int64_t end = w_now_ns() + LIMIT;
-    /* acquire: pairs with the release store in hook. */
-    while (!atomic_load_explicit(&parked, memory_order_acquire))
-        assert_true(w_now_ns() < end);
+    assert_true(park_await(LIMIT));
 
     void *ctx;
     assert_int_equal(midatlas_lookup(a, mids[1], &ctx), MIDATLAS_EFREE);
     assert_int_equal(midatlas_associate(a, w_ctx(5), &mid), MIDATLAS_EFULL);
 
-    atomic_store_explicit(&release_it, 1, memory_order_release); /* pairs with hook */
+    park_release();
     pthread_join(f.thread, NULL);
     assert_int_equal(f.rc, MIDATLAS_OK);
     assert_int_equal(midatlas_associate(a, w_ctx(6), &mid), MIDATLAS_OK);
@@ -235,7 +219,7 @@ static void freer_parked_in_full_mode(void **state)
 static void *associate_parked_in_proof(void *p)
 {
     struct call *c = p;
-    park_here = MIDATLAS_HOOK_PROOF;
+    park_at(MIDATLAS_HOOK_PROOF);
     c->rc = midatlas_associate(c->atlas, w_ctx(8), &c->mid);
     return NULL;
 }
@@ -263,18 +247,15 @@ static void overtaken_prover(void **state)
     for (uint32_t k = 0; k < 8; k++)
         assert_int_equal(midatlas_associate(a, w_ctx(k), &mids[k]), MIDATLAS_OK);
     struct call p = {.atlas = a};
-    atomic_store(&release_it, 0);
+    park_arm();
     assert_int_equal(pthread_create(&p.thread, NULL, associate_parked_in_proof, &p), 0);
-    int64_t end = w_now_ns() + LIMIT;
-    /* acquire: pairs with the release store in hook. */
-    while (!atomic_load_explicit(&parked, memory_order_acquire))
-        assert_true(w_now_ns() < end);
+    assert_true(park_await(LIMIT));
 
     assert_int_equal(midatlas_associate(a, w_ctx(4), &mid), MIDATLAS_EFULL); /* B */
     assert_int_equal(midatlas_dissociate(a, mids[3], NULL), MIDATLAS_OK);
     assert_int_equal(midatlas_dissociate(a, mids[9], NULL), MIDATLAS_OK);
 
-    atomic_store_explicit(&release_it, 1, memory_order_release); /* pairs with hook */
+    park_release();
     pthread_join(p.thread, NULL);
     assert_int_equal(p.rc, MIDATLAS_OK); /* A claimed one of them */
     assert_true(w_consistent(a, "after the overtaken prover"));

@@ -30,42 +30,14 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
 #include "hooks.h"
+#include "park.h"
 #include "wait_util.h"
 #include "waiter_thread.h"
 
 #define LIMIT (20 * W_SEC) /* hang guard only */
-
-/* The hook parks the one thread that asked for it at the point it named. */
-static _Thread_local int park_here;
-static atomic_int parked;  /* 1 while a thread sits in the hook */
-static atomic_int release_it;
-
-static void park_hook(enum midatlas_hook_point point, uint32_t index)
-{
-    (void)index;
-    if (park_here != (int)point)
-        return;
-    park_here = 0;
-    /* release/acquire: the flags hand control back and forth between the
-     * parked thread and the test; they guard nothing else. */
-    atomic_store_explicit(&parked, 1, memory_order_release);
-    while (!atomic_load_explicit(&release_it, memory_order_acquire))
-        sched_yield();
-    atomic_store_explicit(&parked, 0, memory_order_release);
-}
-
-static void await_parked(void)
-{
-    int64_t end = w_now_ns() + LIMIT;
-    /* acquire: pairs with the release store in park_hook. */
-    while (!atomic_load_explicit(&parked, memory_order_acquire))
-        assert_true(w_now_ns() < end);
-}
 
 struct call {
     struct midatlas *atlas;
@@ -79,7 +51,7 @@ struct call {
 static void *dissociate_main(void *p)
 {
     struct call *c = p;
-    park_here = c->point;
+    park_at(c->point);
     c->rc = midatlas_dissociate(c->atlas, c->mid, &c->ctx);
     return NULL;
 }
@@ -87,21 +59,21 @@ static void *dissociate_main(void *p)
 static void *associate_main(void *p)
 {
     struct call *c = p;
-    park_here = c->point;
+    park_at(c->point);
     c->rc = midatlas_associate(c->atlas, c->ctx, &c->mid);
     return NULL;
 }
 
 static void start_parked(struct call *c, void *(*fn)(void *))
 {
-    atomic_store(&release_it, 0);
+    park_arm();
     assert_int_equal(pthread_create(&c->thread, NULL, fn, c), 0);
-    await_parked();
+    assert_true(park_await(LIMIT));
 }
 
 static void unpark_and_join(struct call *c)
 {
-    atomic_store_explicit(&release_it, 1, memory_order_release); /* pairs with park_hook */
+    park_release();
     pthread_join(c->thread, NULL);
 }
 

@@ -18,9 +18,16 @@
  *   ender       (after_free -> full_after_free -> midatlas__full_record) of
  *               a slot X its caller holds: CAS X USED -> FREE (seq_cst);
  *               load the state (seq_cst): NORMAL -> return; the record's
- *               own load (acquire): NORMAL -> return; record: for each cell
- *               in turn, a CAS 0 -> X + 1 (C: a relaxed pre-check, then
- *               the CAS: the same thing); then the bump loop, which is one
+ *               own load (acquire): NORMAL -> return; record
+ *               (record_in_cell): first, for each cell in turn, the dedupe:
+ *               a cell that holds the entry (X, the session loaded) is
+ *               rewritten in place, a CAS from that entry to itself, and X
+ *               is recorded (one step here: "the cell holds it -> done";
+ *               C's relaxed pre-check, then the CAS, is that step at the
+ *               CAS's instant, or at the load's when it finds another
+ *               value); only when no cell holds it, for each cell in turn,
+ *               a CAS 0 -> (X, session) (C: a relaxed pre-check, then the
+ *               CAS: the same thing); then the bump loop, which is one
  *               step here: if the mode is not NORMAL, version + 1, and the
  *               mode NORMAL when no cell was empty (else kept).  A load
  *               and a CAS that retries on any change is, to everyone else,
@@ -49,6 +56,13 @@
  *   sweeper     a plain associate in NORMAL mode: load every slot in turn,
  *               claim the first FREE one.  It may claim a slot a cell
  *               records (the entry becomes stale).
+ *   associate   (AGAIN: an associate call of a process that has freed a
+ *   after a     slot X before; midatlas__sweep_take_slow) load the state
+ *   free        (acquire, midatlas__full_on): FULL -> claim_last_freed: load
+ *               slot X, FREE -> the claim CAS (success: return OK; the
+ *               cells are not touched, so X's entry, if any, is stale now).
+ *               Else the reader above; its FULL_OFF -> with AGAIN_SWEEP the
+ *               sweeper above, else the call stops there (not checked).
  * Two details follow full.c where a first description of the protocol
  * differed: abandon keeps the version (no reader acts on a TRYING state, so
  * no one can tell), and a record that found no empty cell CASes the state
@@ -74,8 +88,15 @@
  *                  emptied its cells (a scheduling restriction: see FLAW).
  *   reader         (READER) one associate call: the reader; FULL_OFF ->
  *                  with READER_PROVES the prover, else return.
- *   sweeper        (SWEEPER) one plain sweep.
+ *   sweeper        (SWEEPER) one plain sweep; with SWEEPER_REEND it frees
+ *                  the slot it got again (REEND for it alone).
  * With REEND, every associate that got a slot frees it again (an ender).
+ * With AGAIN n, enders 0 .. NAGAIN - 1 (default 1) go on after their free:
+ * up to n times, an associate after a free (above), and if it got a slot,
+ * the ender of that slot.  So one process frees slot X, takes X back by
+ * claim_last_freed while a cell still records (X, session), and frees X
+ * again: the dedupe finds its entry (model.full.dedupe; REACH_DEDUPE 1
+ * asserts that no dedupe happens, so that a run that must fail shows one).
  *
  * Ghost state (never read by the protocol) and what is checked:
  *   - no double handout: a claim is a CAS from a FREE word, and every
@@ -97,8 +118,9 @@
  *   - termination: no invalid end state (a process blocked for good).
  *     Every retry follows another process's claim, recording, emptying or
  *     state change, and those are finite in a run: the state graph has no
- *     cycle (pan -DNP finds no non-progress cycle in one_prover, reend and
- *     two_provers; not part of the ctest runs, which are -DSAFETY).
+ *     cycle (pan -DNP finds no non-progress cycle in one_prover, reend,
+ *     two_provers and dedupe; not part of the ctest runs, which are
+ *     -DSAFETY).
  * ENDCHECK 0 leaves the end check out, so that a run shows what the
  * readers' check alone catches (the mutant runs: every one is caught by a
  * reader's or the prover's EFULL).
@@ -115,6 +137,13 @@
  * cells, erasing X's entry; a reader loads s1 = FULL(2, v), finds every
  * cell empty, loads s2 == s1 and answers EFULL with X FREE, its ender
  * returned, and no taker holding it.
+ *
+ * The dedupe matches only an entry of the session the freer loaded: an
+ * entry (X, s - 1) can sit in a cell in session s (its ender loaded
+ * session s - 1's state, then X was claimed, and session s's prover emptied
+ * the cells and proved before the ender recorded), and session s - 1's
+ * prover, overtaken between its CAS and its emptying, may still empty it:
+ * a free of X in session s must not count on it (MUTANT 8).
  *
  * Mutants (-DMUTANT=n; the ctest "model.full.mutant.*" runs expect a
  * violation):
@@ -139,6 +168,20 @@
  *      (SWEEPER): slot 1 is freed before the proof, slot 0 after collect 1
  *      read it, the sweeper claims slot 1 before collect 1 reads it: some
  *      slot was FREE at every instant (the prover's exact-EFULL check).
+ *   8  the dedupe matches an entry of slot X of any session, not only the
+ *      session the ender loaded (PROVER2, SWEEPER_REEND, 1 slot, 1 cell):
+ *      P2 CASes NORMAL -> TRYING(1) and stalls before emptying the cells;
+ *      the ender P0 frees slot 0, loads TRYING(1) and stalls before
+ *      recording; the sweeper P3 claims slot 0; P1 CASes TRYING(2), empties
+ *      nothing, and its two collects find slot 0 USED; P3 frees slot 0
+ *      (REEND) and loads session 2's state; P1 makes FULL(2) and starts
+ *      reading; P0 records (0, 1) and bumps; P3 dedupes on (0, 1):
+ *      "recorded" (the correct dedupe finds no (0, 2), no empty cell, and
+ *      ends FULL mode); P2 wakes and empties the cell, an entry of its
+ *      session 1; P1's reader loads s1 = FULL(2), finds the cell empty,
+ *      s2 == s1: EFULL with slot 0 FREE and no one in progress.  (About
+ *      1 M states at the first error; with 2 cells, where the correct
+ *      dedupe records (0, 2) in the other cell, the same at 1.7 M.)
  */
 
 #ifndef NSLOTS
@@ -168,11 +211,26 @@
 #ifndef REEND
 #define REEND 0
 #endif
+#ifndef SWEEPER_REEND
+#define SWEEPER_REEND 0 /* 1: the sweeper alone frees again (as REEND) */
+#endif
 #ifndef TAG
 #define TAG 1
 #endif
 #ifndef ENDCHECK
 #define ENDCHECK 1 /* 0: no end check (to see what the readers' check catches) */
+#endif
+#ifndef AGAIN
+#define AGAIN 0 /* rounds of associate + free after an ender's free */
+#endif
+#ifndef NAGAIN
+#define NAGAIN 1 /* with AGAIN: enders 0 .. NAGAIN - 1 do them */
+#endif
+#ifndef AGAIN_SWEEP
+#define AGAIN_SWEEP 0 /* 1: such an associate sweeps after FULL_OFF */
+#endif
+#ifndef REACH_DEDUPE
+#define REACH_DEDUPE 0 /* 1: assert that no dedupe happens (a reachability run) */
 #endif
 #ifndef MUTANT
 #define MUTANT 0
@@ -244,7 +302,13 @@ bit cleared;             /* prover_reader has emptied its cells */
     gi = 0
 
 /* Every process's locals (inlines use them). */
-#define LOCALS \
+#if AGAIN
+#define LOCALS LOCALS0; \
+    byte last, rounds /* the slot freed last; associates after a free so far */
+#else
+#define LOCALS LOCALS0
+#endif
+#define LOCALS0 \
     byte x;           /* the slot held / worked on */ \
     byte res;         /* R_* */ \
     byte i, k, c;     /* scratch */ \
@@ -286,6 +350,14 @@ inline claim(hold)
 #else
 #define PUBLISH(k) cell[k] = x + 1
 #endif
+/* The dedupe's match: the entry (x, the session the ender loaded).  Without
+ * TAG a cell holds no session: the slot alone.  MUTANT 8: any session's
+ * entry of slot x (its tag, older, is kept). */
+#if TAG && MUTANT != 8
+#define SAME_ENTRY(k) (cell[k] == x + 1 && ctag[k] == s1)
+#else
+#define SAME_ENTRY(k) (cell[k] == x + 1)
+#endif
 
 inline ender()
 {
@@ -320,7 +392,23 @@ inline ender()
     :: m1 == NORMAL -> skip
     :: else ->
         k = 0; got = 0;
-        do                                                   /* record_in_cell */
+        do                                                   /* record_in_cell: */
+        :: k < K && !got ->                                  /* a cell that holds */
+            atomic {                                         /* (x, s1) already */
+                if
+                :: SAME_ENTRY(k) -> got = 1;                 /* the CAS e -> e */
+                   printf("P%d ender: slot %d already in cell %d: kept\n", _pid, x, k);
+                   assert(!REACH_DEDUPE)
+                :: else -> k++
+                fi
+            }
+        :: else -> break
+        od;
+        if
+        :: !got -> k = 0
+        :: else -> skip
+        fi;
+        do                                                   /* else an empty cell */
         :: k < K && !got ->
             atomic {
                 if
@@ -355,6 +443,9 @@ inline ender()
     atomic {                                                 /* returns */
         ending[x]--;
         printf("P%d ender: returns (slot %d)\n", _pid, x);
+#if AGAIN
+        last = x;                                            /* sweep_note_freed */
+#endif
         x = 0; k = 0; got = 0; m1 = 0; s1 = 0
     }
 }
@@ -606,6 +697,64 @@ inline sweep()
     }
 }
 
+/* ---- an associate after a free (AGAIN): midatlas__sweep_take_slow ----
+ * In FULL mode, first the slot this process freed last (claim_last_freed:
+ * load the slot, FREE -> the claim CAS; the cells are not touched, an entry
+ * of the slot becomes stale); else midatlas__full_take; FULL_OFF -> with
+ * AGAIN_SWEEP a plain sweep, else the call stops there (unchecked). */
+inline associate_again()
+{
+    atomic {                                                 /* midatlas__full_on */
+        m1 = mode;
+        printf("P%d associate: mode %d, last freed slot %d\n", _pid, m1, last)
+    };
+    if
+    :: m1 == FULL ->
+        atomic {                                             /* claim_last_freed */
+            m1 = 0; x = last;
+            if
+            :: !used[x] -> fr = 1; wc = cnt[x]
+            :: else -> x = 0
+            fi
+        };
+        if
+        :: fr -> claim(0);
+            if
+            :: got -> printf("P%d associate: took back slot %d\n", _pid, x)
+            :: else -> x = 0
+            fi
+        :: else -> skip
+        fi
+    :: else -> m1 = 0
+    fi;
+    if
+    :: got -> atomic { res = R_OK; got = 0 }
+    :: else ->
+        reader();
+        if
+        :: AGAIN_SWEEP && res == R_OFF -> sweep()
+        :: else -> skip
+        fi
+    fi
+}
+
+/* AGAIN: after its free, the caller associates and frees again. */
+inline again()
+{
+    rounds = 0;
+    do
+    :: rounds < AGAIN ->
+        rounds++;
+        associate_again();
+        if
+        :: res == R_OK -> res = R_GO; ender()
+        :: else -> break
+        fi
+    :: else -> break
+    od;
+    atomic { rounds = 0; res = R_GO; last = 0 }
+}
+
 /* An associate that got slot x frees it again with REEND. */
 #define MAYBE_REEND \
     if \
@@ -618,6 +767,12 @@ active [NENDERS] proctype enders()
     LOCALS;
     x = _pid;
     ender();
+#if AGAIN
+    if
+    :: _pid < NAGAIN -> again()
+    :: else -> skip
+    fi;
+#endif
     finished++
 }
 
@@ -662,7 +817,14 @@ active proctype sweeper()
 {
     LOCALS;
     sweep();
+#if SWEEPER_REEND && !REEND
+    if
+    :: res == R_OK -> ender()
+    :: else -> skip
+    fi;
+#else
     MAYBE_REEND;
+#endif
     finished++
 }
 #endif

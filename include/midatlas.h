@@ -155,7 +155,10 @@
  *   try the slot the same thread freed last (as a LIFO free list would).
  *   The stale window then shrinks towards (free slots) * 2^G handouts, and
  *   below that for a thread that frees and takes at once; keep an atlas
- *   sized so that it is less than half full if late replies matter.
+ *   sized so that it is less than half full if late replies matter.  A
+ *   full atlas (FULL mode, "No slot in hand") hands out the freed slots
+ *   themselves, the freeing thread's own first: a slot may come back on
+ *   the next handout.
  *
  *   Above 32768 slots there are no generation bits: a late reply carries the
  *   very value of its slot's next handout and cannot be told from it.  The

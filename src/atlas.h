@@ -77,10 +77,11 @@ struct waitq {
  * a bit midatlas_close sets for good.  Associate and every free path read it
  * once: zero means "nobody waits, not closed" and nothing else is touched. */
 #define GATE_CLOSED 0x80000000u
+#define GATE_WAITERS 0x7FFFFFFFu
+
 /* Free slots FULL mode can record before it ends (full.h): what fits on
  * the high-water mark's line with the state word. */
 #define FULL_CELLS 6u
-#define GATE_WAITERS 0x7FFFFFFFu
 
 struct midatlas {
     /* Read-only after create: the fields map and associate read. */
@@ -123,7 +124,6 @@ struct midatlas {
      * stays shared in every cache. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 gate;
 
-
     /* The rotor: chunks handed out so far (modulo nchunks: the next chunk
      * to sweep).  Taken once per chunk by a sweeping thread: its own line,
      * so it disturbs neither the gate nor the header. */
@@ -132,6 +132,11 @@ struct midatlas {
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;
 };
+
+/* FULL mode's state and cells share the high-water mark's one line. */
+_Static_assert(offsetof(struct midatlas, gate) - offsetof(struct midatlas, high_water) ==
+                   MIDATLAS_CACHE_LINE,
+               "high_water, full_state and full_cells fill one cache line");
 
 /* ---- MID arithmetic ----------------------------------------------------- */
 

@@ -73,11 +73,11 @@ static inline uint64_t load_seq_cst(atomic_u64 *p)
     return atomic_load_explicit(p, memory_order_seq_cst);
 }
 
-/* Exchange: acq_rel, for a cell whose content is handed from one thread to
- * another (full.c). */
-static inline uint64_t xchg_acq_rel(atomic_u64 *p, uint64_t v)
+/* Exchange: acquire, for taking a cell's content that another thread
+ * published with a release (full.c). */
+static inline uint64_t xchg_acquire(atomic_u64 *p, uint64_t v)
 {
-    return atomic_exchange_explicit(p, v, memory_order_acq_rel);
+    return atomic_exchange_explicit(p, v, memory_order_acquire);
 }
 
 static inline uint32_t load32_seq_cst(atomic_u32 *p)

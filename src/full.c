@@ -8,16 +8,16 @@
  *   - A freer's state load and a prover's CAS to TRYING + fence are seq_cst:
  *     the Dekker pairing of full.h.
  *   - A recording is a release CAS on an empty cell, then a seq_cst bump of
- *     the version.  A taker's exchange of the cell (acq_rel) reads the
+ *     the version.  A taker's exchange of the cell (acquire) reads the
  *     recording, so it sees the free (sequenced before it) and its acquire
  *     load of the slot finds FREE or a later claim.
  *   - The bump is seq_cst and comes before the freer's gate load (wait.h):
  *     a waiter that queued after that load has a seq_cst fence before its
  *     sweep, so its state load sees the bump, and its cell loads the
  *     recording (they read after an acquire load of the bumped state).
- *   - An associate's two state loads and its cell loads are acquire: the
- *     second state load cannot move before the cell loads.
- *   - A prover empties a cell with an acq_rel CAS that reads the
+ *   - An associate's first state load and its cell loads are acquire: the
+ *     second state load (relaxed) cannot move before the cell loads.
+ *   - A prover empties a cell with an acquire CAS that reads the
  *     recording, so its collects see the free; it empties only entries of
  *     its session or older (empty_older_cells).
  */
@@ -103,17 +103,16 @@ static bool record_in_cell(struct midatlas *a, uint32_t idx, uint32_t session)
 }
 
 /*
- * Slot idx was just freed (full_after_free saw TRYING or FULL).  Record it
- * and bump the version, or, with every cell taken, end FULL mode (the sweep
- * will find the free slots).  Either way the state changes after the
- * recording, so an associate that loaded the state before it looks again.
+ * Slot idx was just freed, and full_after_free's load (after the free) saw
+ * the state s, TRYING or FULL.  Record idx under s's session and bump the
+ * version, or, with every cell taken, end FULL mode (the sweep will find
+ * the free slots).  Either way the state changes after the recording, so
+ * an associate that loaded the state before it looks again.  s may be
+ * stale by now: an entry of an older session names a free that the newer
+ * session's proof saw (its CAS to TRYING came after our load).
  */
-void midatlas__full_record(struct midatlas *a, uint32_t idx)
+void midatlas__full_record(struct midatlas *a, uint32_t idx, uint64_t s)
 {
-    /* acquire: pairs with the CAS that set the state we act on. */
-    uint64_t s = load_acquire(&a->full_state);
-    if (full_mode_of(s) == FULL_NORMAL)
-        return;
     enum full_mode m = full_mode_of(s);
 #if MIDATLAS_BROKEN == 3
     /* Deliberately broken: the free goes unrecorded; a full atlas keeps
@@ -139,9 +138,9 @@ void midatlas__full_record(struct midatlas *a, uint32_t idx)
 static bool take_cell(struct midatlas *a, uint32_t k, uint64_t ctx, uint32_t *idx,
                       uint32_t *count)
 {
-    /* acq_rel: acquire pairs with the recording's release CAS (the free is
-     * seen); release orders our take before whatever we do next. */
-    uint32_t plus1 = entry_slot_plus1(xchg_acq_rel(&a->full_cells[k], 0));
+    /* acquire: pairs with the recording's release CAS (the free is seen).
+     * Nobody acquires the empty cell we leave. */
+    uint32_t plus1 = entry_slot_plus1(xchg_acquire(&a->full_cells[k], 0));
     if (plus1 == 0 || plus1 > a->capacity)
         return false;
     uint32_t i = plus1 - 1;
@@ -175,8 +174,9 @@ enum full_take midatlas__full_take(struct midatlas *a, uint64_t ctx, uint32_t *i
          * round follows another call's claim or recording: lock-free. */
         if (seen)
             continue;
-        /* acquire: as the first load. */
-        if (load_acquire(&a->full_state) == s1)
+        /* relaxed: the cell loads' acquire keeps it after them, and it
+         * only compares. */
+        if (load_relaxed(&a->full_state) == s1)
             return FULL_EMPTY;
     }
 }
@@ -190,16 +190,16 @@ enum full_take midatlas__full_take(struct midatlas *a, uint64_t ctx, uint32_t *i
  * so the collects that follow see them.  Entries of a newer session are
  * left alone: this prover may have been overtaken by another, whose FULL
  * session relies on them (spin found that: tests/model/midatlas_full.pml,
- * two_provers.stale_clear).  acq_rel: acquire pairs with the recording's
- * release CAS, so the free is visible to our collects; on failure the cell
- * changed, and whatever it holds now is someone else's.
+ * mutant 7).  acquire: pairs with the recording's release CAS, so the free
+ * is visible to our collects; on failure the cell changed, and whatever it
+ * holds now is someone else's.
  */
 static void empty_older_cells(struct midatlas *a, uint32_t session)
 {
     for (uint32_t k = 0; k < FULL_CELLS; k++) {
         uint64_t c = load_relaxed(&a->full_cells[k]);
         if (c != 0 && entry_not_newer(c, session))
-            (void)cas_acq_rel(&a->full_cells[k], &c, 0);
+            (void)cas_acquire(&a->full_cells[k], &c, 0);
     }
 }
 
@@ -231,10 +231,11 @@ uint32_t midatlas__full_begin_proof(struct midatlas *a)
 static void end_proof(struct midatlas *a, uint32_t session, enum full_mode m)
 {
     uint64_t s = load_relaxed(&a->full_state);
-    /* seq_cst: FULL must follow the proof's collects for the associates
-     * that acquire it; on failure s is the new state, looked at again. */
+    /* release: pairs with full_take's acquire of the state (the collects
+     * come before FULL); the Dekker pairing with the freers was the CAS to
+     * TRYING.  On failure s is the new state, looked at again. */
     while (full_mode_of(s) == FULL_TRYING && session_of(s) == session &&
-           !cas_seq_cst(&a->full_state, &s, state_make(m, session, (uint32_t)(s >> VERSION_SHIFT))))
+           !cas_release(&a->full_state, &s, state_make(m, session, (uint32_t)(s >> VERSION_SHIFT))))
         ;
 }
 

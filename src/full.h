@@ -72,19 +72,20 @@ static inline enum full_mode full_mode_of(uint64_t s)
  * freer's half of the Dekker pairing with a prover's CAS to TRYING and its
  * fence (full.c, full_begin_proof).  NORMAL (the rule) costs one load of a
  * line nobody writes. */
-void midatlas__full_record(struct midatlas *a, uint32_t idx);
+void midatlas__full_record(struct midatlas *a, uint32_t idx, uint64_t s);
 
 static inline void full_after_free(struct midatlas *a, uint32_t idx)
 {
-    if (__builtin_expect(full_mode_of(load_seq_cst(&a->full_state)) != FULL_NORMAL, 0))
-        midatlas__full_record(a, idx);
+    uint64_t s = load_seq_cst(&a->full_state);
+    if (__builtin_expect(full_mode_of(s) != FULL_NORMAL, 0))
+        midatlas__full_record(a, idx, s);
 }
 
-/* Is the atlas in FULL mode?  A hint (acquire, as full_take's loads): the
- * answer may be stale by the time it is used. */
+/* Is the atlas in FULL mode?  A hint, relaxed: what follows it (a claim,
+ * full_take) reads the words that decide with orders of its own. */
 static inline bool midatlas__full_on(struct midatlas *a)
 {
-    return full_mode_of(load_acquire(&a->full_state)) == FULL_PROVEN;
+    return full_mode_of(load_relaxed(&a->full_state)) == FULL_PROVEN;
 }
 
 /* An associate's slow path when the atlas may be in FULL mode. */

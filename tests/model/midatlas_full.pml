@@ -17,8 +17,8 @@
  *   cells       K of them (C: FULL_CELLS), 0 or a slot index + 1.
  *   ender       (after_free -> full_after_free -> midatlas__full_record) of
  *               a slot X its caller holds: CAS X USED -> FREE (seq_cst);
- *               load the state (seq_cst): NORMAL -> return; the record's
- *               own load (acquire): NORMAL -> return; record
+ *               load the state (seq_cst): NORMAL -> return; else record
+ *               under that state (C passes the loaded word on); record
  *               (record_in_cell): first, for each cell in turn, the dedupe:
  *               a cell that holds the entry (X, the session loaded) is
  *               rewritten in place, a CAS from that entry to itself, and X
@@ -379,14 +379,10 @@ inline ender()
         assert(used[x]); used[x] = 0; g_free++; ending[x]++;
         printf("P%d ender: frees slot %d\n", _pid, x)
     };
-    atomic {                                                 /* full_after_free's load */
-        m1 = mode;
+    atomic {                                                 /* full_after_free's load, */
+        m1 = mode; s1 = sess;                                /* passed to the record */
         printf("P%d ender: loads mode %d\n", _pid, m1)
     };
-    if
-    :: m1 == NORMAL -> skip
-    :: else -> atomic { m1 = mode; s1 = sess }               /* the record's load */
-    fi;
 #endif
     if
     :: m1 == NORMAL -> skip

@@ -12,6 +12,8 @@
  *   stripes[nstripes]    one line per stripe: a sweep cursor and the
  *                        counters of the threads homed there (sweep.h)
  *   slots[capacity]      one tagged 64-bit word per MID slot (word.h)
+ *   owners[nchunks]      one byte per chunk, only with the rseq claim path
+ *                        (rseq.h)
  *
  * There are no free lists: a slot is free when its word says FREE, and an
  * associate claims it with one CAS (sweep.h).  Invariants (checked by
@@ -87,6 +89,9 @@ struct midatlas {
     /* Read-only after create: the fields map and associate read. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 *slots;
     struct stripe *stripes;
+    /* One owner byte per chunk (rseq.h), after the slots; NULL when this
+     * atlas claims by CAS only (rseq off, or too few chunks per stripe). */
+    atomic_u8 *owners;
     uint32_t capacity;
     uint32_t usable;
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
@@ -128,6 +133,10 @@ struct midatlas {
      * to sweep).  Taken once per chunk by a sweeping thread: its own line,
      * so it disturbs neither the gate nor the header. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 rotor;
+    /* CAS claimers of an atlas with owners, between their announce and
+     * retreat (rseq.h); beside the rotor, which an acquirer has just
+     * written. */
+    atomic_u32 cas_active;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;

@@ -18,6 +18,7 @@
 
 typedef _Atomic uint64_t atomic_u64;
 typedef _Atomic uint32_t atomic_u32;
+typedef _Atomic uint8_t atomic_u8;
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
@@ -124,6 +125,39 @@ static inline void max32_relaxed(atomic_u32 *p, uint32_t v)
            !atomic_compare_exchange_weak_explicit(p, &cur, v, memory_order_relaxed,
                                                   memory_order_relaxed))
         ;
+}
+
+/* ---- owner bytes (rseq.h) ------------------------------------------------ */
+
+static inline uint8_t load8_relaxed(atomic_u8 *p)
+{
+    return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static inline void store8_relaxed(atomic_u8 *p, uint8_t v)
+{
+    atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
+static inline void store8_release(atomic_u8 *p, uint8_t v)
+{
+    atomic_store_explicit(p, v, memory_order_release);
+}
+
+static inline bool cas8_seq_cst(atomic_u8 *p, uint8_t *expected, uint8_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_seq_cst,
+                                                   memory_order_relaxed);
+}
+
+static inline uint8_t load8_seq_cst(atomic_u8 *p)
+{
+    return atomic_load_explicit(p, memory_order_seq_cst);
+}
+
+static inline void sub32_release(atomic_u32 *p, uint32_t v)
+{
+    atomic_fetch_sub_explicit(p, v, memory_order_release);
 }
 
 #endif /* MIDATLAS_ATOMICS_H */

@@ -23,6 +23,8 @@
  */
 #include "full.h"
 
+#include "own.h"
+
 #include "hooks.h"
 #include "sweep.h"
 
@@ -146,7 +148,9 @@ static bool take_cell(struct midatlas *a, uint32_t k, uint64_t ctx, uint32_t *id
     uint32_t i = plus1 - 1;
     /* acquire: as the sweep's loads (sweep.c, "Orders"). */
     uint64_t w = load_acquire(&a->slots[i]);
-    if (!slot_is_free(w) || !slot_claim(a, i, w, ctx, count))
+    /* OWN_REVOKE: a recorded FREE slot is claimed or lost to a claim, never
+     * skipped because a CPU owns its chunk (rseq.h). */
+    if (!slot_is_free(w) || own_claim(a, i, w, ctx, count, OWN_REVOKE) != OWN_CLAIMED)
         return false;
     *idx = i;
     return true;

@@ -13,6 +13,7 @@
 
 #include "atlas.h"
 #include "full.h"
+#include "own.h"
 #include "sweep.h"
 
 static uint32_t clamp_u32(int64_t v, uint32_t hi)
@@ -117,6 +118,9 @@ int midatlas_validate(struct midatlas *a, const char **why)
     const char *full = midatlas__full_check(a);
     if (full)
         return fail(why, full);
+    const char *own = midatlas__own_check(a);
+    if (own)
+        return fail(why, own);
 
     struct midatlas_stats st;
     midatlas_stats(a, &st);

@@ -49,6 +49,14 @@ void midatlas__sweep_tls_init(void)
 
 /* ---- the rotor ---------------------------------------------------------- */
 
+/* The chunk a cursor sweeps (the empty cursor of a new stripe: none, as
+ * nchunks is past every chunk). */
+static uint32_t cursor_chunk(const struct midatlas *a, uint64_t c)
+{
+    uint32_t end = (uint32_t)(c >> 32);
+    return end == 0 ? a->nchunks : (end - 1) >> a->chunk_shift;
+}
+
 /* Take the next chunk off the rotor, as a cursor over its sweep positions
  * (sweep_slot maps them to slots). */
 static uint64_t next_chunk(struct midatlas *a)
@@ -105,7 +113,7 @@ static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, ui
         return false;
     /* acquire: as in sweep_chunk. */
     uint64_t w = load_acquire(&a->slots[t->freed]);
-    if (!slot_is_free(w) || !slot_claim(a, t->freed, w, ctx, count))
+    if (!slot_is_free(w) || own_claim(a, t->freed, w, ctx, count, OWN_TAKE) != OWN_CLAIMED)
         return false;
     *idx = t->freed;
     return true;
@@ -144,7 +152,9 @@ static bool collect_claim(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint3
         /* acquire: see "Orders" above. */
         uint64_t w = load_acquire(&a->slots[i]);
         if (slot_is_free(w)) {
-            if (slot_claim(a, i, w, ctx, count)) {
+            /* OWN_REVOKE: a chunk another CPU owns is revoked, so that a
+             * FREE word is claimed or lost to a claim, never skipped. */
+            if (own_claim(a, i, w, ctx, count, OWN_REVOKE) == OWN_CLAIMED) {
                 *idx = i;
                 return true;
             }
@@ -194,6 +204,9 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
         if (!saw_free && collect_unchanged(a, sum)) {
             max32_relaxed(&a->high_water, a->usable);
             midatlas__full_proven(a, session);
+            /* FULL mode's takes claim whatever slot a free recorded: no
+             * chunk may be owned then (acquire refuses in FULL mode). */
+            midatlas__own_revoke_all(a);
             return false;
         }
     }
@@ -245,6 +258,7 @@ bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, 
             c = load_relaxed(&s->cursor);
             break;
         case SWEEP_DRY:
+            midatlas__own_leave(a, cursor_chunk(a, c));
             c = next_chunk(a);
             /* So that the stripe's other threads go on from here too. */
             store_relaxed(&s->cursor, c);

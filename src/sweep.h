@@ -31,6 +31,11 @@
  * claimed it does so on the very line the sender is claiming in (pipeline
  * 0.78x of the LIFO lists; 1.03x to 1.26x with the line stride).
  *
+ * Owned chunks (MIDATLAS_RSEQ=1, rseq.h).  In an atlas of 4 chunks per
+ * stripe or more, the CPU that sweeps a chunk owns it while it does, and
+ * claims there with a plain store in a restartable sequence instead of the
+ * CAS (own.h); a sweep that meets another CPU's chunk takes the next one.
+ *
  * Stripes.  A thread's cursor lives on its home stripe (the CPU it runs on,
  * read once per chunk), so threads running at once keep separate cursors.
  * Threads that share a stripe share its cursor: it is a hint, read and
@@ -63,7 +68,9 @@
 #include <stdint.h>
 
 #include "atlas.h"
+#include "claim.h"
 #include "hooks.h"
+#include "own.h"
 
 /* Associates that try the last freed slot first once the atlas is found
  * scarce; doubled (up to SCARCE_CALLS_MAX) each time it is still scarce at
@@ -74,92 +81,6 @@
 /* Scarce spells per high-water sample (each sample reads every slot word
  * twice). */
 #define SCARCE_SAMPLE_EVERY 16u
-
-/* ---- thread-local hints ------------------------------------------------- */
-
-struct midatlas__sweep_tls {
-    uint32_t own;        /* this thread's stripe number (masked per atlas) */
-    uint32_t set;        /* 0 until the first call of this thread          */
-    const struct midatlas *freed_atlas; /* the atlas of ...              */
-    uint32_t freed;      /* ... the slot this thread freed last           */
-    uint32_t scarce;     /* associates left that try `freed` first ...    */
-    const struct midatlas *scarce_atlas; /* ... on this atlas            */
-    uint32_t scarce_len; /* length of the next scarce spell              */
-    uint32_t spells;     /* scarce spells so far (high-water sampling)    */
-};
-
-/* initial-exec: a library's TLS access is then one %fs-relative load instead
- * of a __tls_get_addr call (40 bytes of static TLS; mimalloc does the same). */
-#if defined(__GNUC__)
-#define SWEEP_TLS_MODEL __attribute__((tls_model("initial-exec")))
-#else
-#define SWEEP_TLS_MODEL
-#endif
-extern _Thread_local struct midatlas__sweep_tls midatlas__sweep_tls SWEEP_TLS_MODEL;
-
-void midatlas__sweep_tls_init(void);
-
-static inline struct midatlas__sweep_tls *sweep_hints(void)
-{
-    if (__builtin_expect(!midatlas__sweep_tls.set, 0))
-        midatlas__sweep_tls_init();
-    return &midatlas__sweep_tls;
-}
-
-static inline struct stripe *stripe_of(struct midatlas *a, uint32_t k)
-{
-    return &a->stripes[k & a->stripe_mask];
-}
-
-/* The calling thread's home stripe, for its counters and its cursor. */
-static inline struct stripe *sweep_home(struct midatlas *a)
-{
-    return stripe_of(a, sweep_hints()->own);
-}
-
-static inline uint64_t cursor_make(uint32_t pos, uint32_t end)
-{
-    return (uint64_t)end << 32 | pos;
-}
-
-/* ---- the claim ---------------------------------------------------------- */
-
-/*
- * Claim slot idx, whose word was read as the FREE word w, for the context
- * bits ctx: one CAS to LIVE with the next count.  On success *count is the
- * new count.  False when another call changed the word first.
- */
-static inline bool slot_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
-                              uint32_t *count)
-{
-    bool skipped;
-    uint32_t next = count_next(a, slot_count(w), idx, &skipped);
-
-    MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, idx);
-#if MIDATLAS_BROKEN == 2
-    /* Deliberately broken: check, then store - two takers can both win. */
-    if (!slot_is_free(load_relaxed(&a->slots[idx])))
-        return false;
-    store_release(&a->slots[idx], slot_live(next, ctx));
-#else
-    /* release: publishes the caller's writes to *ctx, pairing with the
-     * load_acquire of map/lookup and the acquire CAS of the enders
-     * (dissociate, discard, drain); and it makes every later reader of this
-     * word that acquires it (a collector of sweep.c) see whatever the
-     * claimer had seen, so a collect that sees this claim cannot see a
-     * slot the claimer found freed as still used.  Failure: relaxed, the
-     * caller moves on. */
-    if (!cas_release(&a->slots[idx], &w, slot_live(next, ctx)))
-        return false;
-#endif
-    /* Cold: once per 2^15 handouts of a slot, and per reserved value. */
-    if (__builtin_expect(count_handouts(next) < count_handouts(slot_count(w)), 0))
-        add_relaxed(&sweep_home(a)->count_wraps, 1);
-    if (__builtin_expect(skipped, 0))
-        add_relaxed(&sweep_home(a)->count_skips, 1);
-    *count = next;
-    return true;
-}
 
 /* ---- out of line -------------------------------------------------------- */
 
@@ -222,12 +143,19 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
         /* relaxed: the cursor is a hint; the claim CAS decides. */
         if (__builtin_expect(load_relaxed(&s->cursor) != c, 0))
             return SWEEP_MOVED;
-        if (slot_claim(a, i, w, ctx, count)) {
+        switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
+        case OWN_CLAIMED:
             store_relaxed(&s->cursor, cursor_make(pos + 1, end));
             *idx = i;
             return SWEEP_CLAIMED;
+        case OWN_LOST:
+            add_relaxed(&s->cas_failures, 1);
+            break;
+        case OWN_FOREIGN:
+            /* Another CPU owns this chunk (rseq.h): leave it to that CPU
+             * and take the next one. */
+            return SWEEP_DRY;
         }
-        add_relaxed(&s->cas_failures, 1);
     }
     return SWEEP_DRY;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * midatlas_rseq.pml - Promela model of per-CPU chunk ownership with claims
- * in restartable sequences: the protocol proposed for issue 14 ("lead every
- * cell"), checked before any C implements it.  src/ does not use it yet;
- * README, "The cost of one MID cycle", says what it would save.
+ * in restartable sequences (src/rseq.h, src/own.h, src/own.c; opt-in with
+ * MIDATLAS_RSEQ=1), checked before the C was written.  README, "The cost
+ * of one MID cycle", says what it saves.
  *
  * Why: a MID cycle costs two locked instructions, the claim CAS and the
  * ending CAS.  The ending CAS is the contract (exactly-once endings).  The
@@ -25,7 +25,12 @@
  *               claimer claims under PENDING); load cas_active: zero ->
  *               store CPU + 1 (confirmed, for the CPU it runs on now),
  *               else store 0 (backed off: a CAS claimer may be at work;
- *               claim by CAS this time).  Found by this model: acquiring
+ *               claim by CAS this time).  PENDING cannot be stolen: a
+ *               second acquirer's PENDING is the same value, so a thief's
+ *               CAS could confirm or back off the wrong one (this model
+ *               found a double claim that way).  An exact path that meets
+ *               PENDING waits for the acquirer's next two steps.  Found by
+ *               this model too: acquiring
  *               0 -> c + 1 at once and releasing when cas_active is set
  *               fails when the release's CS is aborted (a migration): the
  *               ownership stays while the CAS claimer it saw goes on.

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * claim.h - the thread-local hints of the sweep (which stripe, which slot
+ * this thread freed last, scarce spells) and the claim CAS that takes a
+ * FREE slot and publishes its context in one step (sweep.h has the idea).
+ */
+#ifndef MIDATLAS_CLAIM_H
+#define MIDATLAS_CLAIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atlas.h"
+#include "hooks.h"
+
+/* ---- thread-local hints ------------------------------------------------- */
+
+struct midatlas__sweep_tls {
+    uint32_t own;        /* this thread's stripe number (masked per atlas) */
+    uint32_t set;        /* 0 until the first call of this thread          */
+    const struct midatlas *freed_atlas; /* the atlas of ...              */
+    uint32_t freed;      /* ... the slot this thread freed last           */
+    uint32_t scarce;     /* associates left that try `freed` first ...    */
+    const struct midatlas *scarce_atlas; /* ... on this atlas            */
+    uint32_t scarce_len; /* length of the next scarce spell              */
+    uint32_t spells;     /* scarce spells so far (high-water sampling)    */
+};
+
+/* initial-exec: a library's TLS access is then one %fs-relative load instead
+ * of a __tls_get_addr call (40 bytes of static TLS; mimalloc does the same). */
+#if defined(__GNUC__)
+#define SWEEP_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define SWEEP_TLS_MODEL
+#endif
+extern _Thread_local struct midatlas__sweep_tls midatlas__sweep_tls SWEEP_TLS_MODEL;
+
+void midatlas__sweep_tls_init(void);
+
+static inline struct midatlas__sweep_tls *sweep_hints(void)
+{
+    if (__builtin_expect(!midatlas__sweep_tls.set, 0))
+        midatlas__sweep_tls_init();
+    return &midatlas__sweep_tls;
+}
+
+static inline struct stripe *stripe_of(struct midatlas *a, uint32_t k)
+{
+    return &a->stripes[k & a->stripe_mask];
+}
+
+/* The calling thread's home stripe, for its counters and its cursor. */
+static inline struct stripe *sweep_home(struct midatlas *a)
+{
+    return stripe_of(a, sweep_hints()->own);
+}
+
+static inline uint64_t cursor_make(uint32_t pos, uint32_t end)
+{
+    return (uint64_t)end << 32 | pos;
+}
+
+/* ---- the claim ---------------------------------------------------------- */
+
+/* A claim of slot idx, whose word was read as the FREE word w, is about to
+ * be tried: the count it will set (skipping a reserved MID: *skipped). */
+static inline uint32_t slot_claim_begin(struct midatlas *a, uint32_t idx, uint64_t w,
+                                        bool *skipped)
+{
+    MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, idx);
+    return count_next(a, slot_count(w), idx, skipped);
+}
+
+/* A claim from FREE word w to count next succeeded: the statistics. */
+static inline void slot_claim_end(struct midatlas *a, uint64_t w, uint32_t next, bool skipped)
+{
+    /* Cold: once per 2^15 handouts of a slot, and per reserved value. */
+    if (__builtin_expect(count_handouts(next) < count_handouts(slot_count(w)), 0))
+        add_relaxed(&sweep_home(a)->count_wraps, 1);
+    if (__builtin_expect(skipped, 0))
+        add_relaxed(&sweep_home(a)->count_skips, 1);
+}
+
+/*
+ * Claim slot idx, whose word was read as the FREE word w, for the context
+ * bits ctx: one CAS to LIVE with the next count.  On success *count is the
+ * new count.  False when another call changed the word first.
+ */
+static inline bool slot_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
+                              uint32_t *count)
+{
+    bool skipped;
+    uint32_t next = slot_claim_begin(a, idx, w, &skipped);
+
+#if MIDATLAS_BROKEN == 2
+    /* Deliberately broken: check, then store - two takers can both win. */
+    if (!slot_is_free(load_relaxed(&a->slots[idx])))
+        return false;
+    store_release(&a->slots[idx], slot_live(next, ctx));
+#else
+    /* release: publishes the caller's writes to *ctx, pairing with the
+     * load_acquire of map/lookup and the acquire CAS of the enders
+     * (dissociate, discard, drain); and it makes every later reader of this
+     * word that acquires it (a collector of sweep.c) see whatever the
+     * claimer had seen, so a collect that sees this claim cannot see a
+     * slot the claimer found freed as still used.  Failure: relaxed, the
+     * caller moves on. */
+    if (!cas_release(&a->slots[idx], &w, slot_live(next, ctx)))
+        return false;
+#endif
+    slot_claim_end(a, w, next, skipped);
+    *count = next;
+    return true;
+}
+
+#endif /* MIDATLAS_CLAIM_H */

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * own.c - the slow half of claiming in an atlas whose chunks CPUs may own:
+ * acquiring an unowned chunk, giving one up, the CAS claim that announces
+ * itself, and revoking a CPU's ownership.  The protocol and why: rseq.h;
+ * the model that checks it: tests/model/midatlas_rseq.pml.
+ */
+#include "own.h"
+
+#include <sched.h>
+
+#include "full.h"
+
+#if MIDATLAS_HAVE_RSEQ
+
+enum acquired { ACQ_MINE, ACQ_BACKED_OFF, ACQ_REFUSED };
+
+/*
+ * Make the chunk of owner byte own this CPU's (mine = CPU + 1): NONE ->
+ * PENDING, then, if no CAS claimer is at work, PENDING -> mine.  Refused in
+ * FULL mode (its takes must not meet owned chunks) and when someone else
+ * got there first.
+ */
+static enum acquired acquire(struct midatlas *a, atomic_u8 *own, uint8_t mine)
+{
+    if (midatlas__full_on(a))
+        return ACQ_REFUSED;
+    uint8_t none = OWNER_NONE;
+    /* seq_cst: the Dekker pair with claim_announced's increment of
+     * cas_active: of an acquirer and a CAS claimer, at least one sees the
+     * other (the acquirer's PENDING, or the claimer's count). */
+    if (!cas8_seq_cst(own, &none, OWNER_PENDING))
+        return ACQ_REFUSED;
+    /* seq_cst: the other half of that pair. */
+    if (load32_seq_cst(&a->cas_active) != 0) {
+        /* release: nothing was claimed under PENDING; orders nothing a
+         * reader needs, but no weaker than the CAS before it. */
+        store8_release(own, OWNER_NONE);
+        return ACQ_BACKED_OFF;
+    }
+    /* relaxed: only this call changes PENDING (nobody steals it: the model's
+     * header says why), and a CS reads the owner on the CPU that will
+     * compare it; the CAS above already ordered us after the CAS claimers. */
+    store8_relaxed(own, mine);
+    return ACQ_MINE;
+}
+
+/* Take CPU d + 1's ownership away: REVOKING, membarrier on d (a CS in
+ * progress there aborts), NONE.  Nothing if the owner changed meanwhile. */
+static void revoke(atomic_u8 *own, uint8_t owner)
+{
+    /* seq_cst: no CS on d may pass its owner check after this (it reads
+     * REVOKING); those that passed it before are aborted by the fence. */
+    if (!cas8_seq_cst(own, &owner, OWNER_REVOKING))
+        return;
+    midatlas__rseq_fence_cpu(owner - 1u);
+    /* release: after the fence; REVOKING is only ever ours to end. */
+    store8_release(own, OWNER_NONE);
+}
+
+static bool owned_by_a_cpu(uint8_t o)
+{
+    return o != OWNER_NONE && o <= OWNER_MAX_CPU + 1;
+}
+
+/* The claim CAS, announced in cas_active so that no acquirer confirms the
+ * chunk meanwhile; only in a chunk nobody owns. */
+static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32_t idx,
+                                      uint64_t w, uint64_t ctx, uint32_t *count)
+{
+    /* seq_cst: the Dekker pair with acquire (its CAS to PENDING and its
+     * load of cas_active). */
+    add32_seq_cst(&a->cas_active, 1);
+    enum own_claim r = OWN_FOREIGN;
+    /* seq_cst: the other half of that pair. */
+    if (load8_seq_cst(own) == OWNER_NONE)
+        r = slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+    /* release: keeps the claim CAS before the retreat for an acquirer that
+     * reads cas_active 0 afterwards (its seq_cst load acquires it). */
+    sub32_release(&a->cas_active, 1);
+    return r;
+}
+
+enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
+                                        uint64_t ctx, uint32_t *count, enum own_how how)
+{
+    atomic_u8 *own = &a->owners[idx >> a->chunk_shift];
+    for (;;) {
+        int32_t cpu = rseq_cpu();
+        bool rseq_ok = cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU;
+        uint8_t mine = (uint8_t)(cpu + 1);
+        uint8_t o = load8_relaxed(own); /* a hint: every branch checks again */
+
+        if (rseq_ok && o == mine)
+            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+        if (rseq_ok && o == OWNER_NONE && how == OWN_SWEEP) {
+            switch (acquire(a, own, mine)) {
+            case ACQ_MINE:
+                return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+            case ACQ_BACKED_OFF:
+                break; /* claim by CAS below */
+            case ACQ_REFUSED:
+                return OWN_FOREIGN;
+            }
+        }
+        if (how == OWN_REVOKE && owned_by_a_cpu(o) && !(rseq_ok && o == mine))
+            revoke(own, o);
+        enum own_claim r = claim_announced(a, own, idx, w, ctx, count);
+        if (r != OWN_FOREIGN || how != OWN_REVOKE)
+            return r;
+        /* OWN_REVOKE met an owner again, or PENDING: an acquirer two steps
+         * from its answer (PENDING cannot be stolen safely: the model's
+         * header says why).  Look again, letting a preempted acquirer run. */
+        sched_yield();
+    }
+}
+
+enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uint64_t w,
+                                           uint64_t ctx, uint32_t *count, enum own_how how)
+{
+    atomic_u8 *own = &a->owners[idx >> a->chunk_shift];
+    for (;;) {
+        int32_t cpu = rseq_cpu();
+        if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU || load8_relaxed(own) != (uint8_t)(cpu + 1))
+            return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
+        bool skipped;
+        uint32_t next = slot_claim_begin(a, idx, w, &skipped);
+        switch (rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
+                                 slot_live(next, ctx))) {
+        case RSEQ_DONE:
+            slot_claim_end(a, w, next, skipped);
+            *count = next;
+            return OWN_CLAIMED;
+        case RSEQ_CHANGED:
+            return OWN_LOST;
+        case RSEQ_ABORTED:
+            break;
+        }
+    }
+}
+
+void midatlas__own_leave(struct midatlas *a, uint32_t k)
+{
+    if (!a->owners || k >= a->nchunks)
+        return;
+    int32_t cpu = rseq_cpu();
+    if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU)
+        return;
+    atomic_u8 *own = &a->owners[k];
+    /* relaxed: a hint; the CS's CAS decides.  A release that aborts (a
+     * migration) leaves the chunk owned until someone revokes it. */
+    if (load8_relaxed(own) == (uint8_t)(cpu + 1))
+        (void)rseq_release_owner((uint32_t)cpu, own, (uint8_t)(cpu + 1));
+}
+
+void midatlas__own_revoke_all(struct midatlas *a)
+{
+    if (!a->owners)
+        return;
+    bool any = false;
+    for (uint32_t k = 0; k < a->nchunks; k++) {
+        uint8_t o = load8_relaxed(&a->owners[k]);
+        /* seq_cst: as revoke's. */
+        if (owned_by_a_cpu(o) && cas8_seq_cst(&a->owners[k], &o, OWNER_REVOKING))
+            any = true;
+    }
+    if (!any)
+        return;
+    midatlas__rseq_fence_all();
+    for (uint32_t k = 0; k < a->nchunks; k++)
+        if (load8_relaxed(&a->owners[k]) == OWNER_REVOKING)
+            store8_release(&a->owners[k], OWNER_NONE); /* release: as revoke's */
+}
+
+#else /* !MIDATLAS_HAVE_RSEQ: a->owners is always NULL */
+
+enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
+                                        uint64_t ctx, uint32_t *count, enum own_how how)
+{
+    (void)how;
+    return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+}
+
+void midatlas__own_leave(struct midatlas *a, uint32_t k)
+{
+    (void)a;
+    (void)k;
+}
+
+void midatlas__own_revoke_all(struct midatlas *a)
+{
+    (void)a;
+}
+
+#endif
+
+const char *midatlas__own_check(struct midatlas *a)
+{
+    if (!a->owners)
+        return NULL;
+    for (uint32_t k = 0; k < a->nchunks; k++) {
+        uint8_t o = load8_relaxed(&a->owners[k]);
+        if (o == OWNER_PENDING || o == OWNER_REVOKING)
+            return "a chunk is left PENDING or REVOKING";
+        if (o > OWNER_MAX_CPU + 1)
+            return "an owner byte holds no CPU";
+    }
+    return NULL;
+}

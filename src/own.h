@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * own.h - claiming a slot in an atlas whose chunks CPUs may own (rseq.h):
+ * by a plain store inside a restartable sequence on the owning CPU, or by
+ * the claim CAS (sweep.h, slot_claim) when nobody owns the chunk.  An
+ * atlas without owner bytes (a->owners == NULL: rseq off, or too few chunks
+ * per stripe) always claims by CAS, as before.
+ */
+#ifndef MIDATLAS_OWN_H
+#define MIDATLAS_OWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atlas.h"
+#include "rseq.h"
+#include "claim.h"
+
+enum own_claim {
+    OWN_CLAIMED, /* *count is the new count                                 */
+    OWN_LOST,    /* the word changed: another call claimed the slot         */
+    OWN_FOREIGN  /* another CPU owns the chunk, or its acquisition is going  */
+};
+
+enum own_how {
+    OWN_SWEEP,  /* a sweeper: may acquire an unowned chunk; foreign -> skip  */
+    OWN_TAKE,   /* the scarce path: never acquires; foreign -> skip         */
+    OWN_REVOKE  /* the exact path and FULL mode: must have the slot if it is
+                   FREE, so revokes a foreign owner and waits out PENDING  */
+};
+
+/* Out of line (own.c): everything but a claim in a chunk this CPU owns. */
+enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
+                                        uint64_t ctx, uint32_t *count, enum own_how how);
+
+/* The sweep left chunk k: give it up if this CPU owns it (own.c). */
+void midatlas__own_leave(struct midatlas *a, uint32_t k);
+
+/* FULL mode began (sweep.c, take_exact): revoke every owned chunk, so that
+ * FULL mode's takes meet none (own.c). */
+void midatlas__own_revoke_all(struct midatlas *a);
+
+/* midatlas_validate: on a quiescent atlas no chunk is PENDING or REVOKING;
+ * NULL, or what is wrong. */
+const char *midatlas__own_check(struct midatlas *a);
+
+#if MIDATLAS_HAVE_RSEQ
+/* A CS of own_claim_rseq that the kernel aborted (own.c): an abort is not a
+ * lost slot (FULL mode and the exact path count on that), so try again
+ * while the thread still runs on an owning CPU, else as own_claim would. */
+enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uint64_t w,
+                                           uint64_t ctx, uint32_t *count, enum own_how how);
+
+/* Claim FREE word w of slot idx, in a chunk CPU cpu owns (owner byte own),
+ * by a plain store in a CS.  The rare outcomes go out of line, so that the
+ * sweep around this keeps its values in registers. */
+static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, uint64_t w,
+                                            uint64_t ctx, uint32_t *count, uint32_t cpu,
+                                            atomic_u8 *own, enum own_how how)
+{
+    bool skipped;
+    /* Only w and desired live across the CS: the count and whether a
+     * reserved MID was skipped are read back from desired (keeping them
+     * made gcc spill a 32-bit count and reload it as 64 bits, a
+     * store-forwarding stall that cost a third of the gain). */
+    uint64_t desired = slot_live(slot_claim_begin(a, idx, w, &skipped), ctx);
+    /* The store publishes the caller's writes to *ctx as the claim CAS's
+     * release does (slot_claim): x86 stores are releases, and the CS is one
+     * thread's program order. */
+    enum rseq_result r = rseq_claim_store(cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
+                                          desired);
+    if (__builtin_expect(r == RSEQ_DONE, 1)) {
+        uint32_t next = slot_count(desired);
+        slot_claim_end(a, w, next, next != ((slot_count(w) + 1) & SLOT_COUNT_MASK));
+        *count = next;
+        return OWN_CLAIMED;
+    }
+    if (r == RSEQ_CHANGED)
+        return OWN_LOST;
+    return midatlas__own_claim_aborted(a, idx, w, ctx, count, how);
+}
+#endif
+
+/* Claim slot idx, whose word was read as the FREE word w (how: who asks). */
+static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_t w,
+                                       uint64_t ctx, uint32_t *count, enum own_how how)
+{
+#if MIDATLAS_HAVE_RSEQ
+    if (a->owners) {
+        atomic_u8 *own = &a->owners[idx >> a->chunk_shift];
+        int32_t cpu = rseq_cpu();
+        /* relaxed: a hint; the CS compares the owner again before its
+         * commit, on the CPU whose threads alone may change it to us. */
+        if (cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU &&
+            load8_relaxed(own) == (uint8_t)(cpu + 1))
+            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+        return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
+    }
+#else
+    (void)how;
+#endif
+    return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+}
+
+#endif /* MIDATLAS_OWN_H */

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseq.h - claims without a locked instruction: a CPU that owns a chunk
+ * claims its FREE slots with a plain store inside a Linux restartable
+ * sequence (rseq).  Opt-in (MIDATLAS_RSEQ=1 in the environment), x86-64
+ * with glibc 2.35 or later, not under the sanitizers.
+ *
+ * Why: a MID cycle costs two locked instructions, the claim CAS and the
+ * ending CAS (sweep.h).  The ending CAS is the contract: exactly-once
+ * endings.  The claim CAS is there only because any thread may claim any
+ * FREE slot.  If only the threads running on one CPU may claim in a chunk,
+ * a claim is a load, a compare and a store inside a critical section (CS)
+ * that the kernel restarts when the thread is preempted, migrated or sent
+ * a signal before the store: threads of one CPU never interleave inside
+ * one, and no other CPU writes a FREE word of the chunk.
+ *
+ * The protocol, checked by tests/model/midatlas_rseq.pml (4 configurations,
+ * 8 mutants caught, two of them flaws of a first design that the model
+ * found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
+ * one counter per atlas, cas_active.
+ *   rseq claim  on CPU c, one CS: the owner != c + 1 -> abort; the slot
+ *               word != the FREE word loaded -> leave; store it LIVE (the
+ *               commit, the CS's last instruction).
+ *   acquire     a sweeper meets an unowned chunk: CAS the owner NONE ->
+ *               PENDING (nobody claims under PENDING); cas_active != 0 ->
+ *               back off (store NONE, claim by CAS this time); else store
+ *               CPU + 1.
+ *   release     the sweep leaves its chunk: one CS on c whose commit is a
+ *               CAS of the owner c + 1 -> NONE (a plain store there could
+ *               overwrite a revoker's REVOKING).  A thread that migrated
+ *               cannot release: the chunk stays owned until revoked.
+ *   CAS claim   everyone else (the scarce path, FULL mode's cells, the
+ *               exact path, a thread without rseq): increment cas_active,
+ *               claim by CAS only if the owner is NONE, decrement.  The
+ *               increment and the acquirer's CAS are a Dekker pair.
+ *   revoke      a claimer that must have a slot of a chunk CPU d owns (the
+ *               exact path, FULL mode): CAS the owner d + 1 -> REVOKING,
+ *               membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) on CPU d
+ *               (it aborts a CS in progress there and is a full fence),
+ *               store NONE.
+ * Orders: every access of the protocol that orders anything is a locked
+ * instruction, a CS on one CPU or membarrier, so x86's TSO gives the
+ * sequential consistency the model assumes; the C11 orders named at each
+ * site say the same for a reader.
+ */
+#ifndef MIDATLAS_RSEQ_H
+#define MIDATLAS_RSEQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomics.h"
+#include "hooks.h"
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define MIDATLAS_RSEQ_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define MIDATLAS_RSEQ_SANITIZED 1
+#endif
+
+/* The CS is assembly the sanitizers cannot see (TSan would take the
+ * claims for races), and the deliberately broken variants must keep their
+ * broken CAS paths reachable: both build without it. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_include) &&                   \
+    !defined(MIDATLAS_RSEQ_SANITIZED) && MIDATLAS_BROKEN == 0
+#if __has_include(<sys/rseq.h>)
+#define MIDATLAS_HAVE_RSEQ 1
+#endif
+#endif
+#ifndef MIDATLAS_HAVE_RSEQ
+#define MIDATLAS_HAVE_RSEQ 0
+#endif
+
+/* Owner bytes (struct midatlas.owners). */
+#define OWNER_NONE 0u
+#define OWNER_MAX_CPU 252u /* CPUs above it claim by CAS */
+#define OWNER_PENDING 254u
+#define OWNER_REVOKING 255u
+
+/* Is the rseq path on for this process?  MIDATLAS_RSEQ=1, glibc registered
+ * rseq, and membarrier's EXPEDITED_RSEQ could be registered (rseq.c). */
+bool midatlas__rseq_on(void);
+
+/* membarrier(EXPEDITED_RSEQ) on one CPU / on every CPU this process runs
+ * on: a CS in progress there aborts (rseq.c). */
+void midatlas__rseq_fence_cpu(uint32_t cpu);
+void midatlas__rseq_fence_all(void);
+
+#if MIDATLAS_HAVE_RSEQ
+#include <sys/rseq.h>
+
+/* Weak: the library still loads on a glibc older than 2.35 (no rseq
+ * symbols there); rseq.c then finds them absent and keeps rseq off. */
+#pragma weak __rseq_offset
+#pragma weak __rseq_size
+
+static inline struct rseq *rseq_area(void)
+{
+    return (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+}
+
+/* The CPU this thread runs on, as the kernel's rseq area says; negative
+ * when rseq is not registered for this thread. */
+static inline int32_t rseq_cpu(void)
+{
+    return (int32_t)__atomic_load_n(&rseq_area()->cpu_id, __ATOMIC_RELAXED);
+}
+
+/* The descriptor of one CS (struct rseq_cs: version, flags, start_ip,
+ * post_commit_offset, abort_ip), and the abort handler: the kernel checks
+ * that the 4 bytes before abort_ip are glibc's RSEQ_SIG (0x53053053 on
+ * x86, inside a ud1 so that it disassembles). */
+#define RSEQ_CS_ENTER                                                                          \
+    ".pushsection __rseq_cs, \"aw\"\n\t"                                                       \
+    ".balign 32\n\t"                                                                           \
+    "3:\n\t"                                                                                   \
+    ".long 0, 0\n\t"                                                                           \
+    ".quad 1f, (2f - 1f), 4f\n\t"                                                              \
+    ".popsection\n\t"                                                                          \
+    "leaq 3b(%%rip), %%rax\n\t"                                                                \
+    "movq %%rax, %[rseq_cs]\n\t"                                                               \
+    "1:\n\t"
+#define RSEQ_CS_ABORT(label)                                                                   \
+    "2:\n\t"                                                                                   \
+    ".pushsection __rseq_failure, \"ax\"\n\t"                                                  \
+    ".byte 0x0f, 0xb9, 0x3d\n\t"                                                               \
+    ".long 0x53053053\n\t"                                                                     \
+    "4:\n\t"                                                                                   \
+    "jmp %l[" label "]\n\t"                                                                    \
+    ".popsection\n\t"
+
+enum rseq_result { RSEQ_DONE, RSEQ_CHANGED, RSEQ_ABORTED };
+
+/* After a CS: the kernel must not find a pointer to our descriptor once
+ * this library may be unloaded (dlclose of a plugin that links it); one
+ * store to this thread's own rseq area. */
+static inline void rseq_cs_clear(struct rseq *rs)
+{
+    __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * On CPU cpu, while *owner is mine and *slot is expect: store desired into
+ * *slot.  RSEQ_DONE: stored; RSEQ_CHANGED: *slot was not expect;
+ * RSEQ_ABORTED: another CPU, another owner, or the kernel restarted the CS
+ * (preempted, migrated, a signal, a membarrier).
+ */
+static inline enum rseq_result rseq_claim_store(uint32_t cpu, _Atomic uint8_t *owner,
+                                                uint8_t mine, atomic_u64 *slot,
+                                                uint64_t expect, uint64_t desired)
+{
+    struct rseq *rs = rseq_area();
+    __asm__ goto(RSEQ_CS_ENTER
+                 "cmpl %[cpu], %[cpu_id]\n\t"
+                 "jnz %l[aborted]\n\t"
+                 "cmpb %[mine], %[owner]\n\t"
+                 "jnz %l[aborted]\n\t"
+                 "cmpq %[expect], %[slot]\n\t"
+                 "jnz %l[changed]\n\t"
+                 "movq %[desired], %[slot]\n\t" /* the commit */
+                 RSEQ_CS_ABORT("aborted")
+                 :
+                 : [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),
+                   [owner] "m"(*(uint8_t *)owner), [mine] "q"(mine),
+                   [slot] "m"(*(uint64_t *)slot), [expect] "r"(expect), [desired] "r"(desired)
+                 : "memory", "cc", "rax"
+                 : aborted, changed);
+    rseq_cs_clear(rs);
+    return RSEQ_DONE;
+aborted:
+    rseq_cs_clear(rs);
+    return RSEQ_ABORTED;
+changed:
+    rseq_cs_clear(rs);
+    return RSEQ_CHANGED;
+}
+
+/* On CPU cpu: CAS *owner mine -> OWNER_NONE as the commit of a CS, so that
+ * no other thread of the CPU is inside a claim's CS meanwhile.  True when
+ * released. */
+static inline bool rseq_release_owner(uint32_t cpu, _Atomic uint8_t *owner, uint8_t mine)
+{
+    struct rseq *rs = rseq_area();
+    uint8_t none = OWNER_NONE;
+    __asm__ goto(RSEQ_CS_ENTER
+                 "cmpl %[cpu], %[cpu_id]\n\t"
+                 "jnz %l[aborted]\n\t"
+                 "movb %[mine], %%al\n\t"
+                 "lock cmpxchgb %[none], %[owner]\n\t" /* the commit */
+                 RSEQ_CS_ABORT("aborted")
+                 "jnz %l[aborted]\n\t" /* the owner was not mine */
+                 :
+                 : [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),
+                   [owner] "m"(*(uint8_t *)owner), [mine] "q"(mine), [none] "q"(none)
+                 : "memory", "cc", "rax"
+                 : aborted);
+    rseq_cs_clear(rs);
+    return true;
+aborted:
+    rseq_cs_clear(rs);
+    return false;
+}
+#endif /* MIDATLAS_HAVE_RSEQ */
+
+#endif /* MIDATLAS_RSEQ_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rseq.c - the rseq claim path (src/rseq.h, src/own.c), opted in with
+ * MIDATLAS_RSEQ=1, on threads pinned to CPUs so that ownership moves when
+ * the test says so:
+ *
+ *  (a) owns_its_chunk: a claim on CPU 0 makes the chunk CPU 0's, and
+ *      leaving the chunk (the sweep moves on) gives it up.
+ *  (b) efull_revokes: chunks CPU 0 owns, with FREE slots in them, and a
+ *      thread that then runs on CPU 1 only: it gets every MID of the atlas
+ *      before EFULL (the exact path revokes CPU 0's chunks; nothing is
+ *      left PENDING or REVOKING), and FULL mode then serves frees made on
+ *      CPU 0 to takes on CPU 1.
+ *  (c) small_atlas_stays_cas: fewer than 4 chunks per stripe: no owners.
+ *  (d) off_without_env: without MIDATLAS_RSEQ=1 nobody owns anything (a
+ *      child process: the switch is read once per process).
+ *
+ * Skipped (77) where the path cannot run: a sanitizer build, no rseq in
+ * glibc or the kernel, or one CPU.
+ */
+#define _GNU_SOURCE /* sched_setaffinity, setenv */
+#include "testutil.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atlas.h"
+#include "rseq.h"
+
+#define CAP 4096u
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    assert_int_equal(sched_setaffinity(0, sizeof set, &set), 0);
+    /* The kernel moves us at the next schedule: make it now. */
+    while (sched_getcpu() != cpu)
+        sched_yield();
+}
+
+static int cpu_a = -1, cpu_b = -1; /* two CPUs this process may run on */
+
+static uint32_t owned_by(struct midatlas *a, int cpu)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < a->nchunks; k++)
+        n += atomic_load(&a->owners[k]) == (uint8_t)(cpu + 1);
+    return n;
+}
+
+static void owns_its_chunk(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, CAP, 0), MIDATLAS_OK);
+    assert_non_null(a->owners);
+    uint16_t mid;
+    assert_int_equal(midatlas_associate(a, tctx(1), &mid), MIDATLAS_OK);
+    uint32_t k = (mid & a->idx_mask) >> a->chunk_shift;
+    assert_int_equal(atomic_load(&a->owners[k]), cpu_a + 1);
+    assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
+    /* One chunk's worth of cycles more: the sweep leaves chunk k. */
+    for (uint32_t i = 0; i < (1u << a->chunk_shift) + 1; i++) {
+        assert_int_equal(midatlas_associate(a, tctx(2), &mid), MIDATLAS_OK);
+        assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
+    }
+    assert_int_equal(atomic_load(&a->owners[k]), OWNER_NONE);
+    assert_int_equal(owned_by(a, cpu_a), 1);
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+static void efull_revokes(void **state)
+{
+    (void)state;
+    static uint16_t mids[CAP];
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, CAP, 0), MIDATLAS_OK);
+    /* A few handouts on CPU a: its chunk is owned, its other slots FREE. */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(midatlas_associate(a, tctx(1), &mids[0]), MIDATLAS_OK);
+        assert_int_equal(midatlas_dissociate(a, mids[0], NULL), MIDATLAS_OK);
+    }
+    assert_true(owned_by(a, cpu_a) >= 1);
+
+    pin(cpu_b);
+    uint32_t n = 0;
+    int rc;
+    while ((rc = midatlas_associate(a, tctx(n + 1), &mids[n])) == MIDATLAS_OK)
+        assert_true(++n <= CAP);
+    assert_int_equal(rc, MIDATLAS_EFULL);
+    assert_int_equal(n, CAP); /* CPU a's chunk was revoked, not skipped */
+    assert_int_equal(owned_by(a, cpu_a), 0);
+    t_assert_valid(a);
+
+    /* FULL mode: frees on CPU a, takes on CPU b, every one served. */
+    for (uint32_t i = 0; i < 64; i++) {
+        pin(cpu_a);
+        assert_int_equal(midatlas_dissociate(a, mids[i], NULL), MIDATLAS_OK);
+        pin(cpu_b);
+        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+        assert_int_equal(midatlas_associate(a, tctx(1), &mids[CAP - 1]), MIDATLAS_EFULL);
+    }
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+static void small_atlas_stays_cas(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    assert_int_equal(midatlas_create(&a, 64, 0), MIDATLAS_OK);
+    assert_null(a->owners);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+static void off_without_env(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        unsetenv("MIDATLAS_RSEQ"); /* this process has not read it yet */
+        struct midatlas *a;
+        if (midatlas_create(&a, CAP, 0) != MIDATLAS_OK)
+            _exit(2);
+        _exit(a->owners == NULL ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Two CPUs this process may run on, or false. */
+static bool two_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return false;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &set))
+            continue;
+        if (cpu_a < 0)
+            cpu_a = c;
+        else if (cpu_b < 0)
+            cpu_b = c;
+    }
+    return cpu_b >= 0;
+}
+
+int main(void)
+{
+    /* The switch is read once per process, at the first atlas: the test
+     * without it runs first, in a child, before this process reads it. */
+    const struct CMUnitTest off[] = {cmocka_unit_test(off_without_env)};
+    int failed = cmocka_run_group_tests_name("rseq-off", off, NULL, NULL);
+
+    setenv("MIDATLAS_RSEQ", "1", 1);
+    if (!MIDATLAS_HAVE_RSEQ || !midatlas__rseq_on() || !two_cpus()) {
+        printf("test_rseq: skipped (%s)\n", !MIDATLAS_HAVE_RSEQ    ? "built without rseq"
+                                            : !midatlas__rseq_on() ? "rseq or membarrier "
+                                                                     "unavailable"
+                                                                   : "one CPU");
+        return failed ? failed : 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(owns_its_chunk),
+        cmocka_unit_test(efull_revokes),
+        cmocka_unit_test(small_atlas_stays_cas),
+    };
+    return failed + cmocka_run_group_tests_name("rseq", tests, NULL, NULL);
+}

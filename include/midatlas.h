@@ -287,7 +287,18 @@ typedef struct midatlas_stats midatlas_stats_t;
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot + 1.4 KiB. */
+ * count.  So at most 8 bytes per slot + 1.4 KiB; with MIDATLAS_RSEQ=1 (below)
+ * one more byte per chunk of slots, at most 1 KiB.
+ *
+ * MIDATLAS_RSEQ=1 in the environment (read once per process, at the first
+ * create): on x86-64 Linux with glibc 2.35 or later, an atlas of at least
+ * 4 chunks per stripe (capacity 512 and up on 2 CPUs) lets the CPU that
+ * sweeps a chunk claim its slots with a plain store inside a restartable
+ * sequence, so that a MID cycle costs one locked instruction (the ending)
+ * instead of two; other CPUs stay out of a chunk one owns, and take it
+ * back with membarrier(2) when they must (EFULL's proof, FULL mode).  Off
+ * by default while it is new; off under the sanitizers; where rseq or
+ * membarrier is missing the atlas claims by CAS as without it. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then

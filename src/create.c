@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atlas.h"
+#include "own.h"
 #include "rseq.h"
 #include "sweep.h"
 #include "wait.h"
@@ -123,7 +124,7 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
 static bool uses_owners(const struct midatlas *shape)
 {
     return shape->nchunks >= RSEQ_MIN_CHUNKS_PER_STRIPE * (shape->stripe_mask + 1) &&
-           midatlas__rseq_on();
+           shape->nchunks <= OWN_MAX_CHUNKS && midatlas__rseq_on();
 }
 
 int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)

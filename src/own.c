@@ -157,18 +157,24 @@ void midatlas__own_revoke_all(struct midatlas *a)
 {
     if (!a->owners)
         return;
+    /* Only the chunks this call moved to REVOKING are its to end: a chunk
+     * another revoker holds REVOKING may still have a CS in flight on its
+     * CPU until that revoker's own fence. */
+    uint64_t revoked[OWN_MAX_CHUNKS / 64] = {0};
     bool any = false;
     for (uint32_t k = 0; k < a->nchunks; k++) {
         uint8_t o = load8_relaxed(&a->owners[k]);
         /* seq_cst: as revoke's. */
-        if (owned_by_a_cpu(o) && cas8_seq_cst(&a->owners[k], &o, OWNER_REVOKING))
+        if (owned_by_a_cpu(o) && cas8_seq_cst(&a->owners[k], &o, OWNER_REVOKING)) {
+            revoked[k / 64] |= (uint64_t)1 << (k % 64);
             any = true;
+        }
     }
     if (!any)
         return;
     midatlas__rseq_fence_all();
     for (uint32_t k = 0; k < a->nchunks; k++)
-        if (load8_relaxed(&a->owners[k]) == OWNER_REVOKING)
+        if (revoked[k / 64] & (uint64_t)1 << (k % 64))
             store8_release(&a->owners[k], OWNER_NONE); /* release: as revoke's */
 }
 

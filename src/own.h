@@ -16,6 +16,10 @@
 #include "rseq.h"
 #include "claim.h"
 
+/* Most chunks an atlas with owner bytes has (create.c checks; chunks are 64
+ * slots from capacity 2048 up, so 65536 slots make 1024). */
+#define OWN_MAX_CHUNKS 1024u
+
 enum own_claim {
     OWN_CLAIMED, /* *count is the new count                                 */
     OWN_LOST,    /* the word changed: another call claimed the slot         */

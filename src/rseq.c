@@ -53,8 +53,14 @@ void midatlas__rseq_fence_cpu(uint32_t cpu)
 
 void midatlas__rseq_fence_all(void)
 {
-    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0)
-        abort(); /* registered in rseq_probe: the kernel broke its promise */
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0)
+        return;
+    /* Registered in rseq_probe, and a fork inherits it (seen on Linux
+     * 6.18); should a kernel forget it, register again.  Going on without
+     * the fence would let two claims take one slot: abort instead. */
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0 ||
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0)
+        abort();
 }
 
 #else /* !MIDATLAS_HAVE_RSEQ */

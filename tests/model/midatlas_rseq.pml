@@ -92,6 +92,8 @@
  *   6 revoke stores 0 before its membarrier (no REVOKING)
  *   7 release inside a CS, but as a load, compare and plain store
  *   8 acquire 0 -> c + 1 at once, release by the CS if cas_active is set
+ *   9 a revoker that lost the race to REVOKING still ends it after a fence
+ *     of its own (src/own.c's revoke_all did, before review)
  *
  * Sequential consistency is what x86-64 gives these accesses: the Dekker
  * pairs are locked instructions on both sides (TSO orders a locked
@@ -287,7 +289,21 @@ casclaim: skip;
                     atomic { ON_CPU(me); MEMBARRIER(o - 1) };
 #endif
                     atomic { ON_CPU(me); owner = NONE }
+#if MUTANT == 9
+                :: else ->
+                    /* like a revoke_all that ends every REVOKING after its
+                     * own fence, not only the ones it set */
+                    atomic { ON_CPU(me); MEMBARRIER(o - 1) };
+                    atomic {
+                        ON_CPU(me);
+                        if
+                        :: owner == REVOKING -> owner = NONE
+                        :: else -> skip
+                        fi
+                    }
+#else
                 :: else -> skip
+#endif
                 fi
             :: else -> skip
             fi;

@@ -95,6 +95,12 @@ static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_
         int32_t cpu = rseq_cpu();
         /* relaxed: a hint; the CS compares the owner again before its
          * commit, on the CPU whose threads alone may change it to us. */
+#if MIDATLAS_BROKEN == 4
+        /* Deliberately broken: claim by store in any chunk, owned or not,
+         * by this CPU or another (the CS checks no owner either). */
+        if (cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU)
+            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+#endif
         if (cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU &&
             load8_relaxed(own) == (uint8_t)(cpu + 1))
             return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);

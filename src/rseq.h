@@ -62,10 +62,11 @@
 #endif
 
 /* The CS is assembly the sanitizers cannot see (TSan would take the
- * claims for races), and the deliberately broken variants must keep their
- * broken CAS paths reachable: both build without it. */
+ * claims for races), and the deliberately broken variants 1 to 3 must keep
+ * their broken CAS paths reachable: both build without it.  Variant 4 is
+ * this path broken (hooks.h). */
 #if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_include) &&                   \
-    !defined(MIDATLAS_RSEQ_SANITIZED) && MIDATLAS_BROKEN == 0
+    !defined(MIDATLAS_RSEQ_SANITIZED) && (MIDATLAS_BROKEN == 0 || MIDATLAS_BROKEN == 4)
 #if __has_include(<sys/rseq.h>)
 #define MIDATLAS_HAVE_RSEQ 1
 #endif
@@ -156,8 +157,10 @@ static inline enum rseq_result rseq_claim_store(uint32_t cpu, _Atomic uint8_t *o
     __asm__ goto(RSEQ_CS_ENTER
                  "cmpl %[cpu], %[cpu_id]\n\t"
                  "jnz %l[aborted]\n\t"
+#if MIDATLAS_BROKEN != 4
                  "cmpb %[mine], %[owner]\n\t"
                  "jnz %l[aborted]\n\t"
+#endif
                  "cmpq %[expect], %[slot]\n\t"
                  "jnz %l[changed]\n\t"
                  "movq %[desired], %[slot]\n\t" /* the commit */

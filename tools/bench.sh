@@ -34,6 +34,9 @@
 #   --no-clean        reuse the build tree instead of rebuilding it
 #   --no-deps         do not run tools/install-deps.sh
 #   -h, --help        this text
+# Environment: MIDATLAS_RSEQ=1 measures midatlas (and its plugin) with the
+# opt-in rseq claim path (README, "Design"); the mutex and the peers are the
+# same either way.
 #
 # Writes out/bench-<UTC timestamp>.json (+ .txt console log) and copies them to
 # out/bench-latest.json; prints a table (workload x threads x implementation:

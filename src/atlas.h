@@ -61,7 +61,9 @@ struct stripe {
     atomic_u64 releases;      /* tombstones released (release and drain)   */
     atomic_u64 count_wraps;   /* claims that took a count past 2^15 handouts */
     atomic_u64 count_skips;   /* counts skipped over a reserved MID value  */
-    atomic_u64 spare_;        /* pads the line                             */
+    atomic_u64 cas_active;    /* CAS claimers homed here between their
+                                 announce and retreat (own.c): per stripe, so
+                                 that threads on two CPUs never share it   */
 };
 
 _Static_assert(sizeof(struct stripe) == MIDATLAS_CACHE_LINE, "a stripe is one cache line");
@@ -133,10 +135,6 @@ struct midatlas {
      * to sweep).  Taken once per chunk by a sweeping thread: its own line,
      * so it disturbs neither the gate nor the header. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 rotor;
-    /* CAS claimers of an atlas with owners, between their announce and
-     * retreat (rseq.h); beside the rotor, which an acquirer has just
-     * written. */
-    atomic_u32 cas_active;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;

@@ -155,7 +155,12 @@ static inline uint8_t load8_seq_cst(atomic_u8 *p)
     return atomic_load_explicit(p, memory_order_seq_cst);
 }
 
-static inline void sub32_release(atomic_u32 *p, uint32_t v)
+static inline void add_seq_cst(atomic_u64 *p, uint64_t v)
+{
+    atomic_fetch_add_explicit(p, v, memory_order_seq_cst);
+}
+
+static inline void sub_release(atomic_u64 *p, uint64_t v)
 {
     atomic_fetch_sub_explicit(p, v, memory_order_release);
 }

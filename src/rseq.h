@@ -17,7 +17,8 @@
  * The protocol, checked by tests/model/midatlas_rseq.pml (4 configurations,
  * 8 mutants caught, two of them flaws of a first design that the model
  * found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
- * one counter per atlas, cas_active.
+ * cas_active, one counter per stripe (a CAS claimer counts itself on its
+ * home stripe; an acquirer reads them all).
  *   rseq claim  on CPU c, one CS: the owner != c + 1 -> abort; the slot
  *               word != the FREE word loaded -> leave; store it LIVE (the
  *               commit, the CS's last instruction).

@@ -16,7 +16,9 @@
  * kept out of an owned chunk, or must throw the owner out first.
  *
  * The protocol (one owner word per chunk: 0, CPU c + 1, PENDING or
- * REVOKING; cas_active, one counter per atlas):
+ * REVOKING; cas_active, one counter here; C keeps one per stripe, each
+ * claimer counting itself on its own and an acquirer reading them all,
+ * which is the same Dekker pair per counter):
  *   rseq claim  on CPU c, inside one CS: load the owner, != c + 1 -> abort;
  *               load the slot word, not FREE -> leave; store it LIVE (the
  *               commit: the CS's last instruction).

@@ -43,9 +43,9 @@ static enum acquired acquire(struct midatlas *a, atomic_u8 *own, uint8_t mine)
     /* seq_cst: the other half of that pair; every stripe's count, since a
      * CAS claimer announces itself on its own home stripe. */
     if (cas_claimers(a)) {
-        /* release: nothing was claimed under PENDING; orders nothing a
-         * reader needs, but no weaker than the CAS before it. */
-        store8_release(own, OWNER_NONE);
+        /* relaxed: nothing was claimed under PENDING, so a claimer that
+         * reads NONE here has nothing of ours to see. */
+        store8_relaxed(own, OWNER_NONE);
         return ACQ_BACKED_OFF;
     }
     /* relaxed: only this call changes PENDING (nobody steals it: the model's
@@ -64,7 +64,9 @@ static void revoke(atomic_u8 *own, uint8_t owner)
     if (!cas8_seq_cst(own, &owner, OWNER_REVOKING))
         return;
     midatlas__rseq_fence_cpu(owner - 1u);
-    /* release: after the fence; REVOKING is only ever ours to end. */
+    /* release: pairs with claim_announced's seq_cst load of the owner (and
+     * an acquirer's CAS): who reads NONE sees, through our fence, every
+     * claim d committed before it.  REVOKING is only ever ours to end. */
     store8_release(own, OWNER_NONE);
 }
 
@@ -141,13 +143,8 @@ enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uin
         int32_t cpu = rseq_cpu();
         if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU || load8_relaxed(own) != (uint8_t)(cpu + 1))
             return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
-        bool skipped;
-        uint32_t next = slot_claim_begin(a, idx, w, &skipped);
-        switch (rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
-                                 slot_live(next, ctx))) {
+        switch (own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own)) {
         case RSEQ_DONE:
-            slot_claim_end(a, w, next, skipped);
-            *count = next;
             return OWN_CLAIMED;
         case RSEQ_CHANGED:
             return OWN_LOST;

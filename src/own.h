@@ -2,7 +2,7 @@
 /*
  * own.h - claiming a slot in an atlas whose chunks CPUs may own (rseq.h):
  * by a plain store inside a restartable sequence on the owning CPU, or by
- * the claim CAS (sweep.h, slot_claim) when nobody owns the chunk.  An
+ * the claim CAS (claim.h, slot_claim) when nobody owns the chunk.  An
  * atlas without owner bytes (a->owners == NULL: rseq off, or too few chunks
  * per stripe) always claims by CAS, as before.
  */
@@ -55,12 +55,11 @@ const char *midatlas__own_check(struct midatlas *a);
 enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uint64_t w,
                                            uint64_t ctx, uint32_t *count, enum own_how how);
 
-/* Claim FREE word w of slot idx, in a chunk CPU cpu owns (owner byte own),
- * by a plain store in a CS.  The rare outcomes go out of line, so that the
- * sweep around this keeps its values in registers. */
-static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, uint64_t w,
+/* One CS claiming FREE word w of slot idx, in a chunk CPU cpu owns (owner
+ * byte own), by a plain store.  RSEQ_DONE sets *count and the statistics. */
+static inline enum rseq_result own_try_rseq(struct midatlas *a, uint32_t idx, uint64_t w,
                                             uint64_t ctx, uint32_t *count, uint32_t cpu,
-                                            atomic_u8 *own, enum own_how how)
+                                            atomic_u8 *own)
 {
     bool skipped;
     /* Only w and desired live across the CS: the count and whether a
@@ -69,18 +68,32 @@ static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, ui
      * store-forwarding stall that cost a third of the gain). */
     uint64_t desired = slot_live(slot_claim_begin(a, idx, w, &skipped), ctx);
     /* The store publishes the caller's writes to *ctx as the claim CAS's
-     * release does (slot_claim): x86 stores are releases, and the CS is one
-     * thread's program order. */
+     * release does (slot_claim), pairing with the same acquire loads: x86
+     * stores are releases, and the CS is one thread's program order. */
     enum rseq_result r = rseq_claim_store(cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
                                           desired);
     if (__builtin_expect(r == RSEQ_DONE, 1)) {
         uint32_t next = slot_count(desired);
         slot_claim_end(a, w, next, next != ((slot_count(w) + 1) & SLOT_COUNT_MASK));
         *count = next;
-        return OWN_CLAIMED;
     }
-    if (r == RSEQ_CHANGED)
+    return r;
+}
+
+/* Claim in a chunk this CPU owns; the rare outcomes go out of line, so
+ * that the sweep around this keeps its values in registers. */
+static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, uint64_t w,
+                                            uint64_t ctx, uint32_t *count, uint32_t cpu,
+                                            atomic_u8 *own, enum own_how how)
+{
+    switch (own_try_rseq(a, idx, w, ctx, count, cpu, own)) {
+    case RSEQ_DONE:
+        return OWN_CLAIMED;
+    case RSEQ_CHANGED:
         return OWN_LOST;
+    case RSEQ_ABORTED:
+        break;
+    }
     return midatlas__own_claim_aborted(a, idx, w, ctx, count, how);
 }
 #endif

@@ -15,8 +15,8 @@
  * one, and no other CPU writes a FREE word of the chunk.
  *
  * The protocol, checked by tests/model/midatlas_rseq.pml (4 configurations,
- * 8 mutants caught, two of them flaws of a first design that the model
- * found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
+ * 9 mutants caught, three of them flaws of a first design or of this C that
+ * the model or its review found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
  * cas_active, one counter per stripe (a CAS claimer counts itself on its
  * home stripe; an acquirer reads them all).
  *   rseq claim  on CPU c, one CS: the owner != c + 1 -> abort; the slot
@@ -105,7 +105,8 @@ static inline struct rseq *rseq_area(void)
 }
 
 /* The CPU this thread runs on, as the kernel's rseq area says; negative
- * when rseq is not registered for this thread. */
+ * when rseq is not registered for this thread.  The area is the kernel's
+ * ABI struct, not an _Atomic object: hence a builtin, not atomics.h. */
 static inline int32_t rseq_cpu(void)
 {
     return (int32_t)__atomic_load_n(&rseq_area()->cpu_id, __ATOMIC_RELAXED);

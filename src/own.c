@@ -143,14 +143,9 @@ enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uin
         int32_t cpu = rseq_cpu();
         if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU || load8_relaxed(own) != (uint8_t)(cpu + 1))
             return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
-        switch (own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own)) {
-        case RSEQ_DONE:
-            return OWN_CLAIMED;
-        case RSEQ_CHANGED:
-            return OWN_LOST;
-        case RSEQ_ABORTED:
-            break;
-        }
+        enum rseq_result r = own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own);
+        if (r != RSEQ_ABORTED)
+            return r == RSEQ_DONE ? OWN_CLAIMED : OWN_LOST;
     }
 }
 

@@ -287,8 +287,9 @@ typedef struct midatlas_stats midatlas_stats_t;
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot + 1.4 KiB; with MIDATLAS_RSEQ=1 (below)
- * one more byte per chunk of slots, at most 1 KiB.
+ * count.  So at most 8 bytes per slot + 1.4 KiB; an atlas that uses the
+ * rseq claim path (MIDATLAS_RSEQ=1, below) has 1 KiB of owner bytes and one
+ * more line per stripe: at most 8 bytes per slot + 3.4 KiB.
  *
  * MIDATLAS_RSEQ=1 in the environment (read once per process, at the first
  * create): on x86-64 Linux with glibc 2.35 or later, an atlas of at least

@@ -33,8 +33,8 @@ static uint32_t stripe_count(uint32_t capacity)
 
 /* Chunks the rotor hands out: from 8 slots (one cache line of slot words)
  * to 64 (eight lines: one fetch-add on the rotor per 64 handouts at most),
- * and no more than capacity / (2 * stripes), so that there are at least two
- * chunks per stripe.  Few, large chunks keep threads that run at once on
+ * and no more than capacity / stripes, so that there is at least one chunk
+ * per stripe.  Few, large chunks keep threads that run at once on
  * slot lines of their own: with two threads and two chunks each thread
  * tends to get the same chunk every lap (capacity 64 at 2 threads: 0.80x
  * of the LIFO lists with 4 chunks of 16, 0.96x with 2 of 32). */
@@ -140,8 +140,10 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     size_t head_bytes = round_up(sizeof(struct midatlas), MIDATLAS_CACHE_LINE);
     size_t stripe_bytes = nstripes * sizeof(struct stripe);
     size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE);
-    size_t owner_bytes = uses_owners(&shape) ? round_up(shape.nchunks, MIDATLAS_CACHE_LINE) : 0;
-    size_t bytes = head_bytes + stripe_bytes + slot_bytes + owner_bytes;
+    bool owned = uses_owners(&shape);
+    size_t announce_bytes = owned ? nstripes * sizeof(struct announce) : 0;
+    size_t owner_bytes = owned ? OWN_BYTES : 0;
+    size_t bytes = head_bytes + stripe_bytes + slot_bytes + announce_bytes + owner_bytes;
 
     struct midatlas *a = aligned_alloc(MIDATLAS_CACHE_LINE, bytes);
     if (!a)
@@ -152,8 +154,9 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     a->stripes = (struct stripe *)((char *)a + head_bytes);
     a->slots = (atomic_u64 *)((char *)a + head_bytes + stripe_bytes);
     /* Owner bytes start NONE (the memset): nobody owns a chunk yet. */
-    a->owners = owner_bytes ? (atomic_u8 *)((char *)a + head_bytes + stripe_bytes + slot_bytes)
-                            : NULL;
+    char *after_slots = (char *)a + head_bytes + stripe_bytes + slot_bytes;
+    a->announce = owned ? (struct announce *)after_slots : NULL;
+    a->owners = owned ? (atomic_u8 *)(after_slots + announce_bytes) : NULL;
 
     /* Every slot starts FREE with the count before 0, so its first handout
      * is count 0 (MID == index) unless that MID is reserved.  Plain

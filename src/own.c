@@ -19,7 +19,7 @@ enum acquired { ACQ_MINE, ACQ_BACKED_OFF, ACQ_REFUSED };
 static bool cas_claimers(struct midatlas *a)
 {
     for (uint32_t k = 0; k <= a->stripe_mask; k++)
-        if (load_seq_cst(&a->stripes[k].cas_active) != 0)
+        if (load_seq_cst(&a->announce[k].cas_active) != 0)
             return true;
     return false;
 }
@@ -84,7 +84,7 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
      * loads of cas_active).  On this thread's home stripe: a count on one
      * line for the whole atlas made two threads in the scarce path bounce
      * it (exhaust99, 2 threads: 9.3 M/s against 39 M/s without rseq). */
-    atomic_u64 *announce = &sweep_home(a)->cas_active;
+    atomic_u64 *announce = &a->announce[sweep_hints()->own & a->stripe_mask].cas_active;
     add_seq_cst(announce, 1);
     enum own_claim r = OWN_FOREIGN;
     /* seq_cst: the other half of that pair. */
@@ -99,7 +99,7 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
                                         uint64_t ctx, uint32_t *count, enum own_how how)
 {
-    atomic_u8 *own = &a->owners[idx >> a->chunk_shift];
+    atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
     for (;;) {
         int32_t cpu = rseq_cpu();
         bool rseq_ok = cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU;
@@ -138,7 +138,7 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
 enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uint64_t w,
                                            uint64_t ctx, uint32_t *count, enum own_how how)
 {
-    atomic_u8 *own = &a->owners[idx >> a->chunk_shift];
+    atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
     for (;;) {
         int32_t cpu = rseq_cpu();
         if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU || load8_relaxed(own) != (uint8_t)(cpu + 1))
@@ -156,7 +156,7 @@ void midatlas__own_leave(struct midatlas *a, uint32_t k)
     int32_t cpu = rseq_cpu();
     if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU)
         return;
-    atomic_u8 *own = &a->owners[k];
+    atomic_u8 *own = owner_of(a, k);
     /* relaxed: a hint; the CS's CAS decides.  A release that aborts (a
      * migration) leaves the chunk owned until someone revokes it. */
     if (load8_relaxed(own) == (uint8_t)(cpu + 1))
@@ -173,9 +173,9 @@ void midatlas__own_revoke_all(struct midatlas *a)
     uint64_t revoked[OWN_MAX_CHUNKS / 64] = {0};
     bool any = false;
     for (uint32_t k = 0; k < a->nchunks; k++) {
-        uint8_t o = load8_relaxed(&a->owners[k]);
+        uint8_t o = load8_relaxed(owner_of(a, k));
         /* seq_cst: as revoke's. */
-        if (owned_by_a_cpu(o) && cas8_seq_cst(&a->owners[k], &o, OWNER_REVOKING)) {
+        if (owned_by_a_cpu(o) && cas8_seq_cst(owner_of(a, k), &o, OWNER_REVOKING)) {
             revoked[k / 64] |= (uint64_t)1 << (k % 64);
             any = true;
         }
@@ -185,7 +185,7 @@ void midatlas__own_revoke_all(struct midatlas *a)
     midatlas__rseq_fence_all();
     for (uint32_t k = 0; k < a->nchunks; k++)
         if (revoked[k / 64] & (uint64_t)1 << (k % 64))
-            store8_release(&a->owners[k], OWNER_NONE); /* release: as revoke's */
+            store8_release(owner_of(a, k), OWNER_NONE); /* release: as revoke's */
 }
 
 #else /* !MIDATLAS_HAVE_RSEQ: a->owners is always NULL */
@@ -215,7 +215,7 @@ const char *midatlas__own_check(struct midatlas *a)
     if (!a->owners)
         return NULL;
     for (uint32_t k = 0; k < a->nchunks; k++) {
-        uint8_t o = load8_relaxed(&a->owners[k]);
+        uint8_t o = load8_relaxed(owner_of(a, k));
         if (o == OWNER_PENDING || o == OWNER_REVOKING)
             return "a chunk is left PENDING or REVOKING";
         if (o > OWNER_MAX_CPU + 1)

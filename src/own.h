@@ -20,6 +20,20 @@
  * slots from capacity 2048 up, so 65536 slots make 1024). */
 #define OWN_MAX_CHUNKS 1024u
 
+/* Owner bytes are spread over OWN_LINES cache lines: chunk k's byte is byte
+ * k / OWN_LINES of line k mod OWN_LINES.  The chunks that CPUs sweep at
+ * once are a rotor stride or a few apart, so their bytes lie on different
+ * lines, and one CPU's acquisition or release does not take the line
+ * another CPU's claims are reading the owner from. */
+#define OWN_LINES 16u
+#define OWN_BYTES (OWN_LINES * MIDATLAS_CACHE_LINE)
+_Static_assert(OWN_MAX_CHUNKS <= OWN_BYTES, "every chunk has an owner byte");
+
+static inline atomic_u8 *owner_of(const struct midatlas *a, uint32_t k)
+{
+    return &a->owners[(k % OWN_LINES) * MIDATLAS_CACHE_LINE + k / OWN_LINES];
+}
+
 enum own_claim {
     OWN_CLAIMED, /* *count is the new count                                 */
     OWN_LOST,    /* the word changed: another call claimed the slot         */
@@ -104,7 +118,7 @@ static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_
 {
 #if MIDATLAS_HAVE_RSEQ
     if (a->owners) {
-        atomic_u8 *own = &a->owners[idx >> a->chunk_shift];
+        atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
         int32_t cpu = rseq_cpu();
         /* relaxed: a hint; the CS compares the owner again before its
          * commit, on the CPU whose threads alone may change it to us. */

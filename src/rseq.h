@@ -18,7 +18,12 @@
  * 9 mutants caught, three of them flaws of a first design or of this C that
  * the model or its review found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
  * cas_active, one counter per stripe (a CAS claimer counts itself on its
- * home stripe; an acquirer reads them all).
+ * home stripe; an acquirer reads them all).  Where they live (atlas.h,
+ * own.h): each counter on a line of its own, not on its stripe's cursor
+ * line, and the owner bytes spread over 16 lines, so that the chunks CPUs
+ * sweep at once have their bytes on different lines.  Both halves measured
+ * at capacity 4096, 2 threads (best of 25 interleaved, churn): 1.15x for
+ * the counters' lines, 1.17x for the spread owner bytes, 1.33x together.
  *   rseq claim  on CPU c, one CS: the owner != c + 1 -> abort; the slot
  *               word != the FREE word loaded -> leave; store it LIVE (the
  *               commit, the CS's last instruction).

@@ -12,6 +12,9 @@
  *      left PENDING or REVOKING), and FULL mode then serves frees made on
  *      CPU 0 to takes on CPU 1.
  *  (c) small_atlas_stays_cas: fewer than 4 chunks per stripe: no owners.
+ *  (e) owner_layout: every chunk has its own owner byte inside the
+ *      allocation, neighbouring chunks' bytes lie on different lines, and
+ *      the atlas stays within 8 bytes per slot + 4 KiB.
  *  (d) off_without_env: without MIDATLAS_RSEQ=1 nobody owns anything (a
  *      child process: the switch is read once per process).
  *
@@ -29,6 +32,7 @@
 #include <unistd.h>
 
 #include "atlas.h"
+#include "own.h"
 #include "rseq.h"
 
 #define CAP 4096u
@@ -50,7 +54,7 @@ static uint32_t owned_by(struct midatlas *a, int cpu)
 {
     uint32_t n = 0;
     for (uint32_t k = 0; k < a->nchunks; k++)
-        n += atomic_load(&a->owners[k]) == (uint8_t)(cpu + 1);
+        n += atomic_load(owner_of(a, k)) == (uint8_t)(cpu + 1);
     return n;
 }
 
@@ -64,14 +68,14 @@ static void owns_its_chunk(void **state)
     uint16_t mid;
     assert_int_equal(midatlas_associate(a, tctx(1), &mid), MIDATLAS_OK);
     uint32_t k = (mid & a->idx_mask) >> a->chunk_shift;
-    assert_int_equal(atomic_load(&a->owners[k]), cpu_a + 1);
+    assert_int_equal(atomic_load(owner_of(a, k)), cpu_a + 1);
     assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
     /* One chunk's worth of cycles more: the sweep leaves chunk k. */
     for (uint32_t i = 0; i < (1u << a->chunk_shift) + 1; i++) {
         assert_int_equal(midatlas_associate(a, tctx(2), &mid), MIDATLAS_OK);
         assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
     }
-    assert_int_equal(atomic_load(&a->owners[k]), OWNER_NONE);
+    assert_int_equal(atomic_load(owner_of(a, k)), OWNER_NONE);
     assert_int_equal(owned_by(a, cpu_a), 1);
     t_assert_valid(a);
     midatlas_destroy(a, NULL, NULL);
@@ -120,6 +124,40 @@ static void small_atlas_stays_cas(void **state)
     assert_int_equal(midatlas_create(&a, 64, 0), MIDATLAS_OK);
     assert_null(a->owners);
     midatlas_destroy(a, NULL, NULL);
+}
+
+/* Where the owner bytes and announce lines are (atlas.h, own.h): distinct,
+ * inside the allocation, neighbours a line apart; and the memory bound. */
+static void owner_layout(void **state)
+{
+    (void)state;
+    static const uint32_t caps[] = {512, 1000, 4096, 32768, 65536};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        struct midatlas *a;
+        assert_int_equal(midatlas_create(&a, caps[c], 0), MIDATLAS_OK);
+        assert_non_null(a->owners);
+        assert_non_null(a->announce);
+        const char *lo = (const char *)a, *hi = lo + a->bytes;
+        static unsigned char seen[OWN_BYTES];
+        memset(seen, 0, sizeof seen);
+        for (uint32_t k = 0; k < a->nchunks; k++) {
+            const char *b = (const char *)owner_of(a, k);
+            assert_true(b >= (const char *)a->owners && b < hi);
+            size_t off = (size_t)(b - (const char *)a->owners);
+            assert_true(off < OWN_BYTES);
+            assert_int_equal(seen[off]++, 0);
+            if (k > 0) /* a neighbour's byte is on another line */
+                assert_int_not_equal(off / 64, (size_t)((const char *)owner_of(a, k - 1) -
+                                                        (const char *)a->owners) / 64);
+        }
+        /* The announce lines are apart from the stripes and the slots. */
+        assert_true((const char *)a->announce >= (const char *)(a->slots + a->capacity));
+        assert_true((const char *)(a->announce + a->stripe_mask + 1) <=
+                    (const char *)a->owners);
+        assert_true(lo + a->bytes >= (const char *)a->owners + OWN_BYTES);
+        assert_true(a->bytes <= (size_t)caps[c] * 8 + 4096);
+        midatlas_destroy(a, NULL, NULL);
+    }
 }
 
 static void off_without_env(void **state)
@@ -176,6 +214,7 @@ int main(void)
         cmocka_unit_test(owns_its_chunk),
         cmocka_unit_test(efull_revokes),
         cmocka_unit_test(small_atlas_stays_cas),
+        cmocka_unit_test(owner_layout),
     };
     return failed + cmocka_run_group_tests_name("rseq", tests, NULL, NULL);
 }

@@ -25,6 +25,11 @@
 #   --filter REGEX    benchmarks to run (Google Benchmark --benchmark_filter)
 #   --min-time S      seconds per benchmark (a plain number: 0.05)
 #   --repetitions N   repeat each benchmark N times (the table averages them)
+#                     The runs (and repetitions) go in random order: on a VM
+#                     whose speed changes for minutes at a time, running one
+#                     implementation's cells back to back biased whole
+#                     columns; in random order a change is noise in every
+#                     column instead.
 #   --run-budget S    cap on the wall time of one run (default: 4 x min_time,
 #                     at least 0.5 s); a collapsing peer (a spin lock with
 #                     more threads than cores) is measured over that time
@@ -152,6 +157,7 @@ started=$(date +%s)
     --benchmark_filter="$filter" \
     --benchmark_min_time="$min_time" \
     --benchmark_repetitions="$repetitions" \
+    --benchmark_enable_random_interleaving=true \
     --run_budget="$run_budget" \
     --benchmark_out="$json" --benchmark_out_format=json 2>&1 | tee "$log"
 echo "bench.sh: benchmark ran $(( $(date +%s) - started )) s"

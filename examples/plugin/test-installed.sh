@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # test-installed.sh BUILD_DIR WORK_DIR - what a user does (ctest plugin.example):
 # install midatlas to a prefix, build this example plugin against the
-# INSTALLED header (CMake, then pkg-config), and run it through the three
+# INSTALLED header (CMake, then pkg-config), and run it through the four
 # installed programs, one command each.
 set -eu
 build=$1
@@ -34,6 +34,11 @@ echo "== midatlas-stress"
 "$bin/midatlas-stress" --impl "$plugin" --workload all --capacity 64 --seconds 0.3 --quiet
 echo "== an installed peer by name"
 "$bin/midatlas-conform" --impl idr
+echo "== midatlas-cycle"
+"$bin/midatlas-cycle" --impl midatlas --impl "$plugin" --capacity 64 --runs 3 --cycles 2000 \
+    >"$work/cycle.txt"
+cat "$work/cycle.txt"
+grep -q '^bitmap-mutex ' "$work/cycle.txt"
 if [ -x "$bin/midatlas-bench" ]; then
     echo "== midatlas-bench"
     "$bin/midatlas-bench" --impl "$plugin" --report "$work/report" --benchmark_min_time=0.01 \

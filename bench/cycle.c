@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cycle.c - midatlas-cycle: what one MID cycle costs, per implementation,
+ * in nanoseconds, measured so that a difference of a few percent survives a
+ * noisy machine.
+ *
+ *   midatlas-cycle --impl X --impl Y [...] [--pattern P] [--capacity C]
+ *                  [--threads T] [--runs R] [--cycles N]
+ *
+ * Why not midatlas-bench: on a VM whose speed changes for minutes at a time
+ * (README, "The cost of one MID cycle") two benchmark runs a minute apart
+ * can differ by 30%.  Here every run measures every implementation once, in
+ * a rotating order, on T threads started afresh; R runs later the best and
+ * the median of each are printed with their ratio to the first --impl.  The
+ * best of R is what the code can do; the median says how often it does.
+ *
+ * Patterns (one cycle, per thread):
+ *   churn   associate, map, dissociate: one MID in flight
+ *   window  dissociate the oldest of W MIDs in flight, associate a new one
+ *           (W = min(16, capacity / T))
+ *   lookup  window, then 16 maps of the thread's own MIDs (the harness's
+ *           lookup workload)
+ * Every map is checked against its context and every call's status: a
+ * wrong answer stops the program (exit 1), an EFULL too.
+ *
+ * The process starts and joins a thread first, for the reason
+ * midatlas-bench does (glibc's single-threaded mutex shortcut).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "impl_list.h"
+
+#define PROG "midatlas-cycle"
+#define MAX_THREADS 64
+#define MAX_RUNS 1001
+#define WINDOW 16u
+#define MAPS 16u
+
+extern const struct mid_impl mid_impl_midatlas, mid_impl_mutex;
+static const struct mid_impl *const builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, NULL};
+static struct impl_list impls = {.prog = PROG, .builtins = builtins};
+
+enum pattern { CHURN, WINDOW_PATTERN, LOOKUP };
+
+static struct {
+    enum pattern pattern;
+    uint32_t capacity, threads, runs, cycles;
+} opt = {CHURN, 4096, 1, 41, 200000};
+
+/* One thread's run: the table, its contexts, and the start barrier. */
+struct job {
+    const struct mid_impl *impl;
+    void *table;
+    pthread_barrier_t *start;
+    char ctx[WINDOW][8]; /* distinct addresses, never dereferenced */
+};
+
+static void die(const struct mid_impl *impl, const char *what, int status)
+{
+    fprintf(stderr, PROG ": %s: %s (status %d)\n", impl->name, what, status);
+    exit(1);
+}
+
+static uint16_t must_associate(const struct mid_impl *im, void *t, void *ctx)
+{
+    uint16_t mid;
+    int st = im->associate(t, ctx, &mid);
+    if (st != MIDATLAS_OK)
+        die(im, "associate failed", st);
+    return mid;
+}
+
+static void must_map(const struct mid_impl *im, void *t, uint16_t mid, void *ctx)
+{
+    if (im->map(t, mid) != ctx)
+        die(im, "map answered another context", 0);
+}
+
+static void must_dissociate(const struct mid_impl *im, void *t, uint16_t mid)
+{
+    int st = im->dissociate(t, mid, NULL);
+    if (st != MIDATLAS_OK)
+        die(im, "dissociate failed", st);
+}
+
+static void churn(struct job *j)
+{
+    for (uint32_t k = 0; k < opt.cycles; k++) {
+        void *ctx = j->ctx[k % WINDOW];
+        uint16_t mid = must_associate(j->impl, j->table, ctx);
+        must_map(j->impl, j->table, mid, ctx);
+        must_dissociate(j->impl, j->table, mid);
+    }
+}
+
+/* window and lookup: W MIDs in flight, the oldest replaced each cycle. */
+static void window(struct job *j, uint32_t maps)
+{
+    uint32_t w = opt.capacity / opt.threads < WINDOW ? opt.capacity / opt.threads : WINDOW;
+    uint16_t mid[WINDOW];
+    for (uint32_t i = 0; i < w; i++)
+        mid[i] = must_associate(j->impl, j->table, j->ctx[i]);
+    uint32_t oldest = 0, next = 0;
+    for (uint32_t k = 0; k < opt.cycles; k++) {
+        must_dissociate(j->impl, j->table, mid[oldest]);
+        mid[oldest] = must_associate(j->impl, j->table, j->ctx[oldest]);
+        oldest = oldest + 1 == w ? 0 : oldest + 1;
+        for (uint32_t m = 0; m < maps; m++) {
+            must_map(j->impl, j->table, mid[next], j->ctx[next]);
+            next = next + 1 == w ? 0 : next + 1;
+        }
+    }
+    for (uint32_t i = 0; i < w; i++)
+        must_dissociate(j->impl, j->table, mid[i]);
+}
+
+static void *worker(void *arg)
+{
+    struct job *j = arg;
+    if (j->impl->thread_init)
+        j->impl->thread_init();
+    pthread_barrier_wait(j->start);
+    switch (opt.pattern) {
+    case CHURN: churn(j); break;
+    case WINDOW_PATTERN: window(j, 0); break;
+    case LOOKUP: window(j, MAPS); break;
+    }
+    if (j->impl->thread_fini)
+        j->impl->thread_fini();
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* One run of one implementation: ns per cycle per thread (wall time from
+ * the start barrier until every thread is done, over the cycles each did). */
+static double run_once(const struct mid_impl *im, void *table)
+{
+    static struct job jobs[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, opt.threads + 1);
+    for (uint32_t t = 0; t < opt.threads; t++) {
+        jobs[t].impl = im;
+        jobs[t].table = table;
+        jobs[t].start = &start;
+        if (pthread_create(&tid[t], NULL, worker, &jobs[t]) != 0)
+            die(im, "pthread_create failed", 0);
+    }
+    pthread_barrier_wait(&start);
+    double t0 = now_s();
+    for (uint32_t t = 0; t < opt.threads; t++)
+        pthread_join(tid[t], NULL);
+    double ns = (now_s() - t0) / opt.cycles * 1e9;
+    pthread_barrier_destroy(&start);
+    return ns;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void *noop(void *arg)
+{
+    return arg;
+}
+
+static int measure(void)
+{
+    static double ns[IMPL_LIST_MAX][MAX_RUNS];
+    void *tables[IMPL_LIST_MAX];
+    for (size_t i = 0; i < impls.n; i++) {
+        if (opt.capacity > impl_max_capacity(impls.impls[i]))
+            return cli_usage_error(PROG, "%s takes at most %u MIDs", impls.impls[i]->name,
+                                   impl_max_capacity(impls.impls[i]));
+        tables[i] = impls.impls[i]->create(opt.capacity);
+        if (!tables[i])
+            die(impls.impls[i], "create failed", 0);
+    }
+    /* A second thread, once: see the header. */
+    pthread_t first;
+    if (pthread_create(&first, NULL, noop, NULL) == 0)
+        pthread_join(first, NULL);
+    for (uint32_t r = 0; r < opt.runs; r++)
+        for (size_t k = 0; k < impls.n; k++) {
+            size_t i = (k + r) % impls.n; /* a rotating order */
+            ns[i][r] = run_once(impls.impls[i], tables[i]);
+        }
+    static const char *const names[] = {"churn", "window", "lookup"};
+    printf("%s, capacity %u, %u thread%s, best and median of %u runs of %u cycles each\n",
+           names[opt.pattern], opt.capacity, opt.threads, opt.threads == 1 ? "" : "s", opt.runs,
+           opt.cycles);
+    printf("%-32s %10s %10s %12s %9s %9s\n", "implementation", "best ns", "median ns",
+           "M cycles/s", "best/1st", "med/1st");
+    double best0 = 0, med0 = 0;
+    for (size_t i = 0; i < impls.n; i++) {
+        qsort(ns[i], opt.runs, sizeof ns[i][0], cmp_double);
+        double best = ns[i][0], med = ns[i][opt.runs / 2];
+        if (i == 0) {
+            best0 = best;
+            med0 = med;
+        }
+        /* Ratios as speed against the first: above 1 is faster. */
+        printf("%-32s %10.1f %10.1f %12.2f %9.2f %9.2f\n", impls.impls[i]->name, best, med,
+               opt.threads * 1e3 / med, best0 / best, med0 / med);
+        impls.impls[i]->destroy(tables[i]);
+    }
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: " PROG " --impl NAME|PATH.so [--impl ...] [options]\n"
+            "The cost of one MID cycle per implementation, in ns, every run measuring\n"
+            "every implementation once in a rotating order (a noisy machine's speed\n"
+            "changes then fall on all of them alike).\n"
+            "  --impl X         compiled-in name, 'all', or a plugin (repeatable); ratios\n"
+            "                   are against the first\n"
+            "  --pattern P      churn (associate, map, dissociate), window (replace the\n"
+            "                   oldest of 16 in flight) or lookup (window + 16 maps)\n"
+            "                   (default churn)\n"
+            "  --capacity C     MIDs per table (default 4096)\n"
+            "  --threads T      threads per run, 1..%d (default 1)\n"
+            "  --runs R         runs per implementation, 1..%d (default 41)\n"
+            "  --cycles N       cycles per thread and run (default 200000)\n"
+            "  -h, --help       this text\n"
+            "  --version        version and plugin ABI version\n"
+            "Implementations:\n",
+            MAX_THREADS, MAX_RUNS);
+    impl_list_help(&impls, f);
+}
+
+static bool parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || end == s || v < lo || v > hi)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static int parse_args(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"impl", required_argument, NULL, 'i'},    {"pattern", required_argument, NULL, 'p'},
+        {"capacity", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
+        {"runs", required_argument, NULL, 'r'},    {"cycles", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    int o;
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'i':
+            if (!impl_list_add(&impls, optarg))
+                return 2;
+            break;
+        case 'p':
+            if (strcmp(optarg, "churn") == 0)
+                opt.pattern = CHURN;
+            else if (strcmp(optarg, "window") == 0)
+                opt.pattern = WINDOW_PATTERN;
+            else if (strcmp(optarg, "lookup") == 0)
+                opt.pattern = LOOKUP;
+            else
+                return cli_usage_error(PROG, "unknown --pattern '%s'", optarg);
+            break;
+        case 'c':
+            if (!parse_u32(optarg, 1, 65536, &opt.capacity))
+                return cli_usage_error(PROG, "bad --capacity '%s' (1..65536)", optarg);
+            break;
+        case 't':
+            if (!parse_u32(optarg, 1, MAX_THREADS, &opt.threads))
+                return cli_usage_error(PROG, "bad --threads '%s'", optarg);
+            break;
+        case 'r':
+            if (!parse_u32(optarg, 1, MAX_RUNS, &opt.runs))
+                return cli_usage_error(PROG, "bad --runs '%s'", optarg);
+            break;
+        case 'n':
+            if (!parse_u32(optarg, 1, 1000000000, &opt.cycles))
+                return cli_usage_error(PROG, "bad --cycles '%s'", optarg);
+            break;
+        case 'h': usage(stdout); return 1;
+        case 'V': cli_version(PROG); return 1;
+        case ':': return cli_usage_error(PROG, "%s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(PROG, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
+    if (impls.n == 0)
+        return cli_usage_error(PROG, "no --impl given");
+    if (opt.capacity < opt.threads)
+        return cli_usage_error(PROG, "--capacity %u is less than a MID per thread", opt.capacity);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = parse_args(argc, argv);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    return measure();
+}

@@ -715,16 +715,11 @@ static int parse_args(int argc, char **argv)
             if (*end || end == optarg || seed == 0)
                 return cli_usage_error(PROG, "bad --seed '%s' (a non-zero number)", optarg);
             break;
-        case 'h': usage(stdout); return 1;
-        case 'V': cli_version(PROG); return 1;
-        case ':': return cli_usage_error(PROG, "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error(PROG, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_other_option(PROG, o, argv, usage);
         }
     }
-    if (optind != argc)
-        return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
-    if (impls.n == 0)
-        return cli_usage_error(PROG, "no --impl given");
+    if (cli_no_operands(PROG, argc, argv) || !impl_list_given(&impls))
+        return 2;
     return 0;
 }
 

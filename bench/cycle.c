@@ -299,16 +299,11 @@ static int parse_args(int argc, char **argv)
             if (!parse_u32(optarg, 1, 1000000000, &opt.cycles))
                 return cli_usage_error(PROG, "bad --cycles '%s'", optarg);
             break;
-        case 'h': usage(stdout); return 1;
-        case 'V': cli_version(PROG); return 1;
-        case ':': return cli_usage_error(PROG, "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error(PROG, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_other_option(PROG, o, argv, usage);
         }
     }
-    if (optind != argc)
-        return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
-    if (impls.n == 0)
-        return cli_usage_error(PROG, "no --impl given");
+    if (cli_no_operands(PROG, argc, argv) || !impl_list_given(&impls))
+        return 2;
     if (opt.capacity < opt.threads)
         return cli_usage_error(PROG, "--capacity %u is less than a MID per thread", opt.capacity);
     return 0;

@@ -181,16 +181,13 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         case 'X': c->chaos = (uint32_t)strtoul(optarg, &end, 10); break;
         case 'O': c->ops = strtoull(optarg, &end, 10); break;
         case 'P': c->preempt = (uint32_t)strtoul(optarg, &end, 10); break;
-        case 'h': usage(stdout); return 1;
-        case 'V': cli_version(PROG); return 1;
-        case ':': return cli_usage_error(PROG, "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error(PROG, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_other_option(PROG, o, argv, usage);
         }
         if (end && (*end || end == optarg))
             return cli_usage_error(PROG, "bad number '%s'", optarg);
     }
-    if (optind != argc)
-        return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
+    if (cli_no_operands(PROG, argc, argv))
+        return 2;
     if (c->threads < 1 || c->threads > STRESS_MAX_THREADS)
         return cli_usage_error(PROG, "--threads must be 1..%u", STRESS_MAX_THREADS);
     if (c->capacity < 1 || c->capacity > MIDATLAS_MAX_CAPACITY)

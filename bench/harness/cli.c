@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli.c - the version line and the usage-error line of the harness programs.
+ * cli.c - the version line, the usage-error line and the shared options of
+ * the harness programs.
  */
 #define _POSIX_C_SOURCE 200809L /* readlink */
 #include <stdarg.h>
@@ -43,4 +44,27 @@ int cli_usage_error(const char *prog, const char *fmt, ...)
     fprintf(stderr, "%s: %s\n", prog, msg);
     fprintf(stderr, "Try '%s --help'.\n", prog);
     return 2;
+}
+
+int cli_other_option(const char *prog, int o, char *const *argv, void (*usage)(FILE *))
+{
+    switch (o) {
+    case 'h':
+        usage(stdout);
+        return 1;
+    case 'V':
+        cli_version(prog);
+        return 1;
+    case ':':
+        return cli_usage_error(prog, "%s needs a value", argv[optind - 1]);
+    default:
+        return cli_usage_error(prog, "unknown option '%s'", argv[optind - 1]);
+    }
+}
+
+int cli_no_operands(const char *prog, int argc, char *const *argv)
+{
+    if (optind != argc)
+        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    return 0;
 }

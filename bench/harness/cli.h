@@ -7,6 +7,7 @@
 #define MIDATLAS_HARNESS_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +23,15 @@ const char *cli_beside_program(const char *rel, char *buf, size_t size);
 
 /* "PROG: MESSAGE" and "Try 'PROG --help'." on stderr; returns 2. */
 int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The options every harness program shares, for the `default:` of its
+ * getopt_long switch (optstring ":h"): 'h' prints usage on stdout and 'V'
+ * the version line (both return 1: stop, exit 0); a missing value (':')
+ * and an unknown option return 2 with the error line. */
+int cli_other_option(const char *prog, int o, char *const *argv, void (*usage)(FILE *));
+
+/* After the options: 0, or 2 with the error line when operands are left. */
+int cli_no_operands(const char *prog, int argc, char *const *argv);
 
 #ifdef __cplusplus
 }

@@ -234,3 +234,11 @@ void impl_list_help(const struct impl_list *l, FILE *f)
                "               $MIDATLAS_PLUGIN_PATH, then %s\n",
             plugin_dir());
 }
+
+bool impl_list_given(const struct impl_list *l)
+{
+    if (l->n > 0)
+        return true;
+    cli_usage_error(l->prog, "no --impl given");
+    return false;
+}

@@ -45,6 +45,10 @@ const char *impl_abi_problem(const struct mid_impl *impl);
  * prints one line "PROG: ARG: why" and returns false. */
 bool impl_list_add(struct impl_list *l, const char *arg);
 
+/* True when at least one --impl was given; else prints the usage error
+ * line "PROG: no --impl given" and its hint (the caller exits 2). */
+bool impl_list_given(const struct impl_list *l);
+
 /* Prints the --help lines that list the compiled-in implementations. */
 void impl_list_help(const struct impl_list *l, FILE *f);
 

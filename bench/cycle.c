@@ -184,10 +184,11 @@ static int measure(void)
 {
     static double ns[IMPL_LIST_MAX][MAX_RUNS];
     void *tables[IMPL_LIST_MAX];
-    for (size_t i = 0; i < impls.n; i++) {
+    for (size_t i = 0; i < impls.n; i++)
         if (opt.capacity > impl_max_capacity(impls.impls[i]))
             return cli_usage_error(PROG, "%s takes at most %u MIDs", impls.impls[i]->name,
                                    impl_max_capacity(impls.impls[i]));
+    for (size_t i = 0; i < impls.n; i++) {
         tables[i] = impls.impls[i]->create(opt.capacity);
         if (!tables[i])
             die(impls.impls[i], "create failed", 0);

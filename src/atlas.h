@@ -72,7 +72,7 @@ _Static_assert(sizeof(struct stripe) == MIDATLAS_CACHE_LINE, "a stripe is one ca
  * their retreat (own.c, rseq.h).  Its own line, apart from the stripe's
  * cursor: an acquirer reads every stripe's count once per chunk, and on the
  * cursor's line each read pulled a line the other CPU writes at every claim
- * (2-thread churn at capacity 64 with 4 owned chunks: 0.55x). */
+ * (churn at capacity 4096, 2 threads: 1.15x from this move alone). */
 struct announce {
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 cas_active;
 };

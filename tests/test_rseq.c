@@ -12,11 +12,11 @@
  *      left PENDING or REVOKING), and FULL mode then serves frees made on
  *      CPU 0 to takes on CPU 1.
  *  (c) small_atlas_stays_cas: fewer than 4 chunks per stripe: no owners.
+ *  (d) off_without_env: without MIDATLAS_RSEQ=1 nobody owns anything (a
+ *      child process: the switch is read once per process).
  *  (e) owner_layout: every chunk has its own owner byte inside the
  *      allocation, neighbouring chunks' bytes lie on different lines, and
  *      the atlas stays within 8 bytes per slot + 4 KiB.
- *  (d) off_without_env: without MIDATLAS_RSEQ=1 nobody owns anything (a
- *      child process: the switch is read once per process).
  *
  * Skipped (77) where the path cannot run: a sanitizer build, no rseq in
  * glibc or the kernel, or one CPU.

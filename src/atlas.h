@@ -45,6 +45,14 @@
 #include "word.h"
 
 #define MIDATLAS_CACHE_LINE 64
+
+/* For the few hot paths that must fold into their callers whatever the
+ * compiler's size estimate (midatlas.c's common associate). */
+#if defined(__GNUC__)
+#define MIDATLAS_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define MIDATLAS_ALWAYS_INLINE
+#endif
 #define MIDATLAS_MAX_STRIPES 16u
 /* Fewest free slots a stripe starts with: below this, more stripes would only
  * make threads adopt each other's stripes all the time. */
@@ -119,9 +127,12 @@ struct midatlas {
     uint32_t nchunks;    /* ceil(capacity / chunk)                        */
     uint32_t chunk_stride; /* the rotor's r-th chunk is r * chunk_stride
                               mod nchunks (coprime: every chunk once a lap) */
-    uint32_t perm_shift; /* a whole chunk is swept a line apart: log2 of
-                            its lines, or 0 to sweep in index order      */
-    uint32_t perm_end;   /* chunks wholly below this index are permuted   */
+    uint32_t perm_end;   /* chunks ending at or below this index are swept
+                            a line apart (sweep.h, sweep_next); 0: all
+                            chunks in index order                        */
+    uint32_t perm_back;  /* chunk - 1: a line-apart sweep that steps past
+                            its chunk's end goes back this far, to the
+                            next slot of the first line                  */
     uint32_t scarce_skip; /* a claim that passed over this many used slots
                              marks the atlas scarce for its thread         */
     unsigned flags;
@@ -197,12 +208,14 @@ static inline uint32_t slot_mid_gen(const struct midatlas *a, uint64_t w)
 /* The count slot `idx` gets on its next handout after `count`, skipping the
  * one (at most) whose generation would make a reserved MID: 0x0000 and 0xFFFF
  * differ in their index bits whenever there are generation bits, so a slot
- * never meets both.  *skipped says whether one was skipped. */
+ * never meets both.  *skipped says whether one was skipped.  Only the two
+ * values 0x0000 and 0xFFFF (mid + 1 <= 1 as 16 bits) look at the flags. */
 static inline uint32_t count_next(const struct midatlas *a, uint32_t count, uint32_t idx,
                                   bool *skipped)
 {
     uint32_t next = (count + 1) & SLOT_COUNT_MASK;
-    *skipped = mid_reserved(a->flags, mid_make(a, next & a->gen_mask, idx));
+    uint16_t mid = mid_make(a, next & a->gen_mask, idx);
+    *skipped = __builtin_expect((uint16_t)(mid + 1) <= 1, 0) && mid_reserved(a->flags, mid);
     if (*skipped)
         next = (next + 1) & SLOT_COUNT_MASK;
     return next;
@@ -218,6 +231,12 @@ static inline uint32_t count_handouts(uint32_t count)
 static inline int context_fits(const void *ctx)
 {
     return (uint64_t)(uintptr_t)ctx <= SLOT_PAYLOAD_MASK;
+}
+
+/* Not NULL and fits, in one compare: NULL - 1 wraps past the mask. */
+static inline bool context_storable(const void *ctx)
+{
+    return (uint64_t)(uintptr_t)ctx - 1 < SLOT_PAYLOAD_MASK;
 }
 
 /* cpus.c: CPUs this process may run on (or $MIDATLAS_STRIPES), at least 1. */

@@ -71,14 +71,43 @@ static inline uint32_t slot_claim_begin(struct midatlas *a, uint32_t idx, uint64
     return count_next(a, slot_count(w), idx, skipped);
 }
 
-/* A claim from FREE word w to count next succeeded: the statistics. */
+/* A claim from FREE word w to count next succeeded: the statistics.  A
+ * claim advances the handouts by one, or two past a reserved MID, so they
+ * wrapped only if they are now 0 or 1: one compare in the common case. */
 static inline void slot_claim_end(struct midatlas *a, uint64_t w, uint32_t next, bool skipped)
 {
+    if (__builtin_expect(count_handouts(next) > 1 && !skipped, 1))
+        return;
     /* Cold: once per 2^15 handouts of a slot, and per reserved value. */
-    if (__builtin_expect(count_handouts(next) < count_handouts(slot_count(w)), 0))
+    if (count_handouts(next) < count_handouts(slot_count(w)))
         add_relaxed(&sweep_home(a)->count_wraps, 1);
-    if (__builtin_expect(skipped, 0))
+    if (skipped)
         add_relaxed(&sweep_home(a)->count_skips, 1);
+}
+
+/*
+ * The claim's one step: slot idx goes from the FREE word w to the LIVE word
+ * desired, unless another call changed it first (false).
+ */
+static inline bool slot_claim_cas(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t desired)
+{
+#if MIDATLAS_BROKEN == 2
+    /* Deliberately broken: check, then store - two takers can both win. */
+    (void)w;
+    if (!slot_is_free(load_relaxed(&a->slots[idx])))
+        return false;
+    store_release(&a->slots[idx], desired);
+    return true;
+#else
+    /* release: publishes the caller's writes to *ctx, pairing with the
+     * load_acquire of map/lookup and the acquire CAS of the enders
+     * (dissociate, discard, drain); and it makes every later reader of this
+     * word that acquires it (a collector of sweep.c) see whatever the
+     * claimer had seen, so a collect that sees this claim cannot see a
+     * slot the claimer found freed as still used.  Failure: relaxed, the
+     * caller moves on. */
+    return cas_release(&a->slots[idx], &w, desired);
+#endif
 }
 
 /*
@@ -91,23 +120,8 @@ static inline bool slot_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint
 {
     bool skipped;
     uint32_t next = slot_claim_begin(a, idx, w, &skipped);
-
-#if MIDATLAS_BROKEN == 2
-    /* Deliberately broken: check, then store - two takers can both win. */
-    if (!slot_is_free(load_relaxed(&a->slots[idx])))
+    if (!slot_claim_cas(a, idx, w, slot_live(next, ctx)))
         return false;
-    store_release(&a->slots[idx], slot_live(next, ctx));
-#else
-    /* release: publishes the caller's writes to *ctx, pairing with the
-     * load_acquire of map/lookup and the acquire CAS of the enders
-     * (dissociate, discard, drain); and it makes every later reader of this
-     * word that acquires it (a collector of sweep.c) see whatever the
-     * claimer had seen, so a collect that sees this claim cannot see a
-     * slot the claimer found freed as still used.  Failure: relaxed, the
-     * caller moves on. */
-    if (!cas_release(&a->slots[idx], &w, slot_live(next, ctx)))
-        return false;
-#endif
     slot_claim_end(a, w, next, skipped);
     *count = next;
     return true;

@@ -67,15 +67,15 @@ static uint32_t gcd(uint32_t x, uint32_t y)
 static void sweep_order(struct midatlas *a)
 {
     a->chunk_stride = 1;
-    a->perm_shift = 0;
     a->perm_end = 0;
+    a->perm_back = 0;
     if (a->nchunks < 8)
         return;
     a->chunk_stride = 3;
     while (gcd(a->chunk_stride, a->nchunks) != 1)
         a->chunk_stride += 2;
-    a->perm_shift = a->chunk_shift - 3;
     a->perm_end = (a->capacity >> a->chunk_shift) << a->chunk_shift;
+    a->perm_back = ((uint32_t)1 << a->chunk_shift) - 1;
 }
 
 static size_t round_up(size_t n, size_t to)

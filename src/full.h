@@ -67,6 +67,7 @@ static inline enum full_mode full_mode_of(uint64_t s)
 }
 
 /* Every path that has just freed slot idx (with its seq_cst CAS) calls this
+ * (or reads full_state_after_free and records what it says itself)
  * before it looks at the waiters: a waiter must find the slot in a cell if
  * the freer's gate load misses the waiter (wait.h).  seq_cst load: the
  * freer's half of the Dekker pairing with a prover's CAS to TRYING and its
@@ -74,9 +75,14 @@ static inline enum full_mode full_mode_of(uint64_t s)
  * line nobody writes. */
 void midatlas__full_record(struct midatlas *a, uint32_t idx, uint64_t s);
 
+static inline uint64_t full_state_after_free(struct midatlas *a)
+{
+    return load_seq_cst(&a->full_state);
+}
+
 static inline void full_after_free(struct midatlas *a, uint32_t idx)
 {
-    uint64_t s = load_seq_cst(&a->full_state);
+    uint64_t s = full_state_after_free(a);
     if (__builtin_expect(full_mode_of(s) != FULL_NORMAL, 0))
         midatlas__full_record(a, idx, s);
 }

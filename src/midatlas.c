@@ -85,6 +85,14 @@
 #include "hooks.h"
 #include "wait.h"
 
+/* The slow halves of the hot calls: out of line, so that the common halves
+ * keep their values in registers that need no saving. */
+#if defined(__GNUC__)
+#define OUT_OF_LINE __attribute__((noinline))
+#else
+#define OUT_OF_LINE
+#endif
+
 /* ---- classification ----------------------------------------------------- */
 
 /* What word w means for a MID of generation gen: EFREE, ESTALE, EDISCARDED in
@@ -117,6 +125,15 @@ static inline int check_mid(const struct midatlas *a, uint16_t mid)
     return MIDATLAS_OK;
 }
 
+/* Does word w hold the LIVE association of exactly this MID?  D clear and
+ * the MID's generation, in one AND and one compare on the tag (word.h).  A
+ * reserved MID, or one whose generation the word cannot hold (capacity 1),
+ * never matches: no slot is ever LIVE under it. */
+static inline bool word_is_mid(const struct midatlas *a, uint64_t w, uint16_t mid)
+{
+    return (slot_tag(w) & a->tag_mask) == slot_live_tag(mid_gen(a, mid));
+}
+
 /* A slot CAS lost to another call and will be retried: contention statistics,
  * on the caller's home stripe line (cold path). */
 static inline void count_cas_failure(struct midatlas *a)
@@ -136,39 +153,57 @@ static inline uint64_t ctx_bits(const void *ctx)
 
 /* ---- associate, map, lookup --------------------------------------------- */
 
+/* An associate that ended in EFULL: the statistic (count_full: a plain
+ * associate; a waiter's try is not a failure). */
+static int take_result(struct midatlas *a, bool took, bool count_full)
+{
+    if (took)
+        return MIDATLAS_OK;
+    if (count_full)
+        add_relaxed(&sweep_home(a)->full_failures, 1);
+    return MIDATLAS_EFULL;
+}
+
+/* The common take missed (sweep.h): the sweep and the slow path. */
+OUT_OF_LINE static int take_missed(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
+{
+    return take_result(a, midatlas__sweep_take_swept(a, ctx_bits(ctx), mid), count_full);
+}
+
+/* The gate word is not zero: ECLOSED, or waiters queued earlier are served
+ * first (wait.c), then the take. */
+OUT_OF_LINE static int take_gated(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
+{
+    int rc = midatlas__wait_gate(a);
+    if (rc != MIDATLAS_OK)
+        return rc;
+    return take_result(a, sweep_take(a, ctx_bits(ctx), mid), count_full);
+}
+
 /* Claim a free MID for ctx (the claim publishes it), unless the atlas is
  * closed or waiters queued earlier must be served first: OK, EFULL or
- * ECLOSED. */
-static inline int take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid)
+ * ECLOSED.  Everything but the common take is out of line, so that this
+ * half keeps its values in registers that need no saving. */
+MIDATLAS_ALWAYS_INLINE
+static inline int take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
 {
-    uint32_t idx, count;
-
-    if (__builtin_expect(wait_gate_shut(a), 0)) {
-        int rc = midatlas__wait_gate(a);
-        if (rc != MIDATLAS_OK)
-            return rc;
-    }
-    if (!sweep_take(a, ctx_bits(ctx), &idx, &count))
-        return MIDATLAS_EFULL;
-    *mid = mid_make(a, count & a->gen_mask, idx);
-    return MIDATLAS_OK;
+    if (__builtin_expect(wait_gate_shut(a), 0))
+        return take_gated(a, ctx, mid, count_full);
+    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid), 1))
+        return MIDATLAS_OK;
+    return take_missed(a, ctx, mid, count_full);
 }
 
 int midatlas__associate_now(struct midatlas *a, void *ctx, uint16_t *mid)
 {
-    return take_and_publish(a, ctx, mid);
+    return take_and_publish(a, ctx, mid, false);
 }
 
 int midatlas_associate(struct midatlas *a, void *ctx, uint16_t *mid)
 {
-    if (!a || !ctx || !mid || !context_fits(ctx))
+    if (!a || !mid || !context_storable(ctx))
         return MIDATLAS_EINVAL;
-    int rc = take_and_publish(a, ctx, mid);
-    if (__builtin_expect(rc == MIDATLAS_OK, 1))
-        return MIDATLAS_OK;
-    if (rc == MIDATLAS_EFULL)
-        add_relaxed(&sweep_home(a)->full_failures, 1);
-    return rc;
+    return take_and_publish(a, ctx, mid, true);
 }
 
 void *midatlas_map(struct midatlas *a, uint16_t mid)
@@ -181,7 +216,7 @@ void *midatlas_map(struct midatlas *a, uint16_t mid)
     /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
      * reassociate's acq_rel CAS. */
     uint64_t w = load_acquire(&a->slots[idx]);
-    if ((slot_tag(w) & a->tag_mask) != slot_live_tag(mid_gen(a, mid)))
+    if (!word_is_mid(a, w, mid))
         return NULL;
     return ctx_ptr(w);
 }
@@ -222,6 +257,24 @@ static inline bool end_cas(atomic_u64 *slot, uint64_t *w, enum ending to)
     return cas_acquire(slot, w, slot_discarded(slot_count(*w)));
 }
 
+/* One try at an ending from the LIVE word *w: true if this call won, else
+ * *w is what the slot holds now. */
+static inline bool end_try(atomic_u64 *slot, uint64_t *w, enum ending to)
+{
+#if MIDATLAS_BROKEN == 1
+    /* Deliberately broken: a window between reading and writing. */
+    uint64_t now = load_relaxed(slot);
+    if (now != *w) {
+        *w = now;
+        return false;
+    }
+    store_relaxed(slot, to == TO_FREE ? slot_free(slot_count(now)) : slot_discarded(slot_count(now)));
+    return true;
+#else
+    return end_cas(slot, w, to);
+#endif
+}
+
 /*
  * Move a LIVE slot of mid's generation to FREE or DISCARDED, only if its
  * context is `expected` when that is non-NULL.  The CAS that succeeds
@@ -240,35 +293,37 @@ static int end_live(struct midatlas *a, uint16_t mid, const void *expected, enum
             return rc;
         if (expected && slot_ctx(w) != ctx_bits(expected))
             return MIDATLAS_EMISMATCH;
-#if MIDATLAS_BROKEN == 1
-        /* Deliberately broken: a window between reading and writing. */
-        uint64_t now = load_relaxed(slot);
-        if (now != w) {
-            w = now;
-            continue;
-        }
-        store_relaxed(slot, to == TO_FREE ? slot_free(slot_count(w)) : slot_discarded(slot_count(w)));
-        *won = w;
-        return MIDATLAS_OK;
-#else
         /* On failure w is reloaded and classified again: a reassociate in
          * between leaves the slot LIVE and we retry. */
-        if (end_cas(slot, &w, to)) {
+        if (end_try(slot, &w, to)) {
             *won = w;
             return MIDATLAS_OK;
         }
         count_cas_failure(a);
-#endif
     }
 }
 
+/* after_free found the atlas in FULL mode or proving it (state s): record
+ * the slot, then serve waiters, in that order (full.c, "Orders"). */
+OUT_OF_LINE static void after_free_recorded(struct midatlas *a, uint32_t idx, uint64_t s)
+{
+    midatlas__full_record(a, idx, s);
+    wait_after_free(a);
+}
+
 /* The slot just became FREE: remember it for the scarce path, record it
- * if the atlas is in FULL mode, serve waiters. */
+ * if the atlas is in FULL mode, serve waiters.  full_after_free's seq_cst
+ * load comes before the gate's (full.c, "Orders"); each rare outcome is
+ * one call at the end, so that nothing is kept across it. */
 static inline void after_free(struct midatlas *a, uint32_t idx)
 {
     MIDATLAS_HOOK(MIDATLAS_HOOK_DISSOCIATE_WON, idx);
     sweep_note_freed(a, idx);
-    full_after_free(a, idx); /* before the gate: see full.c, "Orders" */
+    uint64_t s = full_state_after_free(a);
+    if (__builtin_expect(full_mode_of(s) != FULL_NORMAL, 0)) {
+        after_free_recorded(a, idx, s);
+        return;
+    }
     wait_after_free(a);
 }
 
@@ -285,24 +340,67 @@ static int dissociate_to_free(struct midatlas *a, uint16_t mid, const void *expe
     return MIDATLAS_OK;
 }
 
-int midatlas_dissociate(struct midatlas *a, uint16_t mid, void **ctx)
+/*
+ * The common dissociate: mid is in range and names its slot's LIVE
+ * association (with the context `expected`, when non-NULL), and no other
+ * call changes the word between the load and the CAS.  Anything else (a MID
+ * out of range or reserved, a status to report, a lost CAS) is left to the
+ * full path (false; *lost when the CAS lost), which loads the word again
+ * and classifies it.  The load is relaxed: the CAS decides, and acquires
+ * (end_cas).
+ */
+static inline bool dissociate_fast(struct midatlas *a, uint16_t mid, const void *expected,
+                                   void **ctx, bool *lost)
 {
-    if (!a)
-        return MIDATLAS_EINVAL;
+    uint32_t idx = mid_index(a, mid);
+    if (__builtin_expect(idx >= a->capacity, 0))
+        return false;
+    atomic_u64 *slot = &a->slots[idx];
+    uint64_t w = load_relaxed(slot);
+    if (!word_is_mid(a, w, mid) || (expected && slot_ctx(w) != ctx_bits(expected)))
+        return false;
+    if (__builtin_expect(!end_try(slot, &w, TO_FREE), 0)) {
+        *lost = true;
+        return false;
+    }
+    /* Before after_free, so that nothing is live across its rare calls. */
+    if (ctx)
+        *ctx = ctx_ptr(w);
+    after_free(a, idx);
+    return true;
+}
+
+/* The full path of dissociate and dissociate_if: the MID's checks, then
+ * the ending with every status (lost: the common path's CAS lost). */
+OUT_OF_LINE static int dissociate_slow(struct midatlas *a, uint16_t mid, const void *expected,
+                                       void **ctx, bool lost)
+{
+    if (lost)
+        count_cas_failure(a);
     int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
         return rc;
-    return dissociate_to_free(a, mid, NULL, ctx);
+    return dissociate_to_free(a, mid, expected, ctx);
+}
+
+int midatlas_dissociate(struct midatlas *a, uint16_t mid, void **ctx)
+{
+    bool lost = false;
+    if (!a)
+        return MIDATLAS_EINVAL;
+    if (__builtin_expect(dissociate_fast(a, mid, NULL, ctx, &lost), 1))
+        return MIDATLAS_OK;
+    return dissociate_slow(a, mid, NULL, ctx, lost);
 }
 
 int midatlas_dissociate_if(struct midatlas *a, uint16_t mid, void *expected)
 {
-    if (!a || !expected || !context_fits(expected))
+    bool lost = false;
+    if (!a || !context_storable(expected))
         return MIDATLAS_EINVAL;
-    int rc = check_mid(a, mid);
-    if (rc != MIDATLAS_OK)
-        return rc;
-    return dissociate_to_free(a, mid, expected, NULL);
+    if (__builtin_expect(dissociate_fast(a, mid, expected, NULL, &lost), 1))
+        return MIDATLAS_OK;
+    return dissociate_slow(a, mid, expected, NULL, lost);
 }
 
 int midatlas_discard(struct midatlas *a, uint16_t mid, void **ctx)

@@ -112,6 +112,34 @@ static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, ui
 }
 #endif
 
+/*
+ * The claim of the common take (sweep.h, sweep_take_fast): FREE word w of
+ * slot idx becomes the LIVE word desired, by CAS in an atlas without owner
+ * bytes, by one CS in a chunk this CPU owns.  False for everything else
+ * (lost, another owner, aborted: nothing was stored); the full sweep then
+ * looks again with own_claim.
+ */
+static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t desired)
+{
+#if MIDATLAS_HAVE_RSEQ
+    if (a->owners) {
+        atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
+        int32_t cpu = rseq_cpu();
+        if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU)
+            return false;
+#if MIDATLAS_BROKEN != 4 /* deliberately broken: as in own_claim */
+        /* relaxed: a hint, as in own_claim. */
+        if (load8_relaxed(own) != (uint8_t)(cpu + 1))
+            return false;
+#endif
+        /* The store publishes as the claim CAS's release does (own_try_rseq). */
+        return rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
+                                desired) == RSEQ_DONE;
+    }
+#endif
+    return slot_claim_cas(a, idx, w, desired);
+}
+
 /* Claim slot idx, whose word was read as the FREE word w (how: who asks). */
 static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_t w,
                                        uint64_t ctx, uint32_t *count, enum own_how how)

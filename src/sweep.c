@@ -57,8 +57,8 @@ static uint32_t cursor_chunk(const struct midatlas *a, uint64_t c)
     return end == 0 ? a->nchunks : (end - 1) >> a->chunk_shift;
 }
 
-/* Take the next chunk off the rotor, as a cursor over its sweep positions
- * (sweep_slot maps them to slots). */
+/* Take the next chunk off the rotor, as a cursor at its first slot (the
+ * first in either sweep order, sweep.h, sweep_next). */
 static uint64_t next_chunk(struct midatlas *a)
 {
     /* relaxed: the rotor only spreads and orders the sweeps; every answer
@@ -215,11 +215,12 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
 /* ---- slow path ---------------------------------------------------------- */
 
 /*
- * The cursor's chunk had no FREE slot left.  In order: the last freed slot
- * when the atlas is scarce; the rest of the cursor's chunk; then chunk after
- * chunk from the rotor for one whole lap; then the exact path.  A claim that
- * passed over scarce_skip used slots marks the atlas scarce for this thread
- * (sweep.h, "Scarce atlases").
+ * The slot at the cursor was not free or not to be claimed by CAS (sweep.h,
+ * sweep_take_fast).  In order: the last freed slot when the atlas is full
+ * or scarce; the rest of the cursor's chunk; then chunk after chunk from the
+ * rotor for one whole lap; then the exact path.  A claim that passed over
+ * scarce_skip used slots marks the atlas scarce for this thread (sweep.h,
+ * "Scarce atlases").
  */
 bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
@@ -270,6 +271,15 @@ bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, 
     if (t->scarce_atlas != a)
         mark_scarce(a);
     return take_exact(a, ctx, idx, count);
+}
+
+bool midatlas__sweep_take_swept(struct midatlas *a, uint64_t ctx, uint16_t *mid)
+{
+    uint32_t idx, count;
+    if (!midatlas__sweep_take_slow(a, ctx, &idx, &count))
+        return false;
+    *mid = mid_make(a, count & a->gen_mask, idx);
+    return true;
 }
 
 /* ---- accounting --------------------------------------------------------- */

@@ -23,7 +23,7 @@
  *
  * Order.  In an atlas of 8 chunks or more the rotor hands the chunks out
  * in a stride coprime to their number (chunk_stride), and a whole chunk is
- * swept one slot per cache line in turn (sweep_slot); both are
+ * swept one slot per cache line in turn (sweep_next); both are
  * permutations, so every slot is still met once a lap.  Why: two threads
  * that sweep neighbouring chunks at once lose to the hardware prefetchers
  * pulling each other's lines (churn at 2 threads fell to 0.8x), and in
@@ -100,17 +100,21 @@ void midatlas__sweep_sample_high_water(struct midatlas *a);
 
 enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED };
 
-/* The slot at sweep position pos: inside a whole chunk of an atlas that
- * permutes (atlas.h, perm_shift), position j of the chunk is slot
- * (j mod lines) * 8 + j / lines, one slot per cache line in turn; else the
- * slot is the position. */
-static inline uint32_t sweep_slot(const struct midatlas *a, uint32_t pos)
+/* The slot after slot i in the sweep of the chunk that ends at end, or end
+ * after its last slot.  A whole chunk of an atlas that permutes (atlas.h,
+ * perm_end) is swept one slot per cache line in turn: i + 8, and past the
+ * chunk's end back to the next slot of its first line (i + 8 - perm_back);
+ * its last slot is the chunk's last, as in index order.  So a cursor holds
+ * the slot itself, and a step costs an add and a compare or two. */
+static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t end)
 {
-    if (pos >= a->perm_end)
-        return pos;
-    uint32_t off_mask = ((uint32_t)1 << a->chunk_shift) - 1, off = pos & off_mask;
-    uint32_t line_mask = ((uint32_t)1 << a->perm_shift) - 1;
-    return (pos & ~off_mask) | (off & line_mask) << 3 | off >> a->perm_shift;
+    uint32_t n = i + 1;
+    if (end <= a->perm_end && n != end) {
+        n = i + 8;
+        if (n >= end)
+            n -= a->perm_back;
+    }
+    return n;
 }
 
 /*
@@ -130,8 +134,7 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
                                             uint32_t *skipped)
 {
     uint32_t end = (uint32_t)(c >> 32);
-    for (uint32_t pos = (uint32_t)c; pos < end; pos++) {
-        uint32_t i = sweep_slot(a, pos);
+    for (uint32_t i = (uint32_t)c; i < end; i = sweep_next(a, i, end)) {
         /* acquire: pairs with the seq_cst CAS that freed the slot
          * (dissociate, release, drain), as every read of a slot word that
          * may decide an answer must (see sweep.c, "Orders"). */
@@ -145,7 +148,7 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             return SWEEP_MOVED;
         switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
         case OWN_CLAIMED:
-            store_relaxed(&s->cursor, cursor_make(pos + 1, end));
+            store_relaxed(&s->cursor, cursor_make(sweep_next(a, i, end), end));
             *idx = i;
             return SWEEP_CLAIMED;
         case OWN_LOST:
@@ -161,21 +164,60 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
 }
 
 /*
- * Claim a free slot for the context bits ctx: *idx is the slot, *count its
- * new count.  False only when, at one instant during the call, every usable
- * slot was live or discarded.
+ * The common take, in a few dozen instructions and no call: the slot at the
+ * home stripe's cursor is FREE and its claim (own_claim_fast: the CAS, or
+ * the store in a chunk this CPU owns) succeeds.  *mid is the MID.  Anything
+ * else (a scarce spell, a used slot, an empty cursor, a lost claim, a
+ * chunk this CPU does not own) returns false and leaves the take to
+ * sweep_take_swept, which sweeps the rest of the chunk and goes on.  The TLS hints are read without their first-call
+ * check: before it, own is 0, a stripe like any other.  Unlike the sweep,
+ * this does not look at the cursor again before its CAS: the window between
+ * the two loads and the CAS is as short as the one that check leaves.
  */
-static inline bool sweep_take(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+MIDATLAS_ALWAYS_INLINE
+static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid)
 {
-    struct midatlas__sweep_tls *t = sweep_hints();
-    if (__builtin_expect(t->scarce_atlas != a, 1)) {
-        struct stripe *s = stripe_of(a, t->own);
-        uint32_t skipped = 0;
-        if (sweep_chunk(a, s, load_relaxed(&s->cursor), ctx, idx, count, &skipped) ==
-            SWEEP_CLAIMED)
-            return true;
-    }
-    return midatlas__sweep_take_slow(a, ctx, idx, count);
+    struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
+    if (__builtin_expect(t->scarce_atlas == a, 0))
+        return false;
+    struct stripe *s = stripe_of(a, t->own);
+    uint64_t c = load_relaxed(&s->cursor);
+    uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
+    if (__builtin_expect(i >= end, 0))
+        return false;
+    /* acquire: as in sweep_chunk. */
+    uint64_t w = load_acquire(&a->slots[i]);
+    if (!slot_is_free(w))
+        return false;
+    uint32_t next = (slot_count(w) + 1) & SLOT_COUNT_MASK;
+    uint16_t m = mid_make(a, next & a->gen_mask, i);
+    /* The claims that may meet a reserved MID (0x0000 or 0xFFFF) or wrap
+     * the slot's handouts (a statistic) are left to slot_claim. */
+    if (__builtin_expect((uint16_t)(m + 1) <= 1 || next == SLOT_COUNT_MASK, 0))
+        return false;
+    MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
+    if (!own_claim_fast(a, i, w, slot_live(next, ctx)))
+        return false;
+    store_relaxed(&s->cursor, cursor_make(sweep_next(a, i, end), end));
+    *mid = m;
+    return true;
+}
+
+/* The common take missed: sweep the rest of the cursor's chunk (owned
+ * chunks claim inside it, own.h); then, if that finds nothing, the slow
+ * path. */
+bool midatlas__sweep_take_swept(struct midatlas *a, uint64_t ctx, uint16_t *mid);
+
+/*
+ * Claim a free slot for the context bits ctx (the claim publishes them):
+ * *mid is its MID.  False only when, at one instant during the call, every
+ * usable slot was live or discarded.
+ */
+static inline bool sweep_take(struct midatlas *a, uint64_t ctx, uint16_t *mid)
+{
+    if (__builtin_expect(sweep_take_fast(a, ctx, mid), 1))
+        return true;
+    return midatlas__sweep_take_swept(a, ctx, mid);
 }
 
 /* ---- after a free ------------------------------------------------------- */

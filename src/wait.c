@@ -107,12 +107,10 @@ static void queue_unlink(struct midatlas *a, struct waiter *w)
 static bool grant_one(struct midatlas *a)
 {
     struct waiter *w = a->wq.head;
-    uint32_t idx, count;
 
     /* The claim publishes the waiter's context, as in midatlas_associate. */
-    if (!sweep_take(a, (uint64_t)(uintptr_t)w->ctx, &idx, &count))
+    if (!sweep_take(a, (uint64_t)(uintptr_t)w->ctx, &w->mid))
         return false;
-    w->mid = mid_make(a, count & a->gen_mask, idx);
     w->state = WAITER_GRANTED;
     queue_unlink(a, w);
     pthread_cond_signal(&w->wake);

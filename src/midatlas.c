@@ -180,6 +180,15 @@ OUT_OF_LINE static int take_gated(struct midatlas *a, void *ctx, uint16_t *mid, 
     return take_result(a, sweep_take(a, ctx_bits(ctx), mid), count_full);
 }
 
+/* The common take in an atlas with owner bytes (rseq.h): its own function,
+ * so that the CS's registers do not burden the CAS path's. */
+OUT_OF_LINE static int take_owned(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
+{
+    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, true), 1))
+        return MIDATLAS_OK;
+    return take_missed(a, ctx, mid, count_full);
+}
+
 /* Claim a free MID for ctx (the claim publishes it), unless the atlas is
  * closed or waiters queued earlier must be served first: OK, EFULL or
  * ECLOSED.  Everything but the common take is out of line, so that this
@@ -189,7 +198,9 @@ static inline int take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid,
 {
     if (__builtin_expect(wait_gate_shut(a), 0))
         return take_gated(a, ctx, mid, count_full);
-    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid), 1))
+    if (a->owners)
+        return take_owned(a, ctx, mid, count_full);
+    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, false), 1))
         return MIDATLAS_OK;
     return take_missed(a, ctx, mid, count_full);
 }

@@ -114,15 +114,19 @@ static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, ui
 
 /*
  * The claim of the common take (sweep.h, sweep_take_fast): FREE word w of
- * slot idx becomes the LIVE word desired, by CAS in an atlas without owner
- * bytes, by one CS in a chunk this CPU owns.  False for everything else
+ * slot idx becomes the LIVE word desired, by CAS (owned false: an atlas
+ * without owner bytes), or by one CS in a chunk this CPU owns (owned: the
+ * caller checked a->owners, and takes this branch in a function of its own,
+ * so that the CAS path keeps its few registers).  False for everything else
  * (lost, another owner, aborted: nothing was stored); the full sweep then
  * looks again with own_claim.
  */
-static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t desired)
+MIDATLAS_ALWAYS_INLINE
+static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t desired,
+                                  bool owned)
 {
 #if MIDATLAS_HAVE_RSEQ
-    if (a->owners) {
+    if (owned) {
         atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
         int32_t cpu = rseq_cpu();
         if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU)
@@ -136,6 +140,8 @@ static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, 
         return rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
                                 desired) == RSEQ_DONE;
     }
+#else
+    (void)owned;
 #endif
     return slot_claim_cas(a, idx, w, desired);
 }

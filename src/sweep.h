@@ -165,8 +165,9 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
 
 /*
  * The common take, in a few dozen instructions and no call: the slot at the
- * home stripe's cursor is FREE and its claim (own_claim_fast: the CAS, or
- * the store in a chunk this CPU owns) succeeds.  *mid is the MID.  Anything
+ * home stripe's cursor is FREE and its claim (own_claim_fast: the CAS, or,
+ * when owned says the atlas has owner bytes, the store in a chunk this CPU
+ * owns) succeeds.  *mid is the MID.  Anything
  * else (a scarce spell, a used slot, an empty cursor, a lost claim, a
  * chunk this CPU does not own) returns false and leaves the take to
  * sweep_take_swept, which sweeps the rest of the chunk and goes on.  The TLS hints are read without their first-call
@@ -175,7 +176,7 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
  * the two loads and the CAS is as short as the one that check leaves.
  */
 MIDATLAS_ALWAYS_INLINE
-static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid)
+static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid, bool owned)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
     if (__builtin_expect(t->scarce_atlas == a, 0))
@@ -196,7 +197,7 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     if (__builtin_expect((uint16_t)(m + 1) <= 1 || next == SLOT_COUNT_MASK, 0))
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
-    if (!own_claim_fast(a, i, w, slot_live(next, ctx)))
+    if (!own_claim_fast(a, i, w, slot_live(next, ctx), owned))
         return false;
     store_relaxed(&s->cursor, cursor_make(sweep_next(a, i, end), end));
     *mid = m;
@@ -215,7 +216,7 @@ bool midatlas__sweep_take_swept(struct midatlas *a, uint64_t ctx, uint16_t *mid)
  */
 static inline bool sweep_take(struct midatlas *a, uint64_t ctx, uint16_t *mid)
 {
-    if (__builtin_expect(sweep_take_fast(a, ctx, mid), 1))
+    if (a->owners == NULL && sweep_take_fast(a, ctx, mid, false))
         return true;
     return midatlas__sweep_take_swept(a, ctx, mid);
 }

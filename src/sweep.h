@@ -167,13 +167,14 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
  * The common take, in a few dozen instructions and no call: the slot at the
  * home stripe's cursor is FREE and its claim (own_claim_fast: the CAS, or,
  * when owned says the atlas has owner bytes, the store in a chunk this CPU
- * owns) succeeds.  *mid is the MID.  Anything
- * else (a scarce spell, a used slot, an empty cursor, a lost claim, a
- * chunk this CPU does not own) returns false and leaves the take to
- * sweep_take_swept, which sweeps the rest of the chunk and goes on.  The TLS hints are read without their first-call
- * check: before it, own is 0, a stripe like any other.  Unlike the sweep,
- * this does not look at the cursor again before its CAS: the window between
- * the two loads and the CAS is as short as the one that check leaves.
+ * owns) succeeds.  *mid is the MID.  Anything else (a scarce spell, an
+ * empty cursor, a used slot, a claim that may meet a reserved MID or wrap
+ * the slot's handouts, a lost claim, a chunk this CPU does not own)
+ * returns false and leaves the take to midatlas__sweep_take_swept.  The TLS
+ * hints are read without their first-call check: before it, own is 0, a
+ * stripe like any other.  Unlike the sweep, this does not look at the
+ * cursor again before its claim: the window between the two loads and the
+ * claim is as short as the one that check leaves.
  */
 MIDATLAS_ALWAYS_INLINE
 static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid, bool owned)
@@ -197,16 +198,19 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     if (__builtin_expect((uint16_t)(m + 1) <= 1 || next == SLOT_COUNT_MASK, 0))
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
-    if (!own_claim_fast(a, i, w, slot_live(next, ctx), owned))
+    if (!own_claim_fast(a, i, w, slot_live(next, ctx), owned)) {
+        if (!owned) /* a CAS lost: the contention statistic (atlas.h) */
+            add_relaxed(&s->cas_failures, 1);
         return false;
+    }
     store_relaxed(&s->cursor, cursor_make(sweep_next(a, i, end), end));
     *mid = m;
     return true;
 }
 
-/* The common take missed: sweep the rest of the cursor's chunk (owned
- * chunks claim inside it, own.h); then, if that finds nothing, the slow
- * path. */
+/* The common take missed: the full take of sweep.c (FULL mode and scarce
+ * spells first, then the rest of the cursor's chunk, chunks from the rotor,
+ * the exact path); false only for EFULL.  *mid as sweep_take's. */
 bool midatlas__sweep_take_swept(struct midatlas *a, uint64_t ctx, uint16_t *mid);
 
 /*

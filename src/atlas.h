@@ -46,17 +46,19 @@
 
 #define MIDATLAS_CACHE_LINE 64
 
-/* For the few hot paths that must fold into their callers whatever the
- * compiler's size estimate (midatlas.c's common associate). */
+#define MIDATLAS_MAX_STRIPES 16u
+/* Fewest free slots a stripe starts with: below this, more stripes would only
+ * make threads adopt each other's stripes all the time. */
+#define MIDATLAS_MIN_SLOTS_PER_STRIPE 4u
+
+/* For the few pieces of the common halves (associate's take and its claim)
+ * that must fold into their callers whatever the compiler's size estimate:
+ * a call there costs the saved registers the split exists to avoid. */
 #if defined(__GNUC__)
 #define MIDATLAS_ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define MIDATLAS_ALWAYS_INLINE
 #endif
-#define MIDATLAS_MAX_STRIPES 16u
-/* Fewest free slots a stripe starts with: below this, more stripes would only
- * make threads adopt each other's stripes all the time. */
-#define MIDATLAS_MIN_SLOTS_PER_STRIPE 4u
 
 /* One stripe: the sweep cursor the threads homed here share (the CPU they
  * run on picks the stripe), and their counters, all on one cache line so

@@ -45,7 +45,6 @@
 #include "word.h"
 
 #define MIDATLAS_CACHE_LINE 64
-
 #define MIDATLAS_MAX_STRIPES 16u
 /* Fewest free slots a stripe starts with: below this, more stripes would only
  * make threads adopt each other's stripes all the time. */

@@ -171,10 +171,13 @@ OUT_OF_LINE static int take_missed(struct midatlas *a, void *ctx, uint16_t *mid,
 }
 
 /* The gate word is not zero: ECLOSED, or waiters queued earlier are served
- * first (wait.c), then the take. */
+ * first (wait.c), then the take.  An EFULL because waiters are still owed
+ * MIDs is an EFULL like any other for the statistic. */
 OUT_OF_LINE static int take_gated(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
 {
     int rc = midatlas__wait_gate(a);
+    if (rc == MIDATLAS_EFULL)
+        return take_result(a, false, count_full);
     if (rc != MIDATLAS_OK)
         return rc;
     return take_result(a, sweep_take(a, ctx_bits(ctx), mid), count_full);

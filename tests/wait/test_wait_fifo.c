@@ -9,7 +9,8 @@
  * discard + release, and after each free:
  *   - the freed MID is already LIVE again (handed over inside the freeing
  *     call, never visible as free), so a plain associate and a try-once
- *     associate_wait both answer "full" (no barging);
+ *     associate_wait both answer "full" (no barging), and the plain
+ *     associate's EFULL is counted in full_failures;
  *   - exactly the oldest waiter returns, OK, with a MID that maps to its own
  *     context; every younger waiter is still waiting.
  */
@@ -95,6 +96,13 @@ static bool fifo_round(struct midatlas *a, uint32_t capacity, uint32_t nwaiters)
         rc = midatlas_associate(a, w_ctx(5000 + k), &barged);
         W_CHECK(rc == MIDATLAS_EFULL, "plain associate after free %u: %s (barged past waiters)", k,
                 w_status_name(rc));
+        /* That EFULL is counted like any other (the header: "associates
+         * that returned MIDATLAS_EFULL"), though the waiters' gate gave it. */
+        struct midatlas_stats after;
+        midatlas_stats(a, &after);
+        W_CHECK(after.full_failures == s.full_failures + 1,
+                "plain associate's EFULL after free %u: full_failures %llu -> %llu", k,
+                (unsigned long long)s.full_failures, (unsigned long long)after.full_failures);
         rc = midatlas_associate_wait(a, w_ctx(6000 + k), &barged, 0);
         W_CHECK(rc == MIDATLAS_ETIMEDOUT, "try-once associate_wait after free %u: %s", k,
                 w_status_name(rc));

@@ -187,6 +187,12 @@ static inline uint16_t mid_make(const struct midatlas *a, uint32_t gen, uint32_t
     return (uint16_t)(gen << a->idx_bits | idx);
 }
 
+/* 0x0000 or 0xFFFF: the only values a flag can reserve (one compare). */
+static inline bool mid_maybe_reserved(uint16_t mid)
+{
+    return (uint16_t)(mid + 1) <= 1;
+}
+
 static inline int mid_reserved(unsigned flags, uint32_t mid)
 {
     return ((flags & MIDATLAS_F_NO_ZERO) && mid == 0x0000) ||
@@ -210,13 +216,13 @@ static inline uint32_t slot_mid_gen(const struct midatlas *a, uint64_t w)
  * one (at most) whose generation would make a reserved MID: 0x0000 and 0xFFFF
  * differ in their index bits whenever there are generation bits, so a slot
  * never meets both.  *skipped says whether one was skipped.  Only the two
- * values 0x0000 and 0xFFFF (mid + 1 <= 1 as 16 bits) look at the flags. */
+ * values a flag can reserve look at the flags. */
 static inline uint32_t count_next(const struct midatlas *a, uint32_t count, uint32_t idx,
                                   bool *skipped)
 {
     uint32_t next = (count + 1) & SLOT_COUNT_MASK;
     uint16_t mid = mid_make(a, next & a->gen_mask, idx);
-    *skipped = __builtin_expect((uint16_t)(mid + 1) <= 1, 0) && mid_reserved(a->flags, mid);
+    *skipped = __builtin_expect(mid_maybe_reserved(mid), 0) && mid_reserved(a->flags, mid);
     if (*skipped)
         next = (next + 1) & SLOT_COUNT_MASK;
     return next;
@@ -229,12 +235,8 @@ static inline uint32_t count_handouts(uint32_t count)
     return (count + 1) & SLOT_COUNT_MASK;
 }
 
-static inline int context_fits(const void *ctx)
-{
-    return (uint64_t)(uintptr_t)ctx <= SLOT_PAYLOAD_MASK;
-}
-
-/* Not NULL and fits, in one compare: NULL - 1 wraps past the mask. */
+/* A context a slot word can hold: not NULL and within its 48-bit payload,
+ * in one compare (NULL - 1 wraps past the mask). */
 static inline bool context_storable(const void *ctx)
 {
     return (uint64_t)(uintptr_t)ctx - 1 < SLOT_PAYLOAD_MASK;

@@ -497,7 +497,7 @@ static int swap_live(struct midatlas *a, uint16_t mid, const void *expected, voi
 
 int midatlas_reassociate(struct midatlas *a, uint16_t mid, void *desired, void **old)
 {
-    if (!a || !desired || !context_fits(desired))
+    if (!a || !context_storable(desired))
         return MIDATLAS_EINVAL;
     int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)
@@ -507,7 +507,7 @@ int midatlas_reassociate(struct midatlas *a, uint16_t mid, void *desired, void *
 
 int midatlas_reassociate_if(struct midatlas *a, uint16_t mid, void *expected, void *desired)
 {
-    if (!a || !expected || !desired || !context_fits(expected) || !context_fits(desired))
+    if (!a || !context_storable(expected) || !context_storable(desired))
         return MIDATLAS_EINVAL;
     int rc = check_mid(a, mid);
     if (rc != MIDATLAS_OK)

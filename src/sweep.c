@@ -222,7 +222,7 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
  * scarce_skip used slots marks the atlas scarce for this thread (sweep.h,
  * "Scarce atlases").
  */
-bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
+static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
     /* A full atlas: the slot this thread freed last (its line is ours: a
      * thread that frees and takes again touches no shared line), else a
@@ -276,7 +276,7 @@ bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, 
 bool midatlas__sweep_take_swept(struct midatlas *a, uint64_t ctx, uint16_t *mid)
 {
     uint32_t idx, count;
-    if (!midatlas__sweep_take_slow(a, ctx, &idx, &count))
+    if (!take_slow(a, ctx, &idx, &count))
         return false;
     *mid = mid_make(a, count & a->gen_mask, idx);
     return true;

@@ -84,10 +84,6 @@
 
 /* ---- out of line -------------------------------------------------------- */
 
-/* The cursor's chunk is used up (or the thread is scarce): take chunks from
- * the rotor, fall back to the exact double collect, or prove EFULL. */
-bool midatlas__sweep_take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count);
-
 /* The number of FREE slots at one instant during the call, and the handouts
  * the slot counts record (sweep.c); false when the slots kept changing. */
 bool midatlas__sweep_snapshot(struct midatlas *a, uint32_t *free_slots, uint64_t *handouts);
@@ -168,7 +164,7 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
  * home stripe's cursor is FREE and its claim (own_claim_fast: the CAS, or,
  * when owned says the atlas has owner bytes, the store in a chunk this CPU
  * owns) succeeds.  *mid is the MID.  Anything else (a scarce spell, an
- * empty cursor, a used slot, a claim that may meet a reserved MID or wrap
+ * empty cursor, a used slot, a claim that may skip a reserved MID or wrap
  * the slot's handouts, a lost claim, a chunk this CPU does not own)
  * returns false and leaves the take to midatlas__sweep_take_swept.  The TLS
  * hints are read without their first-call check: before it, own is 0, a
@@ -191,11 +187,11 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     uint64_t w = load_acquire(&a->slots[i]);
     if (!slot_is_free(w))
         return false;
-    uint32_t next = (slot_count(w) + 1) & SLOT_COUNT_MASK;
+    uint32_t next = (slot_count(w) + 1) & SLOT_COUNT_MASK; /* as count_next */
     uint16_t m = mid_make(a, next & a->gen_mask, i);
-    /* The claims that may meet a reserved MID (0x0000 or 0xFFFF) or wrap
-     * the slot's handouts (a statistic) are left to slot_claim. */
-    if (__builtin_expect((uint16_t)(m + 1) <= 1 || next == SLOT_COUNT_MASK, 0))
+    /* The claims that may skip a reserved MID or wrap the slot's handouts
+     * (a statistic) are left to slot_claim. */
+    if (__builtin_expect(mid_maybe_reserved(m) || next == SLOT_COUNT_MASK, 0))
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
     if (!own_claim_fast(a, i, w, slot_live(next, ctx), owned)) {

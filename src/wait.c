@@ -271,7 +271,7 @@ static int wait_slow(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeo
 
 int midatlas_associate_wait(struct midatlas *a, void *ctx, uint16_t *mid, int64_t timeout_ns)
 {
-    if (!a || !ctx || !mid || !context_fits(ctx))
+    if (!a || !mid || !context_storable(ctx))
         return MIDATLAS_EINVAL;
     int rc = midatlas__associate_now(a, ctx, mid);
     if (rc != MIDATLAS_EFULL)

@@ -166,17 +166,17 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
  * owns) succeeds.  *mid is the MID.  Anything else (a scarce spell, an
  * empty cursor, a used slot, a claim that may skip a reserved MID or wrap
  * the slot's handouts, a lost claim, a chunk this CPU does not own)
- * returns false and leaves the take to midatlas__sweep_take_swept.  The TLS
- * hints are read without their first-call check: before it, own is 0, a
- * stripe like any other.  Unlike the sweep, this does not look at the
- * cursor again before its claim: the window between the two loads and the
- * claim is as short as the one that check leaves.
+ * returns false and leaves the take to midatlas__sweep_take_swept.  A
+ * thread's first take goes there too: it numbers the thread's stripe from
+ * its CPU (sweep_hints), so that new threads do not all share stripe 0's
+ * cursor, where a stalled one claims behind the sweep.  Like the sweep, it looks at the cursor again
+ * right before its claim (sweep_chunk says why).
  */
 MIDATLAS_ALWAYS_INLINE
 static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid, bool owned)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
-    if (__builtin_expect(t->scarce_atlas == a, 0))
+    if (__builtin_expect(t->scarce_atlas == a || !t->set, 0))
         return false;
     struct stripe *s = stripe_of(a, t->own);
     uint64_t c = load_relaxed(&s->cursor);
@@ -192,6 +192,11 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     /* The claims that may skip a reserved MID or wrap the slot's handouts
      * (a statistic) are left to slot_claim. */
     if (__builtin_expect(mid_maybe_reserved(m) || next == SLOT_COUNT_MASK, 0))
+        return false;
+    /* relaxed: a hint, as in sweep_chunk: a thread stalled since it read
+     * c follows the cursor (the full take) rather than claim behind the
+     * sweep. */
+    if (__builtin_expect(load_relaxed(&s->cursor) != c, 0))
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
     if (!own_claim_fast(a, i, w, slot_live(next, ctx), owned)) {

@@ -9,9 +9,11 @@
  *                        mode's state and cells (full.h), the gate word,
  *                        the rotor and the wait queue, each on its own
  *                        line: 384 bytes
+ *   slots[capacity]      one tagged 64-bit word per MID slot (word.h), at
+ *                        a fixed offset, so that map finds its slot with
+ *                        no load of a pointer (slot_word)
  *   stripes[nstripes]    one line per stripe: a sweep cursor and the
  *                        counters of the threads homed there (sweep.h)
- *   slots[capacity]      one tagged 64-bit word per MID slot (word.h)
  *   announce[nstripes]   only with the rseq claim path (rseq.h): one line
  *                        per stripe, its CAS claimers' count (own.c)
  *   owners               only with the rseq claim path: one byte per chunk,
@@ -108,9 +110,9 @@ struct waitq {
 #define FULL_CELLS 6u
 
 struct midatlas {
-    /* Read-only after create: the fields map and associate read. */
-    _Alignas(MIDATLAS_CACHE_LINE) atomic_u64 *slots;
-    struct stripe *stripes;
+    /* Read-only after create: the fields map and associate read.  The slot
+     * words need no pointer: they follow the header (slot_word). */
+    _Alignas(MIDATLAS_CACHE_LINE) struct stripe *stripes;
     /* One owner byte per chunk (rseq.h; own.h, owner_of, finds it), and
      * one announce line per stripe; both NULL when this atlas claims by
      * CAS only (rseq off, or too few chunks per stripe). */
@@ -121,7 +123,11 @@ struct midatlas {
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
     uint32_t idx_bits;   /* ceil(log2(capacity))                          */
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
-    uint32_t tag_mask;   /* gen_mask << 1 | 1: the tag bits map compares  */
+    uint32_t match_shift; /* 48 - idx_bits: a slot word shifted right this
+                              far puts its count's generation bits where a
+                              MID has them, and D above (word_is_mid)     */
+    uint64_t match_mask; /* 0xFFFF & ~idx_mask, and bit 63: a MID's bits
+                            above its index, and D (word_is_mid)          */
     uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two)    */
     uint32_t chunk_shift; /* the rotor hands out chunks of 2^chunk_shift
                              slots (sweep.h)                              */
@@ -169,6 +175,17 @@ struct midatlas {
 _Static_assert(offsetof(struct midatlas, gate) - offsetof(struct midatlas, high_water) ==
                    MIDATLAS_CACHE_LINE,
                "high_water, full_state and full_cells fill one cache line");
+
+_Static_assert(sizeof(struct midatlas) % MIDATLAS_CACHE_LINE == 0,
+               "the slot words after the header start on a cache line");
+
+/* Slot idx's word: the slot words start right after the header (create.c),
+ * whose size is a multiple of the cache line (its first member's
+ * alignment).  Const callers only read through it. */
+static inline atomic_u64 *slot_word(const struct midatlas *a, uint32_t idx)
+{
+    return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + idx;
+}
 
 /* ---- MID arithmetic ----------------------------------------------------- */
 

@@ -94,9 +94,9 @@ static inline bool slot_claim_cas(struct midatlas *a, uint32_t idx, uint64_t w, 
 #if MIDATLAS_BROKEN == 2
     /* Deliberately broken: check, then store - two takers can both win. */
     (void)w;
-    if (!slot_is_free(load_relaxed(&a->slots[idx])))
+    if (!slot_is_free(load_relaxed(slot_word(a, idx))))
         return false;
-    store_release(&a->slots[idx], desired);
+    store_release(slot_word(a, idx), desired);
     return true;
 #else
     /* release: publishes the caller's writes to *ctx, pairing with the
@@ -106,7 +106,7 @@ static inline bool slot_claim_cas(struct midatlas *a, uint32_t idx, uint64_t w, 
      * claimer had seen, so a collect that sees this claim cannot see a
      * slot the claimer found freed as still used.  Failure: relaxed, the
      * caller moves on. */
-    return cas_release(&a->slots[idx], &w, desired);
+    return cas_release(slot_word(a, idx), &w, desired);
 #endif
 }
 

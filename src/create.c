@@ -94,7 +94,9 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
     if (gen_bits > SLOT_COUNT_BITS)
         gen_bits = SLOT_COUNT_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
     a->gen_mask = ((uint32_t)1 << gen_bits) - 1;
-    a->tag_mask = a->gen_mask << 1 | 1;
+    /* word_is_mid: the MID's bits above its index, and the sign (D). */
+    a->match_shift = SLOT_COUNT_SHIFT - a->idx_bits;
+    a->match_mask = (uint64_t)(0xFFFFu & ~a->idx_mask) | SLOT_D_BIT;
     a->stripe_mask = stripe_count(capacity) - 1;
     a->chunk_shift = chunk_shift(capacity, a->stripe_mask + 1);
     a->nchunks = (capacity + ((uint32_t)1 << a->chunk_shift) - 1) >> a->chunk_shift;
@@ -137,13 +139,13 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     layout(&shape, capacity, flags);
 
     size_t nstripes = (size_t)shape.stripe_mask + 1;
-    size_t head_bytes = round_up(sizeof(struct midatlas), MIDATLAS_CACHE_LINE);
-    size_t stripe_bytes = nstripes * sizeof(struct stripe);
+    size_t head_bytes = sizeof(struct midatlas); /* slot_word: no rounding */
     size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE);
+    size_t stripe_bytes = nstripes * sizeof(struct stripe);
     bool owned = uses_owners(&shape);
     size_t announce_bytes = owned ? nstripes * sizeof(struct announce) : 0;
     size_t owner_bytes = owned ? OWN_BYTES : 0;
-    size_t bytes = head_bytes + stripe_bytes + slot_bytes + announce_bytes + owner_bytes;
+    size_t bytes = head_bytes + slot_bytes + stripe_bytes + announce_bytes + owner_bytes;
 
     struct midatlas *a = aligned_alloc(MIDATLAS_CACHE_LINE, bytes);
     if (!a)
@@ -151,12 +153,11 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     memset(a, 0, bytes);
     *a = shape;
     a->bytes = bytes;
-    a->stripes = (struct stripe *)((char *)a + head_bytes);
-    a->slots = (atomic_u64 *)((char *)a + head_bytes + stripe_bytes);
+    a->stripes = (struct stripe *)((char *)a + head_bytes + slot_bytes);
     /* Owner bytes start NONE (the memset): nobody owns a chunk yet. */
-    char *after_slots = (char *)a + head_bytes + stripe_bytes + slot_bytes;
-    a->announce = owned ? (struct announce *)after_slots : NULL;
-    a->owners = owned ? (atomic_u8 *)(after_slots + announce_bytes) : NULL;
+    char *after_stripes = (char *)a + head_bytes + slot_bytes + stripe_bytes;
+    a->announce = owned ? (struct announce *)after_stripes : NULL;
+    a->owners = owned ? (atomic_u8 *)(after_stripes + announce_bytes) : NULL;
 
     /* Every slot starts FREE with the count before 0, so its first handout
      * is count 0 (MID == index) unless that MID is reserved.  Plain
@@ -165,7 +166,7 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     for (uint32_t i = 0; i < capacity; i++) {
         uint64_t w = slot_excluded(a, i) ? slot_excluded_word(SLOT_COUNT_MASK)
                                          : slot_free(SLOT_COUNT_MASK);
-        store_relaxed(&a->slots[i], w);
+        store_relaxed(slot_word(a, i), w);
     }
     if (midatlas__wait_init(a) != MIDATLAS_OK) {
         free(a);
@@ -185,7 +186,7 @@ void midatlas_destroy(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
     if (fn) {
         for (uint32_t i = 0; i < a->capacity; i++) {
             /* The caller guarantees no call runs or follows: relaxed. */
-            uint64_t w = load_relaxed(&a->slots[i]);
+            uint64_t w = load_relaxed(slot_word(a, i));
             if (slot_is_live(w))
                 fn((void *)(uintptr_t)slot_ctx(w), mid_make(a, slot_mid_gen(a, w), i), arg);
         }

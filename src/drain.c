@@ -15,7 +15,7 @@
  */
 static int drain_slot(struct midatlas *a, uint32_t idx, uint64_t *won)
 {
-    atomic_u64 *slot = &a->slots[idx];
+    atomic_u64 *slot = slot_word(a, idx);
     uint64_t w = load_relaxed(slot);
 
     while (slot_is_live(w) || slot_is_discarded(w)) {

@@ -22,7 +22,7 @@ size_t midatlas_foreach(struct midatlas *a, midatlas_visit_fn *fn, void *arg)
         /* acquire: pairs with the claim's release CAS (sweep.h) and
          * reassociate's CAS, so the visitor sees what was written before ctx was
          * published, as a map caller would. */
-        uint64_t w = load_acquire(&a->slots[i]);
+        uint64_t w = load_acquire(slot_word(a, i));
         if (!slot_is_live(w))
             continue;
         visited++;

@@ -147,7 +147,7 @@ static bool take_cell(struct midatlas *a, uint32_t k, uint64_t ctx, uint32_t *id
         return false;
     uint32_t i = plus1 - 1;
     /* acquire: as the sweep's loads (sweep.c, "Orders"). */
-    uint64_t w = load_acquire(&a->slots[i]);
+    uint64_t w = load_acquire(slot_word(a, i));
     /* OWN_REVOKE: a recorded FREE slot is claimed or lost to a claim, never
      * skipped because a CPU owns its chunk (rseq.h). */
     if (!slot_is_free(w) || own_claim(a, i, w, ctx, count, OWN_REVOKE) != OWN_CLAIMED)
@@ -263,7 +263,7 @@ const char *midatlas__full_check(struct midatlas *a)
     if (full_mode_of(s) != FULL_PROVEN)
         return NULL;
     for (uint32_t i = 0; i < a->capacity; i++) {
-        if (!slot_is_free(load_relaxed(&a->slots[i])))
+        if (!slot_is_free(load_relaxed(slot_word(a, i))))
             continue;
         bool recorded = false;
         for (uint32_t k = 0; k < FULL_CELLS; k++)

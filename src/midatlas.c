@@ -121,17 +121,23 @@ static inline int check_mid(const struct midatlas *a, uint16_t mid)
     if (mid_index(a, mid) >= a->capacity || mid_reserved(a->flags, mid))
         return MIDATLAS_ERANGE;
     if (__builtin_expect(mid_gen(a, mid) > a->gen_mask, 0))
-        return slot_status(a, load_relaxed(&a->slots[mid_index(a, mid)]), mid_gen(a, mid));
+        return slot_status(a, load_relaxed(slot_word(a, mid_index(a, mid))), mid_gen(a, mid));
     return MIDATLAS_OK;
 }
 
-/* Does word w hold the LIVE association of exactly this MID?  D clear and
- * the MID's generation, in one AND and one compare on the tag (word.h).  A
- * reserved MID, or one whose generation the word cannot hold (capacity 1),
- * never matches: no slot is ever LIVE under it. */
+/* Does word w hold the LIVE association of exactly this MID?  Shifted right
+ * by match_shift, the word has its count's low bits where the MID has its
+ * generation, and D (the sign bit, copied down by the arithmetic shift)
+ * above them; XOR with the MID clears the bits that match, and match_mask
+ * keeps the MID's generation bits and the sign: zero means D clear and the
+ * MID's generation.  A shift, a XOR and a TEST.  A reserved MID never
+ * matches (no slot is ever LIVE under it), nor does one whose generation
+ * the count cannot hold: at capacity 1 a MID's bit 15 meets a copy of D,
+ * so with D clear it must be clear too (create.c, match_mask). */
 static inline bool word_is_mid(const struct midatlas *a, uint64_t w, uint16_t mid)
 {
-    return (slot_tag(w) & a->tag_mask) == slot_live_tag(mid_gen(a, mid));
+    uint64_t shifted = (uint64_t)((int64_t)w >> a->match_shift);
+    return ((shifted ^ mid) & a->match_mask) == 0;
 }
 
 /* A slot CAS lost to another call and will be retried: contention statistics,
@@ -229,7 +235,7 @@ void *midatlas_map(struct midatlas *a, uint16_t mid)
         return NULL;
     /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
      * reassociate's acq_rel CAS. */
-    uint64_t w = load_acquire(&a->slots[idx]);
+    uint64_t w = load_acquire(slot_word(a, idx));
     if (!word_is_mid(a, w, mid))
         return NULL;
     return ctx_ptr(w);
@@ -244,7 +250,7 @@ int midatlas_lookup(struct midatlas *a, uint16_t mid, void **ctx)
         return rc;
     /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
      * reassociate's acq_rel CAS. */
-    uint64_t w = load_acquire(&a->slots[mid_index(a, mid)]);
+    uint64_t w = load_acquire(slot_word(a, mid_index(a, mid)));
     rc = slot_status(a, w, mid_gen(a, mid));
     if (rc == MIDATLAS_OK)
         *ctx = ctx_ptr(w);
@@ -297,7 +303,7 @@ static inline bool end_try(atomic_u64 *slot, uint64_t *w, enum ending to)
 static int end_live(struct midatlas *a, uint16_t mid, const void *expected, enum ending to,
                     uint64_t *won)
 {
-    atomic_u64 *slot = &a->slots[mid_index(a, mid)];
+    atomic_u64 *slot = slot_word(a, mid_index(a, mid));
     uint32_t gen = mid_gen(a, mid);
     uint64_t w = load_relaxed(slot);
 
@@ -369,7 +375,7 @@ static inline bool dissociate_fast(struct midatlas *a, uint16_t mid, const void 
     uint32_t idx = mid_index(a, mid);
     if (__builtin_expect(idx >= a->capacity, 0))
         return false;
-    atomic_u64 *slot = &a->slots[idx];
+    atomic_u64 *slot = slot_word(a, idx);
     uint64_t w = load_relaxed(slot);
     if (!word_is_mid(a, w, mid) || (expected && slot_ctx(w) != ctx_bits(expected)))
         return false;
@@ -444,7 +450,7 @@ int midatlas_release(struct midatlas *a, uint16_t mid)
         return rc;
 
     uint32_t idx = mid_index(a, mid), gen = mid_gen(a, mid);
-    atomic_u64 *slot = &a->slots[idx];
+    atomic_u64 *slot = slot_word(a, idx);
     uint64_t w = load_relaxed(slot);
     for (;;) {
         rc = slot_status(a, w, gen);
@@ -472,7 +478,7 @@ int midatlas_release(struct midatlas *a, uint16_t mid)
 static int swap_live(struct midatlas *a, uint16_t mid, const void *expected, void *desired,
                      void **old)
 {
-    atomic_u64 *slot = &a->slots[mid_index(a, mid)];
+    atomic_u64 *slot = slot_word(a, mid_index(a, mid));
     uint32_t gen = mid_gen(a, mid);
     uint64_t w = load_relaxed(slot);
     for (;;) {

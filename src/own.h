@@ -84,7 +84,7 @@ static inline enum rseq_result own_try_rseq(struct midatlas *a, uint32_t idx, ui
     /* The store publishes the caller's writes to *ctx as the claim CAS's
      * release does (slot_claim), pairing with the same acquire loads: x86
      * stores are releases, and the CS is one thread's program order. */
-    enum rseq_result r = rseq_claim_store(cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
+    enum rseq_result r = rseq_claim_store(cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w,
                                           desired);
     if (__builtin_expect(r == RSEQ_DONE, 1)) {
         uint32_t next = slot_count(desired);
@@ -137,7 +137,7 @@ static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, 
             return false;
 #endif
         /* The store publishes as the claim CAS's release does (own_try_rseq). */
-        return rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), &a->slots[idx], w,
+        return rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w,
                                 desired) == RSEQ_DONE;
     }
 #else

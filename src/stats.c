@@ -30,7 +30,7 @@ static void count_once(struct midatlas *a, uint32_t *free_slots, uint64_t *hando
     *free_slots = 0;
     *handouts = 0;
     for (uint32_t i = 0; i < a->capacity; i++) {
-        uint64_t w = load_relaxed(&a->slots[i]);
+        uint64_t w = load_relaxed(slot_word(a, i));
         *free_slots += slot_is_free(w);
         *handouts += count_handouts(slot_count(w));
     }
@@ -91,7 +91,7 @@ int midatlas_validate(struct midatlas *a, const char **why)
     uint32_t nfree = 0, live = 0, discarded = 0, excluded = 0;
     int rc = MIDATLAS_OK;
     for (uint32_t i = 0; rc == MIDATLAS_OK && i < a->capacity; i++) {
-        uint64_t w = load_relaxed(&a->slots[i]);
+        uint64_t w = load_relaxed(slot_word(a, i));
         if (slot_is_live(w)) {
             live++;
             if (slot_ctx(w) == 0)

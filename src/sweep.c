@@ -99,7 +99,7 @@ static bool still_scarce(struct midatlas *a)
     uint32_t pos = (uint32_t)c, end = (uint32_t)(c >> 32);
     uint32_t nfree = 0;
     for (uint32_t i = pos; i < end; i++)
-        nfree += slot_is_free(load_relaxed(&a->slots[i])); /* a hint: relaxed */
+        nfree += slot_is_free(load_relaxed(slot_word(a, i))); /* a hint: relaxed */
     return 2 * nfree < end - pos;
 }
 
@@ -112,7 +112,7 @@ static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, ui
     if (t->freed_atlas != a || t->freed >= a->capacity)
         return false;
     /* acquire: as in sweep_chunk. */
-    uint64_t w = load_acquire(&a->slots[t->freed]);
+    uint64_t w = load_acquire(slot_word(a, t->freed));
     if (!slot_is_free(w) || own_claim(a, t->freed, w, ctx, count, OWN_TAKE) != OWN_CLAIMED)
         return false;
     *idx = t->freed;
@@ -150,7 +150,7 @@ static bool collect_claim(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint3
     *saw_free = false;
     for (uint32_t i = 0; i < a->capacity; i++) {
         /* acquire: see "Orders" above. */
-        uint64_t w = load_acquire(&a->slots[i]);
+        uint64_t w = load_acquire(slot_word(a, i));
         if (slot_is_free(w)) {
             /* OWN_REVOKE: a chunk another CPU owns is revoked, so that a
              * FREE word is claimed or lost to a claim, never skipped. */
@@ -171,7 +171,7 @@ static bool collect_unchanged(struct midatlas *a, uint64_t sum)
 {
     uint64_t again = 0;
     for (uint32_t i = 0; i < a->capacity; i++) {
-        uint64_t w = load_acquire(&a->slots[i]); /* as collect_claim */
+        uint64_t w = load_acquire(slot_word(a, i)); /* as collect_claim */
         if (slot_is_free(w))
             return false;
         again += slot_count(w);
@@ -301,7 +301,7 @@ bool midatlas__sweep_snapshot(struct midatlas *a, uint32_t *free_slots, uint64_t
         uint32_t nfree[2] = {0, 0};
         for (int pass = 0; pass < 2; pass++) {
             for (uint32_t i = 0; i < a->capacity; i++) {
-                uint64_t w = load_acquire(&a->slots[i]); /* as collect_claim */
+                uint64_t w = load_acquire(slot_word(a, i)); /* as collect_claim */
                 nfree[pass] += slot_is_free(w);
                 sum[pass] += slot_count(w);
                 if (pass == 0)

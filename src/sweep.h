@@ -134,7 +134,7 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
         /* acquire: pairs with the seq_cst CAS that freed the slot
          * (dissociate, release, drain), as every read of a slot word that
          * may decide an answer must (see sweep.c, "Orders"). */
-        uint64_t w = load_acquire(&a->slots[i]);
+        uint64_t w = load_acquire(slot_word(a, i));
         if (!slot_is_free(w)) {
             (*skipped)++;
             continue;
@@ -184,7 +184,7 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     if (__builtin_expect(i >= end, 0))
         return false;
     /* acquire: as in sweep_chunk. */
-    uint64_t w = load_acquire(&a->slots[i]);
+    uint64_t w = load_acquire(slot_word(a, i));
     if (!slot_is_free(w))
         return false;
     uint32_t next = (slot_count(w) + 1) & SLOT_COUNT_MASK; /* as count_next */

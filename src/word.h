@@ -3,10 +3,10 @@
  * word.h - the tagged 64-bit slot word of midatlas, built and split in one
  * place.
  *
- *    63            49 48 47                                        0
- *   +----------------+--+-------------------------------------------+
- *   |  count         |D |  payload                                  |
- *   +----------------+--+-------------------------------------------+
+ *    63 62           48 47                                          0
+ *   +--+---------------+---------------------------------------------+
+ *   |D |  count        |  payload                                    |
+ *   +--+---------------+---------------------------------------------+
  *
  *   LIVE       D = 0, payload = context (never 0: NULL is not a context)
  *   DISCARDED  D = 1, payload = 0                      (a tombstone)
@@ -23,10 +23,12 @@
  *   value it held while passing through FREE, short of 2^15 handouts of that
  *   one slot: that is what makes the double collects of sweep.c sound.
  *
- *   The top 16 bits (count << 1 | D) are the slot's "tag".  A live MID of
- *   generation g matches exactly when (tag & tag_mask) == g << 1, where
- *   tag_mask = gen_mask << 1 | 1 (atlas.h): map is one load, an AND and a
- *   compare.
+ *   Why D is the top bit: map compares a MID with a word in one shift, one
+ *   XOR and one TEST (midatlas.c, word_is_mid).  Shifted right so that the
+ *   count's bit 0 lands on the MID's first generation bit, the word has
+ *   copies of D (the sign) above the generation bits and payload bits
+ *   below them; one mask keeps the sign and the generation, and a LIVE word
+ *   of that MID leaves zero.
  */
 #ifndef MIDATLAS_WORD_H
 #define MIDATLAS_WORD_H
@@ -34,18 +36,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SLOT_COUNT_SHIFT 49
+#define SLOT_COUNT_SHIFT 48
 #define SLOT_COUNT_BITS 15
 #define SLOT_COUNT_MASK ((uint32_t)(1u << SLOT_COUNT_BITS) - 1)
-#define SLOT_D_BIT ((uint64_t)1 << 48)
-#define SLOT_PAYLOAD_MASK (SLOT_D_BIT - 1)
+#define SLOT_D_SHIFT 63
+#define SLOT_D_BIT ((uint64_t)1 << SLOT_D_SHIFT)
+#define SLOT_PAYLOAD_MASK (((uint64_t)1 << SLOT_COUNT_SHIFT) - 1)
 #define SLOT_FREE_MARK ((uint64_t)1 << 16)
 #define SLOT_EXCLUDED_MARK ((uint64_t)1 << 17)
-#define SLOT_TAG_SHIFT 48
 #define SLOT_STATE_MASK (SLOT_D_BIT | SLOT_PAYLOAD_MASK)
 
-_Static_assert(SLOT_COUNT_SHIFT + SLOT_COUNT_BITS == 64, "the count fills the top of the word");
+_Static_assert(SLOT_COUNT_SHIFT + SLOT_COUNT_BITS == SLOT_D_SHIFT, "the count fills bits 48..62");
 _Static_assert(sizeof(void *) <= sizeof(uint64_t), "contexts are packed into 64-bit words");
+/* Implementation-defined in C11, arithmetic in GCC and Clang: map copies D
+ * down with it (midatlas.c, word_is_mid). */
+_Static_assert((-2 >> 1) == -1, "a right shift of a negative value is arithmetic");
 
 static inline uint64_t slot_live(uint32_t count, uint64_t ctx)
 {
@@ -69,7 +74,7 @@ static inline uint64_t slot_excluded_word(uint32_t count)
 
 static inline uint32_t slot_count(uint64_t w)
 {
-    return (uint32_t)(w >> SLOT_COUNT_SHIFT);
+    return (uint32_t)(w >> SLOT_COUNT_SHIFT) & SLOT_COUNT_MASK;
 }
 
 static inline bool slot_is_live(uint64_t w)
@@ -90,18 +95,6 @@ static inline bool slot_is_free(uint64_t w)
 static inline uint64_t slot_ctx(uint64_t w)
 {
     return w & SLOT_PAYLOAD_MASK;
-}
-
-static inline uint32_t slot_tag(uint64_t w)
-{
-    return (uint32_t)(w >> SLOT_TAG_SHIFT);
-}
-
-/* The tag a live slot of MID generation `gen` carries after masking; wider
- * than the mask when gen does not fit the word, so it then matches nothing. */
-static inline uint32_t slot_live_tag(uint32_t gen)
-{
-    return gen << 1;
 }
 
 #endif /* MIDATLAS_WORD_H */

@@ -151,7 +151,8 @@ static void owner_layout(void **state)
                                                         (const char *)a->owners) / 64);
         }
         /* The announce lines are apart from the stripes and the slots. */
-        assert_true((const char *)a->announce >= (const char *)(a->slots + a->capacity));
+        assert_true((const char *)a->announce >= (const char *)(a->stripes + a->stripe_mask + 1));
+        assert_true((const char *)a->stripes >= (const char *)slot_word(a, a->capacity));
         assert_true((const char *)(a->announce + a->stripe_mask + 1) <=
                     (const char *)a->owners);
         assert_true(lo + a->bytes >= (const char *)a->owners + OWN_BYTES);

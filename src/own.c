@@ -15,44 +15,57 @@
 
 enum acquired { ACQ_MINE, ACQ_BACKED_OFF, ACQ_REFUSED };
 
-/* Is a CAS claimer announced on any stripe?  seq_cst loads: see acquire. */
-static bool cas_claimers(struct midatlas *a)
+_Static_assert(sizeof(struct announce) == RSEQ_COUNT_STRIDE,
+               "rseq_acquire_owner steps from one count to the next by RSEQ_COUNT_STRIDE");
+
+/*
+ * Take an acquirer's PENDING away (lock-free: nobody waits for the
+ * acquirer, who may be preempted for good): PENDING -> REVOKING, a
+ * membarrier on every CPU (the acquirer's CS, wherever it runs, aborts
+ * before its commit CAS, and no CS of its acquisition starts again), NONE.
+ * Nothing if the owner is no longer PENDING.  Why all of this and not one
+ * CAS back to NONE: a stale acquirer would then confirm the next
+ * acquirer's PENDING (tests/model/midatlas_rseq.pml, mutants 11 and 12).
+ */
+static void steal_pending(atomic_u8 *own)
 {
-    for (uint32_t k = 0; k <= a->stripe_mask; k++)
-        if (load_seq_cst(&a->announce[k].cas_active) != 0)
-            return true;
-    return false;
+    uint8_t pending = OWNER_PENDING;
+    /* seq_cst: as revoke's CAS. */
+    if (!cas8_seq_cst(own, &pending, OWNER_REVOKING))
+        return;
+    midatlas__rseq_fence_all();
+    /* release: as revoke's. */
+    store8_release(own, OWNER_NONE);
 }
 
 /*
- * Make the chunk of owner byte own this CPU's (mine = CPU + 1): NONE ->
- * PENDING, then, if no CAS claimer is at work, PENDING -> mine.  Refused in
+ * Make the chunk of owner byte own this CPU's (cpu + 1): NONE -> PENDING,
+ * then, if no CAS claimer is at work, PENDING -> cpu + 1, all in one CS
+ * (rseq.h, rseq_acquire_owner, which also says the orders).  Refused in
  * FULL mode (its takes must not meet owned chunks) and when someone else
- * got there first.
+ * got there first.  A CS that aborts may leave its PENDING: this thread
+ * steals it back and claims by CAS.
  */
-static enum acquired acquire(struct midatlas *a, atomic_u8 *own, uint8_t mine)
+static enum acquired acquire(struct midatlas *a, atomic_u8 *own, uint32_t cpu)
 {
     if (midatlas__full_on(a))
         return ACQ_REFUSED;
-    uint8_t none = OWNER_NONE;
-    /* seq_cst: the Dekker pair with claim_announced's increment of
-     * cas_active: of an acquirer and a CAS claimer, at least one sees the
-     * other (the acquirer's PENDING, or the claimer's count). */
-    if (!cas8_seq_cst(own, &none, OWNER_PENDING))
-        return ACQ_REFUSED;
-    /* seq_cst: the other half of that pair; every stripe's count, since a
-     * CAS claimer announces itself on its own home stripe. */
-    if (cas_claimers(a)) {
-        /* relaxed: nothing was claimed under PENDING, so a claimer that
-         * reads NONE here has nothing of ours to see. */
-        store8_relaxed(own, OWNER_NONE);
+    switch (rseq_acquire_owner(cpu, own, cpu + 1, &a->announce[0].cas_active,
+                               a->stripe_mask + 1)) {
+    case RSEQ_ACQ_MINE:
+        return ACQ_MINE;
+    case RSEQ_ACQ_BACKED_OFF:
         return ACQ_BACKED_OFF;
+    case RSEQ_ACQ_TAKEN:
+    case RSEQ_ACQ_STOLEN:
+        return ACQ_REFUSED;
+    case RSEQ_ACQ_ABORTED:
+        break;
     }
-    /* relaxed: only this call changes PENDING (nobody steals it: the model's
-     * header says why), and a CS reads the owner on the CPU that will
-     * compare it; the CAS above already ordered us after the CAS claimers. */
-    store8_relaxed(own, mine);
-    return ACQ_MINE;
+    /* relaxed: a hint; steal_pending's CAS decides. */
+    if (load8_relaxed(own) == OWNER_PENDING)
+        steal_pending(own);
+    return ACQ_BACKED_OFF;
 }
 
 /* Take CPU d + 1's ownership away: REVOKING, membarrier on d (a CS in
@@ -114,7 +127,7 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
          * 2 threads: 22 M/s acquiring, against 43 M/s by CAS). */
         if (rseq_ok && o == OWNER_NONE && how == OWN_SWEEP &&
             sweep_hints()->scarce_atlas != a) {
-            switch (acquire(a, own, mine)) {
+            switch (acquire(a, own, (uint32_t)cpu)) {
             case ACQ_MINE:
                 return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
             case ACQ_BACKED_OFF:
@@ -125,13 +138,22 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
         }
         if (how == OWN_REVOKE && owned_by_a_cpu(o) && !(rseq_ok && o == mine))
             revoke(own, o);
+        else if (how == OWN_REVOKE && o == OWNER_PENDING)
+            steal_pending(own); /* no waiting for the acquirer */
         enum own_claim r = claim_announced(a, own, idx, w, ctx, count);
         if (r != OWN_FOREIGN || how != OWN_REVOKE)
             return r;
-        /* OWN_REVOKE met an owner again, or PENDING: an acquirer two steps
-         * from its answer (PENDING cannot be stolen safely: the model's
-         * header says why).  Look again, letting a preempted acquirer run. */
-        sched_yield();
+        /* OWN_REVOKE met an owner again: another CPU acquired the chunk
+         * since we looked (that call's progress); look again.  Or
+         * REVOKING: another revoker between its CAS and its store, a
+         * membarrier apart.  That one is waited for (not lock-free): a
+         * helper cannot end another's REVOKING, because the revoker's own
+         * later store would then wipe out the next owner (mutant 9), and a
+         * CAS there could end a later revoker's REVOKING before its fence;
+         * an owner byte has no room for a version that would tell them
+         * apart.  Let a preempted revoker run. */
+        if (load8_relaxed(own) == OWNER_REVOKING)
+            sched_yield();
     }
 }
 

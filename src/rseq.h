@@ -15,7 +15,7 @@
  * one, and no other CPU writes a FREE word of the chunk.
  *
  * The protocol, checked by tests/model/midatlas_rseq.pml (4 configurations,
- * 9 mutants caught, three of them flaws of a first design or of this C that
+ * 12 mutants caught, three of them flaws of a first design or of this C that
  * the model or its review found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
  * cas_active, one counter per stripe (a CAS claimer counts itself on its
  * home stripe; an acquirer reads them all).  Where they live (atlas.h,
@@ -27,10 +27,19 @@
  *   rseq claim  on CPU c, one CS: the owner != c + 1 -> abort; the slot
  *               word != the FREE word loaded -> leave; store it LIVE (the
  *               commit, the CS's last instruction).
- *   acquire     a sweeper meets an unowned chunk: CAS the owner NONE ->
- *               PENDING (nobody claims under PENDING); cas_active != 0 ->
- *               back off (store NONE, claim by CAS this time); else store
- *               CPU + 1.
+ *   acquire     a sweeper meets an unowned chunk: one CS on its CPU c
+ *               (rseq_acquire_owner): CAS the owner NONE -> PENDING
+ *               (nobody claims under PENDING); read cas_active; as the
+ *               commit, CAS PENDING -> NONE when it was != 0 (back off,
+ *               claim by CAS this time), else PENDING -> c + 1.  A CS
+ *               aborted after its first CAS leaves PENDING: the acquirer
+ *               steals it back.
+ *   steal       whoever meets PENDING and must have the chunk's slot (the
+ *               exact path, FULL mode), or an aborted acquirer: CAS the
+ *               owner PENDING -> REVOKING, membarrier on every CPU (the
+ *               acquirer's CS aborts before its commit, wherever it runs),
+ *               store NONE.  Nobody waits for an acquirer, which may be
+ *               preempted for good.
  *   release     the sweep leaves its chunk: one CS on c whose commit is a
  *               CAS of the owner c + 1 -> NONE (a plain store there could
  *               overwrite a revoker's REVOKING).  A thread that migrated
@@ -43,7 +52,8 @@
  *               exact path, FULL mode): CAS the owner d + 1 -> REVOKING,
  *               membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) on CPU d
  *               (it aborts a CS in progress there and is a full fence),
- *               store NONE.
+ *               store NONE.  A second revoker that meets REVOKING waits
+ *               for the first one's store (own.c says why it cannot help).
  * Orders: every access of the protocol that orders anything is a locked
  * instruction, a CS on one CPU or membarrier, so x86's TSO gives the
  * sequential consistency the model assumes; the C11 orders named at each
@@ -212,6 +222,85 @@ static inline bool rseq_release_owner(uint32_t cpu, _Atomic uint8_t *owner, uint
 aborted:
     rseq_cs_clear(rs);
     return false;
+}
+
+/* Bytes from one stripe's CAS-claimer count to the next (own.c checks it
+ * against struct announce). */
+#define RSEQ_COUNT_STRIDE 64
+
+enum rseq_acquire {
+    RSEQ_ACQ_MINE,       /* the owner is now mine                          */
+    RSEQ_ACQ_BACKED_OFF, /* a CAS claimer was counted: the owner is NONE again */
+    RSEQ_ACQ_TAKEN,      /* the owner was not NONE: nothing stored         */
+    RSEQ_ACQ_STOLEN,     /* a thief took our PENDING: nothing more stored  */
+    RSEQ_ACQ_ABORTED     /* the kernel restarted the CS: a PENDING of ours
+                            may be left (the caller steals it)            */
+};
+
+/*
+ * On CPU cpu, one CS: CAS *owner NONE -> PENDING; read the n CAS-claimer
+ * counts at counts, RSEQ_COUNT_STRIDE bytes apart; then, as the commit, CAS
+ * *owner PENDING -> mine when every count was 0, else PENDING -> NONE.
+ * The whole acquisition is one CS so that a thief of the PENDING (own.c,
+ * steal_pending) can end it with a membarrier: after that fence no CS of
+ * the acquirer is between its first CAS and its commit, so its commit can
+ * never confirm a later acquirer's PENDING (tests/model/midatlas_rseq.pml,
+ * mutants 11 and 12).  The commit is a CAS, not a store, so that it never
+ * overwrites the thief's REVOKING (mutant 10).  The first CAS is a full
+ * fence before the loads: with a CAS claimer's locked increment, the
+ * Dekker pair of rseq.h's protocol.
+ */
+static inline enum rseq_acquire rseq_acquire_owner(uint32_t cpu, _Atomic uint8_t *owner,
+                                                   uint32_t mine, const atomic_u64 *counts,
+                                                   uint32_t n)
+{
+    struct rseq *rs = rseq_area();
+    __asm__ goto(RSEQ_CS_ENTER
+                 "cmpl %[cpu], %[cpu_id]\n\t"
+                 "jnz %l[aborted]\n\t"
+                 "movl %[pending], %%ecx\n\t"
+                 "xorl %%eax, %%eax\n\t" /* NONE */
+                 "lock cmpxchgb %%cl, %[owner]\n\t"
+                 "jnz %l[taken]\n\t"
+                 "movq %[counts], %%rdx\n\t"
+                 "movl %[n], %%ecx\n\t"
+                 "xorl %%r8d, %%r8d\n\t"
+                 "6:\n\t"
+                 "orq (%%rdx), %%r8\n\t"
+                 "addq %[line], %%rdx\n\t"
+                 "decl %%ecx\n\t"
+                 "jnz 6b\n\t"
+                 "movl %[mine], %%r9d\n\t"
+                 "xorl %%ecx, %%ecx\n\t" /* NONE */
+                 "testq %%r8, %%r8\n\t"
+                 "cmovnzl %%ecx, %%r9d\n\t"
+                 "movl %[pending], %%eax\n\t"
+                 "lock cmpxchgb %%r9b, %[owner]\n\t" /* the commit */
+                 RSEQ_CS_ABORT("aborted")
+                 "jnz %l[stolen]\n\t"
+                 "testq %%r8, %%r8\n\t"
+                 "jnz %l[backed_off]\n\t"
+                 :
+                 : [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),
+                   [owner] "m"(*(uint8_t *)owner), [mine] "r"(mine),
+                   [pending] "i"(OWNER_PENDING), [counts] "r"(counts), [n] "r"(n),
+                   [line] "i"(RSEQ_COUNT_STRIDE)
+                 : "memory", "cc", "rax", "rcx", "rdx", "r8", "r9"
+                 : aborted, taken, stolen, backed_off);
+    rseq_cs_clear(rs);
+    return RSEQ_ACQ_MINE;
+aborted:
+    rseq_cs_clear(rs);
+    return RSEQ_ACQ_ABORTED;
+taken:
+    rseq_cs_clear(rs);
+    return RSEQ_ACQ_TAKEN;
+stolen:
+    rseq_cs_clear(rs);
+    return RSEQ_ACQ_STOLEN;
+backed_off:
+    rseq_cs_clear(rs);
+    return RSEQ_ACQ_BACKED_OFF;
 }
 #endif /* MIDATLAS_HAVE_RSEQ */
 

@@ -17,6 +17,11 @@
  *  (e) owner_layout: every chunk has its own owner byte inside the
  *      allocation, neighbouring chunks' bytes lie on different lines, and
  *      the atlas stays within 8 bytes per slot + 4 KiB.
+ *  (f) pending_is_stolen: an acquirer stopped for good while its chunk is
+ *      PENDING (preempted, or its CS aborted after the first CAS) does not
+ *      stop an associate that needs that chunk's only FREE slot: the
+ *      associate steals the PENDING and returns.  Before 2026-12-02 it
+ *      waited for the acquirer (sched_yield in a loop) and never returned.
  *
  * Skipped (77) where the path cannot run: a sanitizer build, no rseq in
  * glibc or the kernel, or one CPU.
@@ -24,8 +29,10 @@
 #define _GNU_SOURCE /* sched_setaffinity, setenv */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -126,6 +133,55 @@ static void small_atlas_stays_cas(void **state)
     midatlas_destroy(a, NULL, NULL);
 }
 
+struct take {
+    struct midatlas *a;
+    uint16_t mid;
+    int rc;
+};
+
+static void *take_one(void *arg)
+{
+    struct take *t = arg;
+    t->rc = midatlas_associate(t->a, tctx(7), &t->mid);
+    return NULL;
+}
+
+static void pending_is_stolen(void **state)
+{
+    (void)state;
+    static uint16_t mids[CAP];
+    struct midatlas *a;
+    pin(cpu_b);
+    assert_int_equal(midatlas_create(&a, CAP, 0), MIDATLAS_OK);
+    uint32_t n = 0;
+    while (midatlas_associate(a, tctx(n + 1), &mids[n]) == MIDATLAS_OK)
+        assert_true(++n <= CAP);
+    assert_int_equal(n, CAP);
+    /* One FREE slot, in a chunk whose acquirer stopped between its CAS to
+     * PENDING and its commit. */
+    uint32_t idx = mids[CAP / 2] & a->idx_mask;
+    atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
+    assert_int_equal(midatlas_dissociate(a, mids[CAP / 2], NULL), MIDATLAS_OK);
+    atomic_store(own, (uint8_t)OWNER_PENDING);
+
+    /* In a thread, so that a wait for the acquirer (which never comes
+     * back) fails the test instead of hanging it: the call takes
+     * microseconds; the minute only tells "returned" from "never". */
+    struct take t = {a, 0, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, take_one, &t), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60;
+    if (pthread_timedjoin_np(th, NULL, &until) != 0)
+        fail_msg("associate waits for a PENDING acquirer that never returns");
+    assert_int_equal(t.rc, MIDATLAS_OK);
+    assert_int_equal(t.mid & a->idx_mask, idx);
+    assert_int_not_equal(atomic_load(own), OWNER_PENDING);
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
 /* Where the owner bytes and announce lines are (atlas.h, own.h): distinct,
  * inside the allocation, neighbours a line apart; and the memory bound. */
 static void owner_layout(void **state)
@@ -216,6 +272,7 @@ int main(void)
         cmocka_unit_test(efull_revokes),
         cmocka_unit_test(small_atlas_stays_cas),
         cmocka_unit_test(owner_layout),
+        cmocka_unit_test(pending_is_stolen),
     };
     return failed + cmocka_run_group_tests_name("rseq", tests, NULL, NULL);
 }

@@ -22,16 +22,27 @@
  *   rseq claim  on CPU c, inside one CS: load the owner, != c + 1 -> abort;
  *               load the slot word, not FREE -> leave; store it LIVE (the
  *               commit: the CS's last instruction).
- *   acquire     (a sweeper that takes a chunk from the rotor) CAS the owner
- *               0 -> PENDING (locked: a full fence; neither a CS nor a CAS
- *               claimer claims under PENDING); load cas_active: zero ->
- *               store CPU + 1 (confirmed, for the CPU it runs on now),
- *               else store 0 (backed off: a CAS claimer may be at work;
- *               claim by CAS this time).  PENDING cannot be stolen: a
- *               second acquirer's PENDING is the same value, so a thief's
- *               CAS could confirm or back off the wrong one (this model
- *               found a double claim that way).  An exact path that meets
- *               PENDING waits for the acquirer's next two steps.  Found by
+ *   acquire     (a sweeper that takes a chunk from the rotor) one CS on
+ *               CPU c: CAS the owner 0 -> PENDING (locked: a full fence;
+ *               neither a CS nor a CAS claimer claims under PENDING); load
+ *               cas_active; and as the commit, CAS PENDING -> c + 1
+ *               (confirmed) when it was zero, else PENDING -> 0 (backed
+ *               off: a CAS claimer may be at work; claim by CAS this time).
+ *               The commit CAS fails when a thief took the PENDING. A CS
+ *               that aborts after its first CAS leaves PENDING; its abort
+ *               handler steals it (below) and claims by CAS.
+ *   steal       (a revoker that meets PENDING, and an aborted acquirer)
+ *               CAS PENDING -> REVOKING; membarrier on every CPU (the
+ *               acquirer's CS, wherever it runs, aborts); store 0.  Nobody
+ *               waits for an acquirer.  Why so much: PENDING carries no
+ *               CPU and no version, so an acquirer whose PENDING was
+ *               stolen must never reach a commit again, or it would
+ *               confirm the next acquirer's PENDING with a stale look at
+ *               cas_active (mutants 11 and 12).  Before 2026-12-02 the
+ *               acquire was a CAS, a load and a plain store outside any
+ *               CS, PENDING could not be stolen, and an exact path that
+ *               met it waited (this model found a double claim in a first
+ *               attempt to steal it that way).  Found by
  *               this model too: acquiring
  *               0 -> c + 1 at once and releasing when cas_active is set
  *               fails when the release's CS is aborted (a migration): the
@@ -74,8 +85,11 @@
  *               interrupted before its commit instruction.
  *   membarrier  on CPU d: the thread that runs there has its CS aborted.
  *   threads     NPROC, each ROUNDS times: pick a slot and a path (rseq
- *               claim with acquire, CAS claim, revoke then CAS claim,
- *               release), then end what it holds.
+ *               claim with acquire, CAS claim, revoke or steal then CAS
+ *               claim, release), then end what it holds.  A step inside a
+ *               CS other than its loads (the acquire's first CAS) runs
+ *               only while the CS is intact: an aborted CS has gone to its
+ *               abort handler.
  * Checked: the commit of an rseq claim finds the slot still FREE (no
  * other claimer took it since the CS loaded it: two handouts of one slot
  * otherwise), an ending finds its own LIVE word (nobody overwrote it), and
@@ -96,6 +110,12 @@
  *   8 acquire 0 -> c + 1 at once, release by the CS if cas_active is set
  *   9 a revoker that lost the race to REVOKING still ends it after a fence
  *     of its own (src/own.c's revoke_all did, before review)
+ *  10 the acquire's commit as a load, compare and plain store (a thief's
+ *     REVOKING between them is overwritten)
+ *  11 the acquire's CAS to PENDING before its CS starts (a thief's
+ *     membarrier cannot stop the confirmation that follows it); needs
+ *     3 threads
+ *  12 a steal without the membarrier; needs 3 threads
  *
  * Sequential consistency is what x86-64 gives these accesses: the Dekker
  * pairs are locked instructions on both sides (TSO orders a locked
@@ -128,6 +148,8 @@
 #define NONE 0
 #define REVOKING 255
 #define PENDING 254
+#define ABORTED 253 /* o: the acquire's CS aborted (thread-local) */
+#define DONE 252    /* o: the acquire's commit stored */
 
 byte slot[NSLOTS];    /* FREE, or the holder's pid + 1 (LIVE) */
 byte owner = NONE;    /* the one chunk's owner: NONE, CPU + 1, PENDING,
@@ -196,29 +218,79 @@ proctype thread(byte me)
                 :: else -> skip
                 fi;
 #else
-                /* acquire: CAS 0 -> PENDING (no CS accepts it, no CAS
-                 * claimer claims under it), look for CAS claimers, then
-                 * confirm (PENDING -> CPU + 1) or back off (-> 0) */
+                /* acquire, in one CS: CAS 0 -> PENDING (no CS accepts
+                 * it, no CAS claimer claims under it), look for CAS
+                 * claimers, and as the commit CAS PENDING -> CPU + 1
+                 * (confirmed) or -> 0 (backed off).  An abort after the
+                 * first CAS leaves PENDING: the abort handler steals it. */
+#if MUTANT == 11
+                /* the first CAS before the CS: a thief's membarrier
+                 * cannot stop what follows it */
                 atomic {
                     ON_CPU(me);
                     if
                     :: owner == NONE -> owner = PENDING; o = PENDING
-                    :: else -> o = REVOKING /* lost: claim nothing */
+                    :: else -> o = REVOKING
                     fi
                 };
+                atomic { CS_START(me, c) };
+#else
+                atomic { CS_START(me, c) };
+                atomic {
+                    ON_CPU(me);
+                    if
+                    :: !CS_INTACT(me, c) -> o = ABORTED /* never ran */
+                    :: CS_INTACT(me, c) && owner == NONE -> owner = PENDING; o = PENDING
+                    :: CS_INTACT(me, c) && owner != NONE -> o = REVOKING /* lost */
+                    fi
+                };
+#endif
                 if
                 :: o == PENDING ->
-#if MUTANT != 2
                     atomic { ON_CPU(me); w = cas_active };
-                    if
-                    :: w != 0 ->
-                        /* a CAS claimer may be at work: back off */
-                        atomic { ON_CPU(me); owner = NONE };
-                        goto next
-                    :: else -> skip
-                    fi;
+#if MUTANT == 2
+                    w = 0;
 #endif
-                    atomic { ON_CPU(me); owner = cpu[me] + 1 }
+#if MUTANT == 10
+                    /* the commit as a load, compare and plain store: a
+                     * thief's REVOKING between them is overwritten */
+                    atomic { ON_CPU(me); o = owner };
+                    atomic {
+                        if
+                        :: CS_INTACT(me, c) && o == PENDING ->
+                            owner = (w != 0 -> NONE : c + 1); o = DONE
+                        :: else -> o = ABORTED
+                        fi
+                    };
+#else
+                    atomic {
+                        if
+                        :: CS_INTACT(me, c) && owner == PENDING ->
+                            owner = (w != 0 -> NONE : c + 1); o = DONE
+                        :: CS_INTACT(me, c) && owner != PENDING ->
+                            o = REVOKING /* stolen: nothing stored */
+                        :: !CS_INTACT(me, c) -> o = ABORTED
+                        fi
+                    };
+#endif
+                    if
+                    :: o == ABORTED ->
+                        /* the abort handler: this thread's PENDING may be
+                         * left; steal whatever PENDING there is */
+                        atomic { ON_CPU(me); o = owner };
+                        if
+                        :: o == PENDING -> goto steal
+                        :: else -> goto next
+                        fi
+                    :: o == DONE && w != 0 -> goto next /* backed off */
+                    :: else -> skip
+                    fi
+                :: o == ABORTED ->
+                    atomic { ON_CPU(me); o = owner };
+                    if
+                    :: o == PENDING -> goto steal
+                    :: else -> goto next
+                    fi
                 :: else -> skip
                 fi;
 #endif
@@ -306,6 +378,33 @@ casclaim: skip;
 #else
                 :: else -> skip
 #endif
+                fi
+            :: o == PENDING ->
+                /* an acquirer's PENDING, maybe left by an abort: steal */
+                goto steal
+            :: else -> skip
+            fi;
+            goto casclaim
+        :: /* steal a PENDING owner: CAS PENDING -> REVOKING, membarrier
+            * on every CPU (the acquirer's CS, wherever it runs, aborts
+            * before its commit CAS), store 0 */
+            atomic { ON_CPU(me); o = owner };
+            if
+            :: o == PENDING ->
+steal:          atomic {
+                    ON_CPU(me);
+                    if
+                    :: owner == PENDING -> owner = REVOKING; w = 1
+                    :: else -> w = 0
+                    fi
+                };
+                if
+                :: w == 1 ->
+#if MUTANT != 12
+                    atomic { ON_CPU(me); for (c : 0 .. NCPU - 1) { MEMBARRIER(c) } };
+#endif
+                    atomic { ON_CPU(me); owner = NONE }
+                :: else -> skip
                 fi
             :: else -> skip
             fi;

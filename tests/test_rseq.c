@@ -88,6 +88,17 @@ static void owns_its_chunk(void **state)
     midatlas_destroy(a, NULL, NULL);
 }
 
+/* Associate until EFULL (it must be EFULL); the MIDs in mids[], their count. */
+static uint32_t fill(struct midatlas *a, uint16_t *mids)
+{
+    uint32_t n = 0;
+    int rc;
+    while ((rc = midatlas_associate(a, tctx(n + 1), &mids[n])) == MIDATLAS_OK)
+        assert_true(++n <= CAP);
+    assert_int_equal(rc, MIDATLAS_EFULL);
+    return n;
+}
+
 static void efull_revokes(void **state)
 {
     (void)state;
@@ -103,12 +114,7 @@ static void efull_revokes(void **state)
     assert_true(owned_by(a, cpu_a) >= 1);
 
     pin(cpu_b);
-    uint32_t n = 0;
-    int rc;
-    while ((rc = midatlas_associate(a, tctx(n + 1), &mids[n])) == MIDATLAS_OK)
-        assert_true(++n <= CAP);
-    assert_int_equal(rc, MIDATLAS_EFULL);
-    assert_int_equal(n, CAP); /* CPU a's chunk was revoked, not skipped */
+    assert_int_equal(fill(a, mids), CAP); /* CPU a's chunk was revoked, not skipped */
     assert_int_equal(owned_by(a, cpu_a), 0);
     t_assert_valid(a);
 
@@ -153,10 +159,7 @@ static void pending_is_stolen(void **state)
     struct midatlas *a;
     pin(cpu_b);
     assert_int_equal(midatlas_create(&a, CAP, 0), MIDATLAS_OK);
-    uint32_t n = 0;
-    while (midatlas_associate(a, tctx(n + 1), &mids[n]) == MIDATLAS_OK)
-        assert_true(++n <= CAP);
-    assert_int_equal(n, CAP);
+    assert_int_equal(fill(a, mids), CAP);
     /* One FREE slot, in a chunk whose acquirer stopped between its CAS to
      * PENDING and its commit. */
     uint32_t idx = mids[CAP / 2] & a->idx_mask;

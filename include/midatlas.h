@@ -299,11 +299,10 @@ typedef struct midatlas_stats midatlas_stats_t;
  * instead of two; other CPUs stay out of a chunk one owns, and take it
  * back with membarrier(2) when they must (EFULL's proof, FULL mode).  Off
  * by default while it is new; off under the sanitizers; where rseq or
- * membarrier is missing the atlas claims by CAS as without it.  One corner
- * of it is not lock-free: an associate that must take back a chunk while
- * another thread is taking the same chunk back waits for that thread's
- * membarrier to end (a preempted acquirer, by contrast, is never waited
- * for). */
+ * membarrier is missing the atlas claims by CAS as without it.  Lock-free
+ * as without it: an associate that must have a slot of a chunk whose owner,
+ * acquirer or revoker was preempted takes the slot after a membarrier of
+ * its own, and never waits for that thread. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then

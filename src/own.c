@@ -7,8 +7,6 @@
  */
 #include "own.h"
 
-#include <sched.h>
-
 #include "full.h"
 
 #if MIDATLAS_HAVE_RSEQ
@@ -109,6 +107,36 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
     return r;
 }
 
+/*
+ * The claim CAS under another revoker's REVOKING (OWN_REVOKE only), so that
+ * nobody waits for a revoker either.  Announced as claim_announced is, then
+ * a membarrier on every CPU of our own, after we saw REVOKING: a CS of the
+ * old owner that passed its owner check before that REVOKING has aborted
+ * or committed by the fence's end.  After it, NONE, REVOKING and PENDING
+ * all mean that no CPU claims here by store (an acquirer that reads our
+ * count backs off), so the CAS may claim.  OWN_FOREIGN when the owner was
+ * not REVOKING, or became a CPU's.  The model's "fenced claim"; mutants 13
+ * (no fence) and 14 (no announce).
+ */
+static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t idx,
+                                   uint64_t w, uint64_t ctx, uint32_t *count)
+{
+    /* seq_cst: as claim_announced's. */
+    atomic_u64 *announce = &a->announce[sweep_hints()->own & a->stripe_mask].cas_active;
+    add_seq_cst(announce, 1);
+    enum own_claim r = OWN_FOREIGN;
+    /* seq_cst: as claim_announced's. */
+    if (load8_seq_cst(own) == OWNER_REVOKING) {
+        midatlas__rseq_fence_all();
+        uint8_t o = load8_seq_cst(own); /* seq_cst: as above */
+        if (o == OWNER_NONE || o == OWNER_REVOKING || o == OWNER_PENDING)
+            r = slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+    }
+    /* release: as claim_announced's. */
+    sub_release(announce, 1);
+    return r;
+}
+
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
                                         uint64_t ctx, uint32_t *count, enum own_how how)
 {
@@ -136,24 +164,25 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
                 return OWN_FOREIGN;
             }
         }
+        /* OWN_REVOKE waits for nobody: it revokes an owner, steals an
+         * acquirer's PENDING, and claims under another revoker's REVOKING
+         * after a fence of its own (it cannot end that REVOKING: the
+         * revoker's own later store would then wipe out the next owner,
+         * mutant 9). */
+        enum own_claim r;
         if (how == OWN_REVOKE && owned_by_a_cpu(o) && !(rseq_ok && o == mine))
             revoke(own, o);
         else if (how == OWN_REVOKE && o == OWNER_PENDING)
-            steal_pending(own); /* no waiting for the acquirer */
-        enum own_claim r = claim_announced(a, own, idx, w, ctx, count);
+            steal_pending(own);
+        else if (how == OWN_REVOKE && o == OWNER_REVOKING &&
+                 (r = claim_fenced(a, own, idx, w, ctx, count)) != OWN_FOREIGN)
+            return r;
+        r = claim_announced(a, own, idx, w, ctx, count);
         if (r != OWN_FOREIGN || how != OWN_REVOKE)
             return r;
-        /* OWN_REVOKE met an owner again: another CPU acquired the chunk
-         * since we looked (that call's progress); look again.  Or
-         * REVOKING: another revoker between its CAS and its store, a
-         * membarrier apart.  That one is waited for (not lock-free): a
-         * helper cannot end another's REVOKING, because the revoker's own
-         * later store would then wipe out the next owner (mutant 9), and a
-         * CAS there could end a later revoker's REVOKING before its fence;
-         * an owner byte has no room for a version that would tell them
-         * apart.  Let a preempted revoker run. */
-        if (load8_relaxed(own) == OWNER_REVOKING)
-            sched_yield();
+        /* OWN_REVOKE met an owner, PENDING or REVOKING again: the owner
+         * byte changed since we looked, each time by another call's
+         * progress.  Look again. */
     }
 }
 

@@ -15,7 +15,7 @@
  * one, and no other CPU writes a FREE word of the chunk.
  *
  * The protocol, checked by tests/model/midatlas_rseq.pml (4 configurations,
- * 12 mutants caught, three of them flaws of a first design or of this C that
+ * 14 mutants caught, three of them flaws of a first design or of this C that
  * the model or its review found).  One owner byte per chunk: NONE, CPU + 1, PENDING or REVOKING;
  * cas_active, one counter per stripe (a CAS claimer counts itself on its
  * home stripe; an acquirer reads them all).  Where they live (atlas.h,
@@ -52,8 +52,13 @@
  *               exact path, FULL mode): CAS the owner d + 1 -> REVOKING,
  *               membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) on CPU d
  *               (it aborts a CS in progress there and is a full fence),
- *               store NONE.  A second revoker that meets REVOKING waits
- *               for the first one's store (own.c says why it cannot help).
+ *               store NONE.
+ *   fenced claim  a claimer that must have a slot of a chunk another
+ *               revoker holds REVOKING: announce (as a CAS claimer), see
+ *               REVOKING, membarrier on every CPU (any CS of the old owner
+ *               that passed its owner check before that REVOKING is over),
+ *               then claim by CAS if the owner is NONE, REVOKING or
+ *               PENDING; retreat.  So nobody waits for a revoker either.
  * Orders: every access of the protocol that orders anything is a locked
  * instruction, a CS on one CPU or membarrier, so x86's TSO gives the
  * sequential consistency the model assumes; the C11 orders named at each

@@ -22,6 +22,9 @@
  *      stop an associate that needs that chunk's only FREE slot: the
  *      associate steals the PENDING and returns.  Before 2026-12-02 it
  *      waited for the acquirer (sched_yield in a loop) and never returned.
+ *  (g) revoking_is_claimed_under: the same for a revoker stopped between
+ *      its CAS to REVOKING and its final store: the associate claims the
+ *      slot after a membarrier of its own.  It waited too.
  *
  * Skipped (77) where the path cannot run: a sanitizer build, no rseq in
  * glibc or the kernel, or one CPU.
@@ -152,23 +155,24 @@ static void *take_one(void *arg)
     return NULL;
 }
 
-static void pending_is_stolen(void **state)
+/* One FREE slot in an atlas of CAP, in a chunk whose owner byte a thread
+ * stopped for good left at `stopped` (PENDING: an acquirer between its CAS
+ * and its commit; REVOKING: a revoker between its CAS and its final
+ * store).  An associate must still return, with that slot. */
+static void stopped_owner_is_no_obstacle(uint8_t stopped)
 {
-    (void)state;
     static uint16_t mids[CAP];
     struct midatlas *a;
     pin(cpu_b);
     assert_int_equal(midatlas_create(&a, CAP, 0), MIDATLAS_OK);
     assert_int_equal(fill(a, mids), CAP);
-    /* One FREE slot, in a chunk whose acquirer stopped between its CAS to
-     * PENDING and its commit. */
     uint32_t idx = mids[CAP / 2] & a->idx_mask;
     atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
     assert_int_equal(midatlas_dissociate(a, mids[CAP / 2], NULL), MIDATLAS_OK);
-    atomic_store(own, (uint8_t)OWNER_PENDING);
+    atomic_store(own, stopped);
 
-    /* In a thread, so that a wait for the acquirer (which never comes
-     * back) fails the test instead of hanging it: the call takes
+    /* In a thread, so that a wait for the stopped thread (which never
+     * comes back) fails the test instead of hanging it: the call takes
      * microseconds; the minute only tells "returned" from "never". */
     struct take t = {a, 0, -1};
     pthread_t th;
@@ -177,12 +181,28 @@ static void pending_is_stolen(void **state)
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 60;
     if (pthread_timedjoin_np(th, NULL, &until) != 0)
-        fail_msg("associate waits for a PENDING acquirer that never returns");
+        fail_msg("associate waits for a thread that stopped with its chunk %s",
+                 stopped == OWNER_PENDING ? "PENDING" : "REVOKING");
     assert_int_equal(t.rc, MIDATLAS_OK);
     assert_int_equal(t.mid & a->idx_mask, idx);
-    assert_int_not_equal(atomic_load(own), OWNER_PENDING);
+    if (stopped == OWNER_PENDING)
+        assert_int_not_equal(atomic_load(own), OWNER_PENDING); /* stolen */
+    else
+        atomic_store(own, (uint8_t)OWNER_NONE); /* the revoker's last step */
     t_assert_valid(a);
     midatlas_destroy(a, NULL, NULL);
+}
+
+static void pending_is_stolen(void **state)
+{
+    (void)state;
+    stopped_owner_is_no_obstacle(OWNER_PENDING);
+}
+
+static void revoking_is_claimed_under(void **state)
+{
+    (void)state;
+    stopped_owner_is_no_obstacle(OWNER_REVOKING);
 }
 
 /* Where the owner bytes and announce lines are (atlas.h, own.h): distinct,
@@ -276,6 +296,7 @@ int main(void)
         cmocka_unit_test(small_atlas_stays_cas),
         cmocka_unit_test(owner_layout),
         cmocka_unit_test(pending_is_stolen),
+        cmocka_unit_test(revoking_is_claimed_under),
     };
     return failed + cmocka_run_group_tests_name("rseq", tests, NULL, NULL);
 }

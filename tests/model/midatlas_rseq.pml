@@ -68,6 +68,16 @@
  *               EXPEDITED_RSEQ, CPU d), which aborts a CS in progress on d
  *               and is a full fence there; store the owner 0.  Then claim
  *               by CAS.
+ *   fenced claim (a claimer that must have a slot of a chunk another
+ *               revoker holds REVOKING) increment cas_active; load the
+ *               owner: not REVOKING -> back out; membarrier on every CPU
+ *               (a CS of the old owner that passed its owner check before
+ *               that REVOKING is over by its end); load the owner again:
+ *               NONE, REVOKING or PENDING -> the claim CAS; decrement.
+ *               Nobody waits for a revoker.  The membarrier must follow
+ *               the load that saw REVOKING: a first version that fenced
+ *               before looking claimed beside an owner's CS in flight
+ *               (this model found it).
  *   ending      CAS LIVE -> FREE, as today; ownership plays no part.
  *
  * Modelled, one atomic step per machine access, sequentially consistent
@@ -116,6 +126,9 @@
  *     membarrier cannot stop the confirmation that follows it); needs
  *     3 threads
  *  12 a steal without the membarrier; needs 3 threads
+ *  13 a fenced claim (under another revoker's REVOKING) without its
+ *     membarrier
+ *  14 a fenced claim that does not announce itself in cas_active
  *
  * Sequential consistency is what x86-64 gives these accesses: the Dekker
  * pairs are locked instructions on both sides (TSO orders a locked
@@ -342,9 +355,47 @@ casclaim: skip;
             atomic { ON_CPU(me); cas_active-- };
 #endif
             skip
+        :: /* fenced claim (a claimer that must have the slot and meets
+            * another revoker's REVOKING): announce; load the owner:
+            * not REVOKING -> retreat (the other paths apply); membarrier
+            * on every CPU (a CS of the old owner that passed its owner
+            * check before that REVOKING aborts); load the owner again:
+            * NONE, REVOKING or PENDING -> claim by CAS (no CPU can claim
+            * by store then, and no acquirer confirms while we are
+            * announced); retreat */
+            skip;
+fenced: skip;
+#if MUTANT != 14
+            atomic { ON_CPU(me); cas_active++ };
+#endif
+            atomic { ON_CPU(me); o = owner };
+            if
+            :: o == REVOKING ->
+#if MUTANT != 13
+                atomic { ON_CPU(me); for (c : 0 .. NCPU - 1) { MEMBARRIER(c) } };
+#endif
+                atomic { ON_CPU(me); o = owner };
+                if
+                :: o == NONE || o == REVOKING || o == PENDING ->
+                    atomic {
+                        ON_CPU(me);
+                        if
+                        :: slot[i] == FREE -> slot[i] = me + 1; held = i + 1
+                        :: else -> skip
+                        fi
+                    }
+                :: else -> skip
+                fi
+            :: else -> skip
+            fi;
+#if MUTANT != 14
+            atomic { ON_CPU(me); cas_active-- };
+#endif
+            skip
         :: /* revoke another CPU's ownership, then claim by CAS */
             atomic { ON_CPU(me); o = owner };
             if
+            :: o == REVOKING -> goto fenced /* another revoker's */
             :: o != NONE && o <= NCPU -> /* a CPU owns it */
                 atomic {
                     ON_CPU(me);

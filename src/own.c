@@ -17,22 +17,30 @@ _Static_assert(sizeof(struct announce) == RSEQ_COUNT_STRIDE,
                "rseq_acquire_owner steps from one count to the next by RSEQ_COUNT_STRIDE");
 
 /*
- * Take an acquirer's PENDING away (lock-free: nobody waits for the
- * acquirer, who may be preempted for good): PENDING -> REVOKING, a
- * membarrier on every CPU (the acquirer's CS, wherever it runs, aborts
- * before its commit CAS, and no CS of its acquisition starts again), NONE.
- * Nothing if the owner is no longer PENDING.  Why all of this and not one
- * CAS back to NONE: a stale acquirer would then confirm the next
- * acquirer's PENDING (tests/model/midatlas_rseq.pml, mutants 11 and 12).
+ * Take a chunk away from `owner`, CPU d + 1 or an acquirer's PENDING:
+ * REVOKING, a membarrier (on d; for PENDING on every CPU, as the acquirer's
+ * CPU is unknown), NONE.  Nothing if the owner changed meanwhile.  Nobody
+ * waits for the owner, who may be preempted for good.  Why all of this for
+ * PENDING and not one CAS back to NONE: an acquirer whose PENDING was taken
+ * must never reach its commit, or it would confirm the next acquirer's
+ * PENDING with an old look at the counts (tests/model/midatlas_rseq.pml,
+ * mutants 11 and 12).
  */
-static void steal_pending(atomic_u8 *own)
+static void revoke(atomic_u8 *own, uint8_t owner)
 {
-    uint8_t pending = OWNER_PENDING;
-    /* seq_cst: as revoke's CAS. */
-    if (!cas8_seq_cst(own, &pending, OWNER_REVOKING))
+    /* seq_cst: no CS may pass its owner check (or an acquirer its commit
+     * CAS) after this, as it reads REVOKING; those in flight before are
+     * aborted by the fence. */
+    if (!cas8_seq_cst(own, &owner, OWNER_REVOKING))
         return;
-    midatlas__rseq_fence_all();
-    /* release: as revoke's. */
+    if (owner == OWNER_PENDING)
+        midatlas__rseq_fence_all();
+    else
+        midatlas__rseq_fence_cpu(owner - 1u);
+    /* release: pairs with claim_announced's seq_cst load of the owner (and
+     * an acquirer's CAS): who reads NONE sees, through our fence, every
+     * claim the old owner committed before it.  REVOKING is only ever ours
+     * to end. */
     store8_release(own, OWNER_NONE);
 }
 
@@ -60,25 +68,18 @@ static enum acquired acquire(struct midatlas *a, atomic_u8 *own, uint32_t cpu)
     case RSEQ_ACQ_ABORTED:
         break;
     }
-    /* relaxed: a hint; steal_pending's CAS decides. */
+    /* relaxed: a hint; revoke's CAS decides. */
     if (load8_relaxed(own) == OWNER_PENDING)
-        steal_pending(own);
+        revoke(own, OWNER_PENDING);
     return ACQ_BACKED_OFF;
 }
 
-/* Take CPU d + 1's ownership away: REVOKING, membarrier on d (a CS in
- * progress there aborts), NONE.  Nothing if the owner changed meanwhile. */
-static void revoke(atomic_u8 *own, uint8_t owner)
+/* This thread's CAS-claimer count: on its home stripe, as a count on one
+ * line for the whole atlas made two threads in the scarce path bounce it
+ * (exhaust99, 2 threads: 9.3 M/s against 39 M/s without rseq). */
+static atomic_u64 *announce_count(struct midatlas *a)
 {
-    /* seq_cst: no CS on d may pass its owner check after this (it reads
-     * REVOKING); those that passed it before are aborted by the fence. */
-    if (!cas8_seq_cst(own, &owner, OWNER_REVOKING))
-        return;
-    midatlas__rseq_fence_cpu(owner - 1u);
-    /* release: pairs with claim_announced's seq_cst load of the owner (and
-     * an acquirer's CAS): who reads NONE sees, through our fence, every
-     * claim d committed before it.  REVOKING is only ever ours to end. */
-    store8_release(own, OWNER_NONE);
+    return &a->announce[sweep_hints()->own & a->stripe_mask].cas_active;
 }
 
 static bool owned_by_a_cpu(uint8_t o)
@@ -92,10 +93,8 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
                                       uint64_t w, uint64_t ctx, uint32_t *count)
 {
     /* seq_cst: the Dekker pair with acquire (its CAS to PENDING and its
-     * loads of cas_active).  On this thread's home stripe: a count on one
-     * line for the whole atlas made two threads in the scarce path bounce
-     * it (exhaust99, 2 threads: 9.3 M/s against 39 M/s without rseq). */
-    atomic_u64 *announce = &a->announce[sweep_hints()->own & a->stripe_mask].cas_active;
+     * loads of cas_active). */
+    atomic_u64 *announce = announce_count(a);
     add_seq_cst(announce, 1);
     enum own_claim r = OWN_FOREIGN;
     /* seq_cst: the other half of that pair. */
@@ -122,7 +121,7 @@ static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t 
                                    uint64_t w, uint64_t ctx, uint32_t *count)
 {
     /* seq_cst: as claim_announced's. */
-    atomic_u64 *announce = &a->announce[sweep_hints()->own & a->stripe_mask].cas_active;
+    atomic_u64 *announce = announce_count(a);
     add_seq_cst(announce, 1);
     enum own_claim r = OWN_FOREIGN;
     /* seq_cst: as claim_announced's. */
@@ -164,20 +163,20 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
                 return OWN_FOREIGN;
             }
         }
-        /* OWN_REVOKE waits for nobody: it revokes an owner, steals an
+        /* OWN_REVOKE waits for nobody: it revokes an owner or an
          * acquirer's PENDING, and claims under another revoker's REVOKING
          * after a fence of its own (it cannot end that REVOKING: the
          * revoker's own later store would then wipe out the next owner,
          * mutant 9). */
-        enum own_claim r;
-        if (how == OWN_REVOKE && owned_by_a_cpu(o) && !(rseq_ok && o == mine))
+        if (how == OWN_REVOKE && o == OWNER_REVOKING) {
+            enum own_claim r = claim_fenced(a, own, idx, w, ctx, count);
+            if (r != OWN_FOREIGN)
+                return r;
+        } else if (how == OWN_REVOKE &&
+                   (o == OWNER_PENDING || (owned_by_a_cpu(o) && !(rseq_ok && o == mine)))) {
             revoke(own, o);
-        else if (how == OWN_REVOKE && o == OWNER_PENDING)
-            steal_pending(own);
-        else if (how == OWN_REVOKE && o == OWNER_REVOKING &&
-                 (r = claim_fenced(a, own, idx, w, ctx, count)) != OWN_FOREIGN)
-            return r;
-        r = claim_announced(a, own, idx, w, ctx, count);
+        }
+        enum own_claim r = claim_announced(a, own, idx, w, ctx, count);
         if (r != OWN_FOREIGN || how != OWN_REVOKE)
             return r;
         /* OWN_REVOKE met an owner, PENDING or REVOKING again: the owner

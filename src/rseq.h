@@ -247,7 +247,7 @@ enum rseq_acquire {
  * counts at counts, RSEQ_COUNT_STRIDE bytes apart; then, as the commit, CAS
  * *owner PENDING -> mine when every count was 0, else PENDING -> NONE.
  * The whole acquisition is one CS so that a thief of the PENDING (own.c,
- * steal_pending) can end it with a membarrier: after that fence no CS of
+ * revoke) can end it with a membarrier: after that fence no CS of
  * the acquirer is between its first CAS and its commit, so its commit can
  * never confirm a later acquirer's PENDING (tests/model/midatlas_rseq.pml,
  * mutants 11 and 12).  The commit is a CAS, not a store, so that it never

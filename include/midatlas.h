@@ -283,13 +283,15 @@ typedef struct midatlas_stats midatlas_stats_t;
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
  * Memory: 8 bytes per slot plus one 64-byte line per stripe plus a 384-byte
- * header, whatever the number of threads that use it.  Stripes (each holds
+ * header and 512 unused bytes (the slots' distance from the stripes, which
+ * keeps the hardware prefetchers off them), whatever the number of threads
+ * that use it.  Stripes (each holds
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot + 1.4 KiB; an atlas that uses the
+ * count.  So at most 8 bytes per slot + 1.9 KiB; an atlas that uses the
  * rseq claim path (MIDATLAS_RSEQ=1, below) has 1 KiB of owner bytes and one
- * more line per stripe: at most 8 bytes per slot + 3.4 KiB.
+ * more line per stripe: at most 8 bytes per slot + 3.9 KiB.
  *
  * MIDATLAS_RSEQ=1 in the environment (read once per process, at the first
  * create): on x86-64 Linux with glibc 2.35 or later, an atlas of at least

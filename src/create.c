@@ -57,25 +57,26 @@ static uint32_t gcd(uint32_t x, uint32_t y)
 }
 
 /*
- * The order of the sweep, for atlases of 8 chunks or more (sweep.h,
- * "Order"): chunks in a stride coprime to their number, so that the chunks
- * two threads sweep at once are never neighbours, and inside a whole chunk
- * one slot per cache line in turn, so that a slot freed a few handouts after
- * its claim is not on the line being claimed in.  Smaller atlases sweep in
- * index order (their few chunks are always neighbours).
+ * The order of the sweep (sweep.h, "Order"): inside every whole chunk one
+ * slot per cache line in turn (up, or down in the even chunks), so that a
+ * slot freed a few handouts after its claim is not on the line being
+ * claimed in; and, in atlases of 8 chunks or more, the chunks in a stride
+ * coprime to their number, so that the chunks two threads sweep at once
+ * are never neighbours.  Smaller atlases hand their chunks out in index
+ * order (their few chunks are always neighbours: the directions keep
+ * their sweeps apart).
  */
 static void sweep_order(struct midatlas *a)
 {
+    a->perm_end = (a->capacity >> a->chunk_shift) << a->chunk_shift;
+    a->chunk_slots = (uint32_t)1 << a->chunk_shift;
+    a->perm_back = a->chunk_slots - 1;
     a->chunk_stride = 1;
-    a->perm_end = 0;
-    a->perm_back = 0;
     if (a->nchunks < 8)
         return;
     a->chunk_stride = 3;
     while (gcd(a->chunk_stride, a->nchunks) != 1)
         a->chunk_stride += 2;
-    a->perm_end = (a->capacity >> a->chunk_shift) << a->chunk_shift;
-    a->perm_back = ((uint32_t)1 << a->chunk_shift) - 1;
 }
 
 static size_t round_up(size_t n, size_t to)
@@ -140,7 +141,10 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
 
     size_t nstripes = (size_t)shape.stripe_mask + 1;
     size_t head_bytes = sizeof(struct midatlas); /* slot_word: no rounding */
-    size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE);
+    /* The slots, then the gap that keeps the stripes from the prefetchers
+     * (atlas.h, MIDATLAS_STRIPE_GAP). */
+    size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE) +
+                        MIDATLAS_STRIPE_GAP;
     size_t stripe_bytes = nstripes * sizeof(struct stripe);
     bool owned = uses_owners(&shape);
     size_t announce_bytes = owned ? nstripes * sizeof(struct announce) : 0;

@@ -57,19 +57,33 @@ static uint32_t cursor_chunk(const struct midatlas *a, uint64_t c)
     return end == 0 ? a->nchunks : (end - 1) >> a->chunk_shift;
 }
 
-/* Take the next chunk off the rotor, as a cursor at its first slot (the
- * first in either sweep order, sweep.h, sweep_next). */
-static uint64_t next_chunk(struct midatlas *a)
+/* The next chunk off the rotor: its number. */
+static uint32_t rotor_chunk(struct midatlas *a)
 {
     /* relaxed: the rotor only spreads and orders the sweeps; every answer
      * rests on the slot words.  When the 32-bit rotor wraps (after 2^32
      * chunks) the order restarts once: one chunk comes round a little early,
      * nothing else. */
     uint32_t r = add32_relaxed(&a->rotor, 1);
-    uint32_t k = (uint32_t)((uint64_t)r * a->chunk_stride % a->nchunks);
-    uint32_t pos = k << a->chunk_shift;
-    uint32_t end = pos + ((uint32_t)1 << a->chunk_shift);
-    return cursor_make(pos, end < a->capacity ? end : a->capacity);
+    return (uint32_t)((uint64_t)r * a->chunk_stride % a->nchunks);
+}
+
+/* Chunk k's first slot and end (past its last slot). */
+static void chunk_bounds(const struct midatlas *a, uint32_t k, uint32_t *base, uint32_t *end)
+{
+    *base = k << a->chunk_shift;
+    *end = *base + a->chunk_slots < a->capacity ? *base + a->chunk_slots : a->capacity;
+}
+
+/* Take the next chunk off the rotor, as a cursor at the first slot of its
+ * sweep (its last slot when it is swept descending, sweep.h, sweep_next). */
+static uint64_t next_chunk(struct midatlas *a)
+{
+    uint32_t base, end;
+    chunk_bounds(a, rotor_chunk(a), &base, &end);
+    if (end <= a->perm_end && sweep_descends(a, end))
+        return cursor_make(end - 1, end);
+    return cursor_make(base, end);
 }
 
 /* Few slots are free: for a while, try the last freed slot first; and now
@@ -95,12 +109,12 @@ static void mark_scarce(struct midatlas *a)
  */
 static bool still_scarce(struct midatlas *a)
 {
-    uint64_t c = next_chunk(a);
-    uint32_t pos = (uint32_t)c, end = (uint32_t)(c >> 32);
+    uint32_t base, end;
+    chunk_bounds(a, rotor_chunk(a), &base, &end);
     uint32_t nfree = 0;
-    for (uint32_t i = pos; i < end; i++)
+    for (uint32_t i = base; i < end; i++)
         nfree += slot_is_free(load_relaxed(slot_word(a, i))); /* a hint: relaxed */
-    return 2 * nfree < end - pos;
+    return 2 * nfree < end - base;
 }
 
 /* The scarce path's try: the slot this thread freed last. */

@@ -21,15 +21,26 @@
  * with a FIFO, from one relaxed fetch-add per chunk.  Threads sweep different
  * chunks, so they do not share slot lines while they take.
  *
- * Order.  In an atlas of 8 chunks or more the rotor hands the chunks out
- * in a stride coprime to their number (chunk_stride), and a whole chunk is
- * swept one slot per cache line in turn (sweep_next); both are
- * permutations, so every slot is still met once a lap.  Why: two threads
- * that sweep neighbouring chunks at once lose to the hardware prefetchers
- * pulling each other's lines (churn at 2 threads fell to 0.8x), and in
- * index order a receiver that frees a slot a few handouts after a sender
- * claimed it does so on the very line the sender is claiming in (pipeline
- * 0.78x of the LIFO lists; 1.03x to 1.26x with the line stride).
+ * Order.  A whole chunk is swept one slot per cache line in turn
+ * (sweep_next), the even chunks from their last line down and the odd ones
+ * from their first line up, and in an atlas of 8 chunks or more the rotor
+ * hands the chunks out in a stride coprime to their number (chunk_stride);
+ * all are permutations, so every slot is still met once a lap.  Why:
+ *   - in index order a receiver that frees a slot a few handouts after a
+ *     sender claimed it does so on the very line the sender is claiming in
+ *     (pipeline 0.78x of the LIFO lists at capacity 4096, 1.03x to 1.26x
+ *     with the lines in turn; at capacity 64, 0.76x and about 1.0x);
+ *   - a sweep that visits lines in one direction, over and over, is
+ *     followed by the hardware prefetchers past its chunk, into lines that
+ *     another CPU writes.  Two threads sweeping neighbouring chunks lost
+ *     2-thread churn to that (0.8x at 4096, 0.86x at 64).  So chunks
+ *     swept at once are not neighbours where there are enough of them (the
+ *     stride), and where there are not (an atlas of two chunks: capacity
+ *     64 on 2 CPUs) the two sweeps walk away from each other, the first
+ *     towards the header and the second towards the stripes, which a gap
+ *     keeps out of reach (atlas.h, MIDATLAS_STRIPE_GAP).  The reading is
+ *     the likely one, not a proven one: the VM that measured it has no
+ *     hardware counters.
  *
  * Owned chunks (MIDATLAS_RSEQ=1, rseq.h).  In an atlas of 4 chunks per
  * stripe or more, the CPU that sweeps a chunk owns it while it does, and
@@ -96,21 +107,38 @@ void midatlas__sweep_sample_high_water(struct midatlas *a);
 
 enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED };
 
+/* Is the chunk that ends at end (a whole one) swept in descending order?
+ * The even ones are: in an atlas of two chunks, each sweep then walks away
+ * from the other chunk (sweep.h, "Order"). */
+static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
+{
+    return (end & a->chunk_slots) != 0;
+}
+
 /* The slot after slot i in the sweep of the chunk that ends at end, or end
- * after its last slot.  A whole chunk of an atlas that permutes (atlas.h,
- * perm_end) is swept one slot per cache line in turn: i + 8, and past the
- * chunk's end back to the next slot of its first line (i + 8 - perm_back);
- * its last slot is the chunk's last, as in index order.  So a cursor holds
- * the slot itself, and a step costs an add and a compare or two. */
+ * after its last slot.  A whole chunk (one that ends at or below perm_end,
+ * atlas.h: all but a partial last one) is swept one slot per cache line in
+ * turn: ascending, i + 8, and past the chunk's end back to the next slot of
+ * its first line (i + 8 - perm_back), its last slot the chunk's last;
+ * descending, the mirror image: from the chunk's last slot, i - 8, and
+ * below its base up to the line above (i - 8 + perm_back), its last slot
+ * the chunk's first.  A partial chunk is swept in index order.  So a
+ * cursor holds the slot itself, and a step costs a few adds and compares. */
 static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t end)
 {
-    uint32_t n = i + 1;
-    if (end <= a->perm_end && n != end) {
-        n = i + 8;
-        if (n >= end)
-            n -= a->perm_back;
+    if (end > a->perm_end)
+        return i + 1;
+    if (sweep_descends(a, end)) {
+        uint32_t base = end - a->chunk_slots;
+        if (i == base)
+            return end;
+        /* Compared before subtracting: i - 8 wraps below slot 0. */
+        return i >= base + 8 ? i - 8 : i - 8 + a->perm_back;
     }
-    return n;
+    if (i + 1 == end)
+        return end;
+    uint32_t n = i + 8;
+    return n < end ? n : n - a->perm_back;
 }
 
 /*

@@ -76,8 +76,8 @@ static void create_every_capacity_fresh_stats(void **state)
             assert_int_equal(st.usable, ref.usable);
             assert_int_equal(st.free, ref.usable);
             assert_in_range(st.stripes, 1, 16);
-            /* 8 bytes a slot plus at most 4 KiB (the header says 1.4 KiB,
-             * 3.4 KiB with the rseq path's owner bytes). */
+            /* 8 bytes a slot plus at most 4 KiB (the header says 1.9 KiB,
+             * 3.9 KiB with the rseq path's owner bytes). */
             assert_true(st.bytes >= (size_t)cap * 8);
             assert_true(st.bytes <= (size_t)cap * 8 + 4096);
             t_assert_valid(a);

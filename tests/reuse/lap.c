@@ -3,16 +3,16 @@
  * lap.c - the sweep meets every slot exactly once a lap, whatever the
  * capacity.
  *
- * The sweep order is a permutation twice over (src/sweep.h, "Order"): the
- * rotor hands chunks out in a stride coprime to their number, and a whole
- * chunk is swept one slot per cache line in turn, the last, partial chunk in
- * index order.  One thread that associates and at once dissociates must
- * therefore see `capacity` different slots in any `capacity` handouts in a
- * row; a mapping that sent two positions to one slot would hand that slot
- * out twice in a lap and another never (the exact EFULL path would still
- * find it, so nothing else would notice).  Capacities: with and without a
- * partial last chunk, below and above the 8 chunks where the order starts.
- * Exit 1 on the first repeat.
+ * The sweep order is a permutation twice over (src/sweep.h, "Order"): a
+ * whole chunk is swept one slot per cache line in turn, the last, partial
+ * chunk in index order, and from 8 chunks up the rotor hands chunks out in
+ * a stride coprime to their number.  One thread that associates and at
+ * once dissociates must therefore see `capacity` different slots in any
+ * `capacity` handouts in a row; a mapping that sent two positions to one
+ * slot would hand that slot out twice in a lap and another never (the
+ * exact EFULL path would still find it, so nothing else would notice).
+ * Capacities: with and without a partial last chunk, below and above the
+ * 8 chunks where the chunk stride starts.  Exit 1 on the first repeat.
  */
 #include <stdint.h>
 #include <stdio.h>

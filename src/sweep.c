@@ -255,10 +255,20 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
     if (t->scarce_atlas == a && take_scarce(a, ctx, idx, count))
         return true;
 
-    /* The home stripe follows the CPU the thread runs on now. */
-    t->own = midatlas__current_cpu(t->own);
+    /* The home stripe follows the CPU the thread runs on now, but only once
+     * its cursor's chunk is swept out.  A thread that moved in the middle of
+     * a chunk (the common take leaves a reserved MID value, a used slot or
+     * a count wrap to this path) would leave the rest of the chunk in the
+     * old cursor, to be swept whenever a thread comes back to that stripe,
+     * perhaps after the rotor handed the chunk out again: its slots would
+     * come twice in a lap (reuse.lap.migrating). */
     struct stripe *s = stripe_of(a, t->own);
     uint64_t c = load_relaxed(&s->cursor);
+    if ((uint32_t)c >= (uint32_t)(c >> 32)) {
+        t->own = midatlas__current_cpu(t->own);
+        s = stripe_of(a, t->own);
+        c = load_relaxed(&s->cursor);
+    }
     uint32_t skipped = 0;
 
     for (uint32_t chunks = 0; chunks <= a->nchunks;) {

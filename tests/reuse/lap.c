@@ -13,7 +13,20 @@
  * exact EFULL path would still find it, so nothing else would notice).
  * Capacities: with and without a partial last chunk, below and above the
  * 8 chunks where the chunk stride starts.  Exit 1 on the first repeat.
+ *
+ * --migrate: the same while the thread moves between two CPUs before every
+ * handout (sched_setaffinity), so that its home stripe changes all the
+ * time.  A thread must not leave a chunk half swept when it changes
+ * stripes: the rest would wait in the old stripe's cursor while the rotor
+ * hands the chunk out again, and its slots would come twice in a lap (the
+ * first version of the downward sweep left slot 0, the last of chunk 0,
+ * behind that way: "capacity 64, lap 0: slot 31 handed out twice").  Exit
+ * 77 (skipped) where fewer than two CPUs are allowed.
  */
+#define _GNU_SOURCE /* sched_setaffinity, CPU_* */
+
+#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +34,32 @@
 
 #include "midatlas.h"
 
+/* --migrate: the CPUs the process may use, and two of them to move between. */
+static bool migrate;
+static cpu_set_t allowed;
+static int cpu_pair[2];
+
+static void move_to(int cpu)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+        perror("lap: sched_setaffinity");
+        exit(1);
+    }
+}
+
 static int lap(uint32_t capacity, uint32_t laps)
 {
     struct midatlas *a = NULL;
     uint32_t bits = 0;
     while ((1u << bits) < capacity)
         bits++;
+    /* Every allowed CPU again while the atlas is created: its stripe count
+     * follows them (at least two stripes to move between). */
+    if (migrate && sched_setaffinity(0, sizeof allowed, &allowed) != 0)
+        return 1;
     unsigned char *seen = malloc(capacity);
     if (!seen || midatlas_create(&a, capacity, 0) != MIDATLAS_OK)
         return 1;
@@ -34,6 +67,8 @@ static int lap(uint32_t capacity, uint32_t laps)
         memset(seen, 0, capacity);
         for (uint32_t n = 0; n < capacity; n++) {
             uint16_t mid;
+            if (migrate)
+                move_to(cpu_pair[n & 1]);
             if (midatlas_associate(a, (void *)(uintptr_t)(8u + 8u * n), &mid) != MIDATLAS_OK ||
                 midatlas_dissociate(a, mid, NULL) != MIDATLAS_OK) {
                 fprintf(stderr, "lap: capacity %u: call failed\n", capacity);
@@ -54,9 +89,20 @@ static int lap(uint32_t capacity, uint32_t laps)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     static const uint32_t caps[] = {1, 7, 64, 100, 1000, 4096, 4097, 32768, 65535, 65536};
+    migrate = argc > 1 && strcmp(argv[1], "--migrate") == 0;
+    if (migrate) {
+        if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2) {
+            printf("lap --migrate: fewer than two CPUs allowed, skipped\n");
+            return 77;
+        }
+        int found = 0;
+        for (int c = 0; c < CPU_SETSIZE && found < 2; c++)
+            if (CPU_ISSET(c, &allowed))
+                cpu_pair[found++] = c;
+    }
     int rc = 0;
     for (size_t k = 0; k < sizeof caps / sizeof caps[0] && rc == 0; k++)
         rc = lap(caps[k], 3);

@@ -103,8 +103,11 @@ int main(int argc, char **argv)
             if (CPU_ISSET(c, &allowed))
                 cpu_pair[found++] = c;
     }
+    /* A move costs a syscall and a migration (ASan: ~0.1 ms): --migrate
+     * runs two laps and stops at 32768 (where 7a1f2fc failed, in lap 1). */
     int rc = 0;
     for (size_t k = 0; k < sizeof caps / sizeof caps[0] && rc == 0; k++)
-        rc = lap(caps[k], 3);
+        if (!migrate || caps[k] <= 32768)
+            rc = lap(caps[k], migrate ? 2 : 3);
     return rc;
 }

@@ -263,11 +263,11 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
      * perhaps after the rotor handed the chunk out again: its slots would
      * come twice in a lap (reuse.lap.migrating). */
     struct stripe *s = stripe_of(a, t->own);
-    uint64_t c = load_relaxed(&s->cursor);
+    uint64_t c = load_relaxed(&s->cursor); /* relaxed: a hint (sweep.h) */
     if ((uint32_t)c >= (uint32_t)(c >> 32)) {
         t->own = midatlas__current_cpu(t->own);
         s = stripe_of(a, t->own);
-        c = load_relaxed(&s->cursor);
+        c = load_relaxed(&s->cursor); /* relaxed: as above */
     }
     uint32_t skipped = 0;
 

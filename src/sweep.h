@@ -109,7 +109,7 @@ enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED };
 
 /* Is the chunk that ends at end (a whole one) swept in descending order?
  * The even ones are: in an atlas of two chunks, each sweep then walks away
- * from the other chunk (sweep.h, "Order"). */
+ * from the other chunk ("Order", above). */
 static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
 {
     return (end & a->chunk_slots) != 0;

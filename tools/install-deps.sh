@@ -19,7 +19,8 @@
 #              dpkg-dev (dpkg-shlibdeps for cpack -G DEB)
 #   test       base model transport valgrind docs: what tools/test.sh runs
 #   all        every set
-# Options: -n / --dry-run prints what would be installed; -h / --help;
+# Options: -n / --dry-run prints what would be installed; --list prints
+# every package of the sets, installed or not, one per line; -h / --help;
 # --version.
 set -euo pipefail
 
@@ -33,7 +34,21 @@ usage_error() {
     exit 2
 }
 
+# The packages of each set.  gcc/g++ because a bare Debian image has no
+# compiler at all; llvm for llvm-symbolizer, which clang's sanitizers need to
+# print readable stacks; libclang-rt-14-dev for clang's sanitizer runtimes.
+set_lib=(gcc make cmake)
+set_base=(cmake pkg-config ninja-build gcc g++ libcmocka-dev liburcu-dev libck-dev
+          libbenchmark-dev clang libclang-rt-14-dev llvm)
+set_model=(spin)
+set_transport=(diod)
+set_valgrind=(valgrind)
+set_bench=(libbenchmark-tools)
+set_plot=(gnuplot-nox python3-matplotlib)
+set_docs=(doxygen man-db dpkg-dev)
+
 dry_run=0
+list=0
 wanted=()
 add_set() {
     case "$1" in
@@ -61,6 +76,7 @@ for arg in "$@"; do
                 "$here/include/midatlas/version.h"))"
             exit 0 ;;
         -n|--dry-run) dry_run=1 ;;
+        --list) list=1 ;;
         -*) usage_error "unknown option '$arg'" ;;
         *) sets+=("$arg") ;;
     esac
@@ -73,6 +89,11 @@ for s in "${sets[@]}"; do add_set "$s"; done
 is_installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
 }
+
+if [ "$list" = 1 ]; then
+    printf '%s\n' "${wanted[@]}" | awk '!seen[$0]++'
+    exit 0
+fi
 
 missing=()
 for pkg in "${wanted[@]}"; do

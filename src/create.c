@@ -57,8 +57,8 @@ static uint32_t gcd(uint32_t x, uint32_t y)
 }
 
 /*
- * The order of the sweep (sweep.h, "Order"): inside every whole chunk one
- * slot per cache line in turn (up, or down in the even chunks), so that a
+ * The order of the sweep (sweep.h, "Order"): inside every whole chunk two
+ * slots per cache line in turn (up, or down in the even chunks), so that a
  * slot freed a few handouts after its claim is not on the line being
  * claimed in; and, in atlases of 8 chunks or more, the chunks in a stride
  * coprime to their number, so that the chunks two threads sweep at once

@@ -4,7 +4,7 @@
  * capacity.
  *
  * The sweep order is a permutation twice over (src/sweep.h, "Order"): a
- * whole chunk is swept one slot per cache line in turn, the last, partial
+ * whole chunk is swept two slots per cache line in turn, the last, partial
  * chunk in index order, and from 8 chunks up the rotor hands chunks out in
  * a stride coprime to their number.  One thread that associates and at
  * once dissociates must therefore see `capacity` different slots in any

@@ -270,6 +270,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
         c = load_relaxed(&s->cursor); /* relaxed: as above */
     }
     uint32_t skipped = 0;
+    bool rehomed = false;
 
     for (uint32_t chunks = 0; chunks <= a->nchunks;) {
         switch (sweep_chunk(a, s, c, ctx, idx, count, &skipped)) {
@@ -281,6 +282,34 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             /* Another thread of the stripe claimed or took a chunk: follow
              * its cursor (its progress bounds these retries). */
             c = load_relaxed(&s->cursor);
+            break;
+        case SWEEP_FOREIGN:
+            /* Another CPU owns the cursor's chunk.  A thread that moved
+             * CPUs meets its old CPU's chunk here: that chunk stays in the
+             * old stripe's cursor, for the threads running there, and this
+             * thread goes on from the cursor of the CPU it runs on now
+             * (once per call: the loop stays bounded).  Taking a chunk from
+             * the rotor instead, a thread moved at every associate took a
+             * new chunk each time and met the first one again, still owned
+             * and still at its start, a lap of the rotor later: capacity
+             * 1000, slot 63 handed out again 16 handouts after the first
+             * time (reuse.lap.migrating.rseq). */
+            if (!rehomed) {
+                uint32_t cpu = midatlas__current_cpu(t->own);
+                rehomed = true;
+                if (((cpu ^ t->own) & a->stripe_mask) != 0) {
+                    t->own = cpu;
+                    s = stripe_of(a, t->own);
+                    c = load_relaxed(&s->cursor); /* relaxed: a hint (sweep.h) */
+                    break;
+                }
+            }
+            /* A chunk the rotor handed out while a CPU still owns it (its
+             * owner is slow, or left it for good: a thread that moved CPUs
+             * at a chunk's end cannot release it): the next one. */
+            c = next_chunk(a);
+            store_relaxed(&s->cursor, c);
+            chunks++;
             break;
         case SWEEP_DRY:
             midatlas__own_leave(a, cursor_chunk(a, c));

@@ -111,7 +111,7 @@ void midatlas__sweep_sample_high_water(struct midatlas *a);
 
 /* ---- take --------------------------------------------------------------- */
 
-enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED };
+enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED, SWEEP_FOREIGN };
 
 /* Is the chunk that ends at end (a whole one) swept in descending order?
  * The even ones are: in an atlas of two chunks, each sweep then walks away
@@ -157,9 +157,9 @@ static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t
 /*
  * Sweep stripe s's chunk from cursor c (as read from s) up to its end,
  * claiming the first FREE slot: SWEEP_CLAIMED (*idx, *count; the cursor
- * then points past it), SWEEP_DRY (nothing left in the chunk), or
- * SWEEP_MOVED: another thread of the stripe moved the cursor since c was
- * read.  Then this thread was stalled in its sweep, and going on from its
+ * then points past it), SWEEP_DRY (nothing left in the chunk),
+ * SWEEP_FOREIGN (another CPU owns the chunk, rseq.h), or SWEEP_MOVED:
+ * another thread of the stripe moved the cursor since c was read.  Then this thread was stalled in its sweep, and going on from its
  * old position would hand out slots behind the sweep, a shorter reuse
  * distance for them: it follows the cursor instead.  The check is right
  * before the claim, so only a thread stalled in those few instructions
@@ -193,8 +193,8 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             break;
         case OWN_FOREIGN:
             /* Another CPU owns this chunk (rseq.h): leave it to that CPU
-             * and take the next one. */
-            return SWEEP_DRY;
+             * (take_slow says how). */
+            return SWEEP_FOREIGN;
         }
     }
     return SWEEP_DRY;

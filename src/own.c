@@ -213,6 +213,16 @@ void midatlas__own_leave(struct midatlas *a, uint32_t k)
         (void)rseq_release_owner((uint32_t)cpu, own, (uint8_t)(cpu + 1));
 }
 
+void midatlas__own_reclaim(struct midatlas *a, uint32_t k)
+{
+    if (!a->owners || k >= a->nchunks)
+        return;
+    atomic_u8 *own = owner_of(a, k);
+    uint8_t o = load8_relaxed(own); /* relaxed: a hint; revoke's CAS decides */
+    if (o == OWNER_PENDING || owned_by_a_cpu(o))
+        revoke(own, o);
+}
+
 void midatlas__own_revoke_all(struct midatlas *a)
 {
     if (!a->owners)
@@ -248,6 +258,12 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
 }
 
 void midatlas__own_leave(struct midatlas *a, uint32_t k)
+{
+    (void)a;
+    (void)k;
+}
+
+void midatlas__own_reclaim(struct midatlas *a, uint32_t k)
 {
     (void)a;
     (void)k;

@@ -54,6 +54,12 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
 /* The sweep left chunk k: give it up if this CPU owns it (own.c). */
 void midatlas__own_leave(struct midatlas *a, uint32_t k);
 
+/* The rotor handed chunk k out again while a CPU (or an acquirer's
+ * PENDING) still holds it: take it back (revoke: a membarrier on the
+ * owner's CPU), so that the sweep does not pass it by lap after lap
+ * (own.c; sweep.c, take_slow, says when). */
+void midatlas__own_reclaim(struct midatlas *a, uint32_t k);
+
 /* FULL mode began (sweep.c, take_exact): revoke every owned chunk, so that
  * FULL mode's takes meet none (own.c). */
 void midatlas__own_revoke_all(struct midatlas *a);

@@ -271,6 +271,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
     }
     uint32_t skipped = 0;
     bool rehomed = false;
+    bool fresh = false; /* c is a chunk the rotor has just handed out */
 
     for (uint32_t chunks = 0; chunks <= a->nchunks;) {
         switch (sweep_chunk(a, s, c, ctx, idx, count, &skipped)) {
@@ -282,6 +283,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             /* Another thread of the stripe claimed or took a chunk: follow
              * its cursor (its progress bounds these retries). */
             c = load_relaxed(&s->cursor);
+            fresh = false;
             break;
         case SWEEP_FOREIGN:
             /* Another CPU owns the cursor's chunk.  A thread that moved
@@ -301,14 +303,27 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
                     t->own = cpu;
                     s = stripe_of(a, t->own);
                     c = load_relaxed(&s->cursor); /* relaxed: a hint (sweep.h) */
+                    fresh = false;
                     break;
                 }
             }
-            /* A chunk the rotor handed out while a CPU still owns it (its
-             * owner is slow, or left it for good: a thread that moved CPUs
-             * at a chunk's end cannot release it): the next one. */
+            /* A chunk the rotor has just handed out that a CPU still owns
+             * is nobody's sweep any more, a lap after its owner took it: a
+             * thread that moves CPUs right at a chunk's end cannot release
+             * it.  Passed by, it would be passed by every lap, and the
+             * rotation would hand the other slots out a chunk early
+             * (reuse.lap.strand: slot 192 back after 936 handouts at
+             * capacity 1000).  So it is taken back (once per call) and
+             * swept. */
+            if (fresh) {
+                midatlas__own_reclaim(a, cursor_chunk(a, c));
+                fresh = false;
+                break;
+            }
+            /* Still another CPU's: the next one. */
             c = next_chunk(a);
             store_relaxed(&s->cursor, c);
+            fresh = true;
             chunks++;
             break;
         case SWEEP_DRY:
@@ -316,6 +331,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             c = next_chunk(a);
             /* So that the stripe's other threads go on from here too. */
             store_relaxed(&s->cursor, c);
+            fresh = true;
             chunks++;
             break;
         }

@@ -43,7 +43,8 @@
  *   release     the sweep leaves its chunk: one CS on c whose commit is a
  *               CAS of the owner c + 1 -> NONE (a plain store there could
  *               overwrite a revoker's REVOKING).  A thread that migrated
- *               cannot release: the chunk stays owned until revoked.
+ *               cannot release: the chunk stays owned until revoked
+ *               (at the latest when the rotor hands it out again).
  *   CAS claim   everyone else (the scarce path, FULL mode's cells, the
  *               exact path, a thread without rseq): increment cas_active,
  *               claim by CAS only if the owner is NONE, decrement.  The

@@ -51,7 +51,10 @@
  * Owned chunks (MIDATLAS_RSEQ=1, rseq.h).  In an atlas of 4 chunks per
  * stripe or more, the CPU that sweeps a chunk owns it while it does, and
  * claims there with a plain store in a restartable sequence instead of the
- * CAS (own.h); a sweep that meets another CPU's chunk takes the next one.
+ * CAS (own.h); a sweep that meets another CPU's chunk takes the next one,
+ * unless the thread moved CPUs (it goes on from its new CPU's cursor) or
+ * the rotor has just handed that chunk out (a lap after its owner took it:
+ * it is taken back, sweep.c, take_slow).
  *
  * Stripes.  A thread's cursor lives on its home stripe (the CPU it runs on,
  * read once per chunk), so threads running at once keep separate cursors.

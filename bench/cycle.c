@@ -124,7 +124,12 @@ static void window(struct job *j, uint32_t maps)
         must_dissociate(j->impl, j->table, mid[i]);
 }
 
-static double now_s(void);
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 static void *worker(void *arg)
 {
@@ -142,13 +147,6 @@ static void *worker(void *arg)
     if (j->impl->thread_fini)
         j->impl->thread_fini();
     return NULL;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 /* One run of one implementation: ns per cycle per thread (wall time from

@@ -228,6 +228,15 @@ static bool take_exact(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t
 
 /* ---- slow path ---------------------------------------------------------- */
 
+/* This thread's home stripe becomes CPU cpu's: *s, and its cursor. */
+static uint64_t rehome(struct midatlas *a, struct midatlas__sweep_tls *t, uint32_t cpu,
+                       struct stripe **s)
+{
+    t->own = cpu;
+    *s = stripe_of(a, cpu);
+    return load_relaxed(&(*s)->cursor); /* relaxed: a hint (sweep.h) */
+}
+
 /*
  * The slot at the cursor was not free or not to be claimed by CAS (sweep.h,
  * sweep_take_fast).  In order: the last freed slot when the atlas is full
@@ -264,11 +273,8 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
      * come twice in a lap (reuse.lap.migrating). */
     struct stripe *s = stripe_of(a, t->own);
     uint64_t c = load_relaxed(&s->cursor); /* relaxed: a hint (sweep.h) */
-    if ((uint32_t)c >= (uint32_t)(c >> 32)) {
-        t->own = midatlas__current_cpu(t->own);
-        s = stripe_of(a, t->own);
-        c = load_relaxed(&s->cursor); /* relaxed: as above */
-    }
+    if ((uint32_t)c >= (uint32_t)(c >> 32))
+        c = rehome(a, t, midatlas__current_cpu(t->own), &s);
     uint32_t skipped = 0;
     bool rehomed = false;
     bool fresh = false; /* c is a chunk the rotor has just handed out */
@@ -300,9 +306,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
                 uint32_t cpu = midatlas__current_cpu(t->own);
                 rehomed = true;
                 if (((cpu ^ t->own) & a->stripe_mask) != 0) {
-                    t->own = cpu;
-                    s = stripe_of(a, t->own);
-                    c = load_relaxed(&s->cursor); /* relaxed: a hint (sweep.h) */
+                    c = rehome(a, t, cpu, &s);
                     fresh = false;
                     break;
                 }
@@ -312,8 +316,8 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
              * thread that moves CPUs right at a chunk's end cannot release
              * it.  Passed by, it would be passed by every lap, and the
              * rotation would hand the other slots out a chunk early
-             * (reuse.lap.strand: slot 192 back after 936 handouts at
-             * capacity 1000).  So it is taken back (once per call) and
+             * (reuse.lap.strand.rseq: slot 192 back after 4032 handouts
+             * at capacity 4096).  So it is taken back (once per call) and
              * swept. */
             if (fresh) {
                 midatlas__own_reclaim(a, cursor_chunk(a, c));

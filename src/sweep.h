@@ -162,9 +162,10 @@ static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t
  * claiming the first FREE slot: SWEEP_CLAIMED (*idx, *count; the cursor
  * then points past it), SWEEP_DRY (nothing left in the chunk),
  * SWEEP_FOREIGN (another CPU owns the chunk, rseq.h), or SWEEP_MOVED:
- * another thread of the stripe moved the cursor since c was read.  Then this thread was stalled in its sweep, and going on from its
- * old position would hand out slots behind the sweep, a shorter reuse
- * distance for them: it follows the cursor instead.  The check is right
+ * another thread of the stripe moved the cursor since c was read.  Then
+ * this thread was stalled in its sweep, and going on from its old position
+ * would hand out slots behind the sweep, a shorter reuse distance for
+ * them: it follows the cursor instead.  The check is right
  * before the claim, so only a thread stalled in those few instructions
  * still claims behind (like the old free lists' epoch re-check).  *skipped
  * counts the used slots passed over.

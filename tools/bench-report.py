@@ -5,9 +5,10 @@
 Usage: bench-report.py RESULT.json [--png FILE] [--plot-data FILE] [--baseline NAME]
 
 Prints, per workload and capacity, one row per thread count and one column
-per implementation: items per second and the ratio to the baseline (the
-mutex) of the same workload, capacity and thread count, measured in the same
-run; a cell marked * comes from a run cut at its time budget.  With
+per implementation: items per second (the median of the cell's repetitions)
+and the ratio to the baseline (the mutex) of the same workload, capacity and
+thread count, measured in the same run; a cell marked * comes from a run cut
+at its time budget.  With
 --plot-data, also writes gnuplot data for tools/bench-plot.gp: one block per
 panel (workload/capacity), headed "threads IMPL...", then one row per thread
 count; --panels-line ends the output with "PANELS title..." (the panel
@@ -15,7 +16,9 @@ titles, in block order).  With --png, also draws the plot with gnuplot and
 bench-plot.gp (found next to this script): midatlas-bench --report and
 tools/bench.sh both render this way.  The table ends with one greppable line
 "SUMMARY results=N cut=N errors=N midatlas_vs_mutex_geomean=X
-midatlas_vs_best_other_geomean=Y midatlas_vs_best_other_min=Z worst_cell=W".
+midatlas_vs_best_other_geomean=Y midatlas_vs_best_other_min=Z worst_cell=W
+behind=B", after one line "BEHIND cell ratio" per cell where midatlas is
+behind the best other implementation (B of them).
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
@@ -88,16 +91,27 @@ def panel_keys(data):
     return sorted(data.keys(), key=order)
 
 
-def mean(xs):
-    return sum(xs) / len(xs) if xs else float("nan")
+def median(xs):
+    """A cell's value: the median of its repetitions.  On a shared VM a
+    repetition that the host slowed down (or, in pipeline, that the
+    scheduler put sender and receiver on one CPU) is an outlier of a third
+    to a half; a mean moves with it, a median of three or more does not."""
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
 def print_table(doc, impls, data, cut, baseline, out):
     ctx = doc.get("context", {})
     out.write("midatlas contention benchmark: %s, %s CPUs, %s\n" % (
         ctx.get("host_name", "?"), ctx.get("num_cpus", "?"), ctx.get("date", "?")))
-    out.write("items per second (ratio to %s, same workload/capacity/threads, same run)\n"
-              % baseline)
+    reps = max((len(v) for rows in data.values() for row in rows.values()
+                for v in row.values()), default=1)
+    out.write("items per second, median of %d repetition%s (ratio to %s, same "
+              "workload/capacity/threads, same run)\n"
+              % (reps, "" if reps == 1 else "s", baseline))
     width = max(18, max((len(i) for i in impls), default=8) + 2)
     for key in panel_keys(data):
         workload, cap = key
@@ -106,10 +120,10 @@ def print_table(doc, impls, data, cut, baseline, out):
         out.write("\n%s  cap:%d\n" % (workload, cap))
         out.write("%-8s" % "threads" + "".join("%*s" % (width, c) for c in cols) + "\n")
         for t in sorted(rows):
-            base = mean(rows[t].get(baseline, []))
+            base = median(rows[t].get(baseline, []))
             line = "%-8d" % t
             for c in cols:
-                v = mean(rows[t].get(c, []))
+                v = median(rows[t].get(c, []))
                 if math.isnan(v):
                     cell = "-"
                 elif math.isnan(base) or base <= 0:
@@ -135,27 +149,33 @@ def print_summary(impls, data, cut, errors, baseline, subject, out):
     best other implementation of each cell, as geometric means, and the
     smallest ratio to the best other with its cell (the cell where the
     subject is furthest behind, or least ahead)."""
-    vs_base, vs_best, cells = [], [], 0
+    vs_base, vs_best, cells, behind = [], [], 0, []
     worst = (float("inf"), "none")
     for key in panel_keys(data):
         workload, cap = key
         for t, row in data[key].items():
             cells += len(row)
-            mine = mean(row.get(subject, []))
-            base = mean(row.get(baseline, []))
-            others = {i: mean(v) for i, v in row.items() if i != subject}
+            mine = median(row.get(subject, []))
+            base = median(row.get(baseline, []))
+            others = {i: median(v) for i, v in row.items() if i != subject}
             if not math.isnan(mine) and base > 0:
                 vs_base.append(mine / base)
             if not math.isnan(mine) and others and max(others.values()) > 0:
                 best = max(others, key=others.get)
                 ratio = mine / others[best]
                 vs_best.append(ratio)
+                cell = "%s/cap:%d/threads:%s/vs:%s" % (workload, cap, t, best)
+                if ratio < 1.0:
+                    behind.append((cell, ratio))
                 if ratio < worst[0]:
-                    worst = (ratio, "%s/cap:%d/threads:%s/vs:%s" % (workload, cap, t, best))
+                    worst = (ratio, cell)
+    for cell, ratio in behind:
+        out.write("BEHIND %s %.3g\n" % (cell, ratio))
     out.write("SUMMARY results=%d cut=%d errors=%d %s_vs_%s_geomean=%.3g "
-              "%s_vs_best_other_geomean=%.3g %s_vs_best_other_min=%.3g worst_cell=%s\n" % (
+              "%s_vs_best_other_geomean=%.3g %s_vs_best_other_min=%.3g worst_cell=%s "
+              "behind=%d\n" % (
                   cells, len(cut), len(errors), subject, baseline, geomean(vs_base),
-                  subject, geomean(vs_best), subject, worst[0], worst[1]))
+                  subject, geomean(vs_best), subject, worst[0], worst[1], len(behind)))
 
 
 def write_plot_data(impls, data, path):
@@ -171,7 +191,7 @@ def write_plot_data(impls, data, path):
             for t in sorted(rows):
                 vals = []
                 for i in impls:
-                    v = mean(rows[t].get(i, []))
+                    v = median(rows[t].get(i, []))
                     vals.append("NaN" if math.isnan(v) else "%.6g" % v)
                 f.write("%d %s\n" % (t, " ".join(vals)))
     return titles

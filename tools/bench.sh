@@ -5,13 +5,16 @@
 # every peer plugin the tree builds (build/.../plugins/*.so: idr, sbitmap, and
 # with CK and liburcu ck-spin, ck-stack, urcu-lfs), plus any --impl.
 #
-#   tools/bench.sh                  short run (churn, window, pipeline, lookup;
+#   tools/bench.sh                  main run (churn, window, pipeline, lookup;
 #                                   every implementation; threads 1 2 4 8;
-#                                   capacity 4096; min_time 0.05 s): 112
-#                                   benchmarks (7 implementations), about
-#                                   2 min on this 2-core VM under load
+#                                   capacities 64 and 4096; min_time 0.05 s;
+#                                   3 repetitions, the table takes their
+#                                   median): 224 benchmarks (7
+#                                   implementations), about 4 min on a
+#                                   2-core VM
 #   tools/bench.sh --long           every workload, capacities 64 and 4096,
-#                                   min_time 0.5 s (448 benchmarks: about 12+
+#                                   min_time 0.5 s, one repetition each
+#                                   (448 benchmarks: about 12+
 #                                   minutes)
 #   tools/bench.sh --compare A.json B.json
 #                                   Google Benchmark's compare.py on two runs
@@ -24,7 +27,8 @@
 #   --no-peers        only midatlas, the mutex and the --impl plugins
 #   --filter REGEX    benchmarks to run (Google Benchmark --benchmark_filter)
 #   --min-time S      seconds per benchmark (a plain number: 0.05)
-#   --repetitions N   repeat each benchmark N times (the table averages them)
+#   --repetitions N   repeat each benchmark N times (default 3; the table
+#                     takes their median)
 #                     The runs (and repetitions) go in random order: on a VM
 #                     whose speed changes for minutes at a time, running one
 #                     implementation's cells back to back biased whole
@@ -62,9 +66,9 @@ usage() {
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
 }
 
-filter='^(churn|window|pipeline|lookup)/[^/]+/cap:4096/'
+filter='^(churn|window|pipeline|lookup)/[^/]+/cap:(64|4096)/'
 min_time=0.05
-repetitions=1
+repetitions=3
 run_budget=
 clean=1
 deps=1
@@ -75,7 +79,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --impl) impls+=(--impl "$2"); shift ;;
         --no-peers) peers=0 ;;
-        --long) filter='.'; min_time=0.5 ;;
+        --long) filter='.'; min_time=0.5; repetitions=1 ;;
         --filter) filter=$2; shift ;;
         --min-time) min_time=$2; shift ;;
         --repetitions) repetitions=$2; shift ;;

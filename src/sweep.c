@@ -237,6 +237,15 @@ static uint64_t rehome(struct midatlas *a, struct midatlas__sweep_tls *t, uint32
     return load_relaxed(&(*s)->cursor); /* relaxed: a hint (sweep.h) */
 }
 
+/* Stripe s moves on to the next chunk off the rotor: the stripe's other
+ * threads go on from there too.  The new cursor. */
+static uint64_t stripe_next_chunk(struct midatlas *a, struct stripe *s)
+{
+    uint64_t c = next_chunk(a);
+    store_relaxed(&s->cursor, c); /* relaxed: a hint (sweep.h) */
+    return c;
+}
+
 /*
  * The slot at the cursor was not free or not to be claimed by CAS (sweep.h,
  * sweep_take_fast).  In order: the last freed slot when the atlas is full
@@ -325,16 +334,13 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
                 break;
             }
             /* Still another CPU's: the next one. */
-            c = next_chunk(a);
-            store_relaxed(&s->cursor, c);
+            c = stripe_next_chunk(a, s);
             fresh = true;
             chunks++;
             break;
         case SWEEP_DRY:
             midatlas__own_leave(a, cursor_chunk(a, c));
-            c = next_chunk(a);
-            /* So that the stripe's other threads go on from here too. */
-            store_relaxed(&s->cursor, c);
+            c = stripe_next_chunk(a, s);
             fresh = true;
             chunks++;
             break;

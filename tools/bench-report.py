@@ -93,9 +93,10 @@ def panel_keys(data):
 
 def median(xs):
     """A cell's value: the median of its repetitions.  On a shared VM a
-    repetition that the host slowed down (or, in pipeline, that the
-    scheduler put sender and receiver on one CPU) is an outlier of a third
-    to a half; a mean moves with it, a median of three or more does not."""
+    repetition that the host slowed down is an outlier of a third to a half
+    (pipeline's fall in modes the host sets, wherever its threads run:
+    README, "On an AMD EPYC"); a mean moves with it, a median of three or
+    more does not."""
     if not xs:
         return float("nan")
     s = sorted(xs)

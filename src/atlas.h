@@ -155,6 +155,8 @@ struct midatlas {
     uint32_t chunk_slots; /* 1 << chunk_shift                            */
     uint32_t scarce_skip; /* a claim that passed over this many used slots
                              marks the atlas scarce for its thread         */
+    uint32_t prefetch;   /* nonzero: claims prefetch slot lines for writing
+                            (prefetch.h; the CPU has PREFETCHW)          */
     unsigned flags;
     size_t bytes;        /* the whole allocation                          */
 
@@ -274,6 +276,9 @@ static inline bool context_storable(const void *ctx)
 
 /* cpus.c: CPUs this process may run on (or $MIDATLAS_STRIPES), at least 1. */
 uint32_t midatlas__cpus_usable(void);
+/* cpus.c: may claims prefetch slot lines for writing (prefetch.h)?  The
+ * CPU can (PREFETCHW) and $MIDATLAS_PREFETCH is not 0. */
+bool midatlas__cpus_prefetch(void);
 /* cpus.c: the CPU the calling thread runs on now, or `fallback`. */
 uint32_t midatlas__current_cpu(uint32_t fallback);
 

@@ -11,14 +11,21 @@
  * (sched_getaffinity, so a container's or taskset's limit counts) are the
  * measure; MIDATLAS_STRIPES in the environment overrides it (tests use it to
  * exercise 16 stripes on a 2-core machine).
+ *
+ * And whether claims may prefetch slot lines for writing (prefetch.h).
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "atlas.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 uint32_t midatlas__current_cpu(uint32_t fallback)
 {
@@ -44,4 +51,35 @@ uint32_t midatlas__cpus_usable(void)
 #endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (uint32_t)n : 1;
+}
+
+/* Does the CPU have PREFETCHW?  Before Broadwell, Intel CPUs did not say
+ * so in CPUID, and an instruction the CPU does not have is not to be run:
+ * those CPUs do without the prefetch. */
+static bool cpu_has_prefetchw(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx) && (ecx & bit_PRFCHW) != 0;
+#elif defined(__GNUC__)
+    return true; /* __builtin_prefetch: the compiler knows the target's */
+#else
+    return false;
+#endif
+}
+
+bool midatlas__cpus_prefetch(void)
+{
+    const char *env = getenv("MIDATLAS_PREFETCH");
+    if (env && strcmp(env, "0") == 0)
+        return false;
+    /* CPUID can cost a VM exit: asked once.  Relaxed: every thread that
+     * races here computes the same answer. */
+    static atomic_u32 known; /* 0 unknown, 1 no, 2 yes */
+    uint32_t k = atomic_load_explicit(&known, memory_order_relaxed);
+    if (k == 0) {
+        k = cpu_has_prefetchw() ? 2 : 1;
+        atomic_store_explicit(&known, k, memory_order_relaxed);
+    }
+    return k == 2;
 }

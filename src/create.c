@@ -157,6 +157,7 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     memset(a, 0, bytes);
     *a = shape;
     a->bytes = bytes;
+    a->prefetch = midatlas__cpus_prefetch();
     a->stripes = (struct stripe *)((char *)a + head_bytes + slot_bytes);
     /* Owner bytes start NONE (the memset): nobody owns a chunk yet. */
     char *after_stripes = (char *)a + head_bytes + slot_bytes + stripe_bytes;

@@ -48,6 +48,14 @@
  *     the likely one, not a proven one: the VM that measured it has no
  *     hardware counters.
  *
+ * Prefetching (prefetch.h).  The common take asks for the line at its
+ * cursor exclusive before it loads the word, and a claim that leaves a
+ * line asks for the line it will claim in two lines on (sweep_ahead): a
+ * line another CPU wrote last (the receiver that freed its slots, the
+ * thread that swept the chunk a lap ago) then arrives once, exclusive,
+ * and before the claim needs it, instead of shared at the load and again
+ * exclusive at the CAS.
+ *
  * Owned chunks (MIDATLAS_RSEQ=1, rseq.h).  In an atlas of 4 chunks per
  * stripe or more, the CPU that sweeps a chunk owns it while it does, and
  * claims there with a plain store in a restartable sequence instead of the
@@ -91,6 +99,7 @@
 #include "claim.h"
 #include "hooks.h"
 #include "own.h"
+#include "prefetch.h"
 
 /* Associates that try the last freed slot first once the atlas is found
  * scarce; doubled (up to SCARCE_CALLS_MAX) each time it is still scarce at
@@ -124,6 +133,21 @@ static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
     return (end & a->chunk_slots) != 0;
 }
 
+/* A slot of the line PREFETCH_LINES_AHEAD lines on from slot i's in the
+ * sweep of i's whole chunk (descending: its direction), round the chunk:
+ * a chunk's lines are visited in a cycle, so that line is the one the
+ * sweep enters that many line changes later, four claims ahead in the
+ * pair order (sweep_step).  Never outside the chunk: the next chunk is
+ * likely another thread's.  Chunks are whole lines, aligned to their size,
+ * so the offset in the chunk is i's plus or minus the lines, masked with
+ * perm_back. */
+static inline uint32_t sweep_ahead(const struct midatlas *a, uint32_t i, bool descending)
+{
+    const uint32_t lines = PREFETCH_LINES_AHEAD * (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
+    uint32_t to = descending ? i - lines : i + lines;
+    return (i & ~a->perm_back) | (to & a->perm_back);
+}
+
 /* The slot after slot i in the sweep of the chunk that ends at end, or end
  * after its last slot.  A whole chunk (one that ends at or below perm_end,
  * atlas.h: all but a partial last one) is swept two neighbouring slots
@@ -135,8 +159,12 @@ static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
  * i - 1 within a pair, i - 7 to the line below, and below its base up to
  * the last line's pair below (i - 8 + perm_back), its last slot the
  * chunk's first.  A partial chunk is swept in index order.  So a
- * cursor holds the slot itself, and a step costs a few adds and compares. */
-static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t end)
+ * cursor holds the slot itself, and a step costs a few adds and compares.
+ *
+ * prefetch (a constant at each call): a claim's step that leaves i's line
+ * also asks for the line sweep_ahead names (prefetch.h says why). */
+static inline uint32_t sweep_step(const struct midatlas *a, uint32_t i, uint32_t end,
+                                  bool prefetch)
 {
     if (end > a->perm_end)
         return i + 1;
@@ -146,6 +174,8 @@ static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t
             return end;
         if (i & 1) /* the pair's second slot (base is a multiple of 8) */
             return i - 1;
+        if (prefetch)
+            slot_prefetch(a, sweep_ahead(a, i, true));
         /* Compared before subtracting: i - 7 wraps below slot 0. */
         return i >= base + 8 ? i - 7 : i - 8 + a->perm_back;
     }
@@ -153,8 +183,16 @@ static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t
         return end;
     if (!(i & 1))
         return i + 1;
+    if (prefetch)
+        slot_prefetch(a, sweep_ahead(a, i, false));
     uint32_t n = i + 7;
     return n < end ? n : n + 1 - a->perm_back;
+}
+
+/* The slot after slot i in the sweep (sweep_step, no prefetch). */
+static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t end)
+{
+    return sweep_step(a, i, end, false);
 }
 
 /*
@@ -189,7 +227,7 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             return SWEEP_MOVED;
         switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
         case OWN_CLAIMED:
-            store_relaxed(&s->cursor, cursor_make(sweep_next(a, i, end), end));
+            store_relaxed(&s->cursor, cursor_make(sweep_step(a, i, end, true), end));
             *idx = i;
             return SWEEP_CLAIMED;
         case OWN_LOST:
@@ -228,6 +266,9 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
     if (__builtin_expect(i >= end, 0))
         return false;
+    /* The line exclusive at once: the CAS below then finds it so (a line
+     * another CPU wrote last would come shared, then again exclusive). */
+    slot_prefetch(a, i);
     /* acquire: as in sweep_chunk. */
     uint64_t w = load_acquire(slot_word(a, i));
     if (!slot_is_free(w))
@@ -249,7 +290,7 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
             add_relaxed(&s->cas_failures, 1);
         return false;
     }
-    store_relaxed(&s->cursor, cursor_make(sweep_next(a, i, end), end));
+    store_relaxed(&s->cursor, cursor_make(sweep_step(a, i, end, true), end));
     *mid = m;
     return true;
 }

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ahead.c - the lines a claim prefetches (src/prefetch.h) are the ones the
+ * sweep claims in next, and never another chunk's.
+ *
+ * When the sweep leaves a cache line it asks for the line it will enter
+ * PREFETCH_LINES_AHEAD line changes later (src/sweep.h, sweep_ahead), so
+ * that the line arrives exclusive before the claim.  A wrong line costs
+ * no correctness, only speed, which no test may time; so this test walks
+ * the sweep order itself: for every whole chunk of atlases of several
+ * capacities and stripe counts, at every line change it checks that the
+ * line named lies in the chunk (the next chunk is likely another thread's:
+ * taking its lines would slow that thread's claims) and that the sweep
+ * enters it that many line changes on.  A prefetch in the wrong direction
+ * (behind the sweep) or without the mask (past the chunk's end) fails.
+ *
+ * And the switch: MIDATLAS_PREFETCH=0 in the environment turns the
+ * prefetch off for atlases created then; otherwise it is on where the CPU
+ * has the instruction (CPUID on x86-64).  Exit 1 on the first failure.
+ */
+#define _POSIX_C_SOURCE 200112L /* setenv, unsetenv */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
+
+#include "midatlas.h"
+#include "sweep.h"
+
+static int failures;
+
+static void fail(uint32_t capacity, const char *stripes, const char *what, uint32_t i,
+                 uint32_t got, uint32_t want)
+{
+    fprintf(stderr, "ahead: capacity %u, MIDATLAS_STRIPES=%s: %s at slot %u: %u, want %u\n",
+            capacity, stripes ? stripes : "(unset)", what, i, got, want);
+    failures++;
+}
+
+static uint32_t line_of(uint32_t slot)
+{
+    return slot / (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
+}
+
+/* Walk the sweep of the whole chunk that ends at end; check every
+ * prefetch it would issue.  Returns the line changes seen. */
+static uint32_t check_chunk(const struct midatlas *a, uint32_t end, const char *stripes)
+{
+    uint32_t base = end - a->chunk_slots;
+    bool down = sweep_descends(a, end);
+    /* The lines the sweep enters, in order (one entry per line change). */
+    uint32_t seq[1024], n = 0;
+    uint32_t from[1024]; /* the slot it left the previous line from */
+    uint32_t i = down ? end - 1 : base;
+    seq[n] = line_of(i);
+    from[n++] = UINT32_MAX;
+    for (uint32_t next = sweep_next(a, i, end); next != end; i = next, next = sweep_next(a, i, end)) {
+        if (line_of(next) != line_of(i)) {
+            if (n == 1024)
+                abort(); /* chunks have at most 64 slots */
+            seq[n] = line_of(next);
+            from[n++] = i;
+        }
+    }
+    /* Leaving line seq[k - 1] from slot from[k], the sweep prefetches;
+     * the line it enters PREFETCH_LINES_AHEAD changes later is seq[k - 1
+     * + PREFETCH_LINES_AHEAD] (checked where the chunk's sweep gets there
+     * before it ends; everywhere: inside the chunk). */
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t target = sweep_ahead(a, from[k], down);
+        if (target < base || target >= end)
+            fail(a->capacity, stripes, "prefetch outside the chunk", from[k], target, base);
+        uint32_t at = k - 1 + PREFETCH_LINES_AHEAD;
+        if (at < n && line_of(target) != seq[at])
+            fail(a->capacity, stripes, "prefetched line is not the one entered ahead", from[k],
+                 line_of(target), seq[at]);
+    }
+    return n - 1;
+}
+
+static void check_capacity(uint32_t capacity, const char *stripes)
+{
+    if (stripes)
+        setenv("MIDATLAS_STRIPES", stripes, 1);
+    else
+        unsetenv("MIDATLAS_STRIPES");
+    struct midatlas *a = NULL;
+    if (midatlas_create(&a, capacity, 0) != MIDATLAS_OK) {
+        fprintf(stderr, "ahead: create %u failed\n", capacity);
+        exit(1);
+    }
+    uint32_t changes = 0;
+    for (uint32_t end = a->chunk_slots; end <= a->perm_end; end += a->chunk_slots)
+        changes += check_chunk(a, end, stripes);
+    printf("ahead: capacity %5u, %2u stripes, chunks of %2u: %u line changes checked\n",
+           capacity, a->stripe_mask + 1, a->chunk_slots, changes);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* The CPU's answer, asked here independently of cpus.c. */
+static bool cpu_can_prefetch(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx) && (ecx & bit_PRFCHW) != 0;
+#elif defined(__GNUC__)
+    return true;
+#else
+    return false;
+#endif
+}
+
+static void check_switch(void)
+{
+    struct midatlas *a = NULL;
+    setenv("MIDATLAS_PREFETCH", "0", 1);
+    if (midatlas_create(&a, 64, 0) != MIDATLAS_OK)
+        exit(1);
+    if (a->prefetch != 0)
+        fail(64, NULL, "MIDATLAS_PREFETCH=0 left the prefetch on", 0, a->prefetch, 0);
+    midatlas_destroy(a, NULL, NULL);
+    unsetenv("MIDATLAS_PREFETCH");
+    if (midatlas_create(&a, 64, 0) != MIDATLAS_OK)
+        exit(1);
+    if ((a->prefetch != 0) != cpu_can_prefetch())
+        fail(64, NULL, "prefetch is not what the CPU can do", 0, a->prefetch,
+             cpu_can_prefetch());
+    midatlas_destroy(a, NULL, NULL);
+}
+
+int main(void)
+{
+    static const uint32_t caps[] = {16, 64, 100, 256, 1000, 4096, 32768, 65536};
+    static const char *stripes[] = {NULL, "1", "2", "16"};
+    for (size_t s = 0; s < sizeof stripes / sizeof stripes[0]; s++)
+        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+            check_capacity(caps[c], stripes[s]);
+    check_switch();
+    if (failures) {
+        fprintf(stderr, "ahead: %d failures\n", failures);
+        return 1;
+    }
+    printf("ahead: ok\n");
+    return 0;
+}

@@ -32,6 +32,7 @@
 #include "sweep.h"
 
 #include "full.h"
+#include "prefetch.h"
 
 _Thread_local struct midatlas__sweep_tls midatlas__sweep_tls SWEEP_TLS_MODEL;
 
@@ -84,6 +85,19 @@ static uint64_t next_chunk(struct midatlas *a)
     if (end <= a->perm_end && sweep_descends(a, end))
         return cursor_make(end - 1, end);
     return cursor_make(base, end);
+}
+
+/* A chunk just taken from the rotor, at cursor c: ask for the lines of its
+ * first claims (the claims' own prefetch, sweep_step, starts only when the
+ * sweep first leaves a line; prefetch.h). */
+static void prefetch_chunk_start(struct midatlas *a, uint64_t c)
+{
+    for (uint32_t k = 0; k <= PREFETCH_LINES_AHEAD; k++) {
+        uint32_t at = sweep_line_entered(a, c, k);
+        if (at == UINT32_MAX)
+            break;
+        slot_prefetch(a, at);
+    }
 }
 
 /* Few slots are free: for a while, try the last freed slot first; and now
@@ -243,6 +257,7 @@ static uint64_t stripe_next_chunk(struct midatlas *a, struct stripe *s)
 {
     uint64_t c = next_chunk(a);
     store_relaxed(&s->cursor, c); /* relaxed: a hint (sweep.h) */
+    prefetch_chunk_start(a, c);
     return c;
 }
 

@@ -189,6 +189,22 @@ static inline uint32_t sweep_step(const struct midatlas *a, uint32_t i, uint32_t
     return n < end ? n : n + 1 - a->perm_back;
 }
 
+/* A slot of the k-th line (from 0) that the sweep of a chunk enters from
+ * its first cursor c (next_chunk's: the first slot of its sweep), or
+ * UINT32_MAX past the chunk's lines.  From the cursor's line one line on
+ * per line change, down in a descending chunk, up otherwise (a partial
+ * chunk, swept in index order, starts at perm_end). */
+static inline uint32_t sweep_line_entered(const struct midatlas *a, uint64_t c, uint32_t k)
+{
+    const uint32_t line = MIDATLAS_CACHE_LINE / sizeof(uint64_t);
+    uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
+    bool whole = end <= a->perm_end;
+    uint32_t base = whole ? end - a->chunk_slots : a->perm_end;
+    uint32_t at = whole && sweep_descends(a, end) ? i - k * line : i + k * line;
+    /* Wrapped below slot 0, at is far above end. */
+    return at >= base && at < end ? at : UINT32_MAX;
+}
+
 /* The slot after slot i in the sweep (sweep_step, no prefetch). */
 static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t end)
 {

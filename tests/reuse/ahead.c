@@ -13,6 +13,9 @@
  * taking its lines would slow that thread's claims) and that the sweep
  * enters it that many line changes on.  A prefetch in the wrong direction
  * (behind the sweep) or without the mask (past the chunk's end) fails.
+ * And a chunk just taken prefetches the lines of its first claims
+ * (sweep_line_entered): they must be the first lines its sweep enters,
+ * whole chunks and the partial last one alike.
  *
  * And the switch: MIDATLAS_PREFETCH=0 in the environment turns the
  * prefetch off for atlases created then; otherwise it is on where the CPU
@@ -47,16 +50,20 @@ static uint32_t line_of(uint32_t slot)
     return slot / (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
 }
 
-/* Walk the sweep of the whole chunk that ends at end; check every
- * prefetch it would issue.  Returns the line changes seen. */
-static uint32_t check_chunk(const struct midatlas *a, uint32_t end, const char *stripes)
+/* Walk the sweep of the chunk [base, end) from its first cursor; check
+ * the lines a new chunk prefetches (sweep_line_entered: the first ones the
+ * sweep enters, in order) and, in a whole chunk, every prefetch its claims
+ * would issue (sweep_ahead).  Returns the checks made. */
+static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t end,
+                            const char *stripes)
 {
-    uint32_t base = end - a->chunk_slots;
-    bool down = sweep_descends(a, end);
+    bool whole = end <= a->perm_end;
+    bool down = whole && sweep_descends(a, end);
     /* The lines the sweep enters, in order (one entry per line change). */
     uint32_t seq[1024], n = 0;
     uint32_t from[1024]; /* the slot it left the previous line from */
     uint32_t i = down ? end - 1 : base;
+    uint64_t first = cursor_make(i, end);
     seq[n] = line_of(i);
     from[n++] = UINT32_MAX;
     for (uint32_t next = sweep_next(a, i, end); next != end; i = next, next = sweep_next(a, i, end)) {
@@ -67,11 +74,23 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t end, const char *
             from[n++] = i;
         }
     }
+    uint32_t checks = 0;
+    /* A new chunk's first lines: seq[k] while the first pass lasts (every
+     * line once), then none. */
+    uint32_t lines = line_of(end - 1) - line_of(base) + 1;
+    for (uint32_t k = 0; k <= lines; k++, checks++) {
+        uint32_t at = sweep_line_entered(a, first, k);
+        if (k == lines ? at != UINT32_MAX : at == UINT32_MAX || line_of(at) != seq[k])
+            fail(a->capacity, stripes, "a new chunk's line", k, at == UINT32_MAX ? 0 : line_of(at),
+                 k == lines ? 0 : seq[k]);
+    }
+    if (!whole)
+        return checks;
     /* Leaving line seq[k - 1] from slot from[k], the sweep prefetches;
      * the line it enters PREFETCH_LINES_AHEAD changes later is seq[k - 1
      * + PREFETCH_LINES_AHEAD] (checked where the chunk's sweep gets there
      * before it ends; everywhere: inside the chunk). */
-    for (uint32_t k = 1; k < n; k++) {
+    for (uint32_t k = 1; k < n; k++, checks++) {
         uint32_t target = sweep_ahead(a, from[k], down);
         if (target < base || target >= end)
             fail(a->capacity, stripes, "prefetch outside the chunk", from[k], target, base);
@@ -80,7 +99,7 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t end, const char *
             fail(a->capacity, stripes, "prefetched line is not the one entered ahead", from[k],
                  line_of(target), seq[at]);
     }
-    return n - 1;
+    return checks;
 }
 
 static void check_capacity(uint32_t capacity, const char *stripes)
@@ -94,11 +113,13 @@ static void check_capacity(uint32_t capacity, const char *stripes)
         fprintf(stderr, "ahead: create %u failed\n", capacity);
         exit(1);
     }
-    uint32_t changes = 0;
+    uint32_t checks = 0;
     for (uint32_t end = a->chunk_slots; end <= a->perm_end; end += a->chunk_slots)
-        changes += check_chunk(a, end, stripes);
-    printf("ahead: capacity %5u, %2u stripes, chunks of %2u: %u line changes checked\n",
-           capacity, a->stripe_mask + 1, a->chunk_slots, changes);
+        checks += check_chunk(a, end - a->chunk_slots, end, stripes);
+    if (a->perm_end < capacity) /* the partial last chunk */
+        checks += check_chunk(a, a->perm_end, capacity, stripes);
+    printf("ahead: capacity %5u, %2u stripes, chunks of %2u: %u prefetches checked\n",
+           capacity, a->stripe_mask + 1, a->chunk_slots, checks);
     midatlas_destroy(a, NULL, NULL);
 }
 

@@ -293,6 +293,11 @@ typedef struct midatlas_stats midatlas_stats_t;
  * rseq claim path (MIDATLAS_RSEQ=1, below) has 1 KiB of owner bytes and one
  * more line per stripe: at most 8 bytes per slot + 3.9 KiB.
  *
+ * Claims ask for a slot's cache line exclusive before they need it
+ * (PREFETCHW on x86-64 where CPUID has it; a write prefetch elsewhere): a
+ * hint that changes no result.  MIDATLAS_PREFETCH=0 in the environment
+ * (read at each create) turns it off for the atlases created then.
+ *
  * MIDATLAS_RSEQ=1 in the environment (read once per process, at the first
  * create): on x86-64 Linux with glibc 2.35 or later, an atlas of at least
  * 4 chunks per stripe (capacity 512 and up on 2 CPUs) lets the CPU that

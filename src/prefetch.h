@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * prefetch.h - asking for a slot word's cache line in the state a claim
- * needs: exclusive, before the claim's load and CAS get there.
+ * needs, exclusive, before the claim gets there.
  *
- * Why.  A claim loads a FREE slot word and then CASes it.  When another
- * CPU wrote the line last (a receiver that freed the slot, another thread
- * that swept the chunk a lap ago), the load brings the line shared and the
- * CAS must then ask for it again, exclusive: two trips between CPUs where
- * one would do, and both on the claimer's critical path.  PREFETCHW asks
- * for the line exclusive at once.  The sweep also knows which lines it
- * will claim in next (sweep.h, sweep_step): it asks for them a few claims
- * early, so the trip overlaps the caller's own work.  Measured on a 2-vCPU
- * AMD EPYC (README, "Prefetching the claims"): pipeline at capacity 4096
- * 1.3x to 1.5x, churn at 2 and 4 threads 1.15x; within the noise at one
- * thread, where the lines are already this CPU's.
+ * Why.  A claim on a line that another CPU wrote last (a receiver that
+ * freed slots there, another thread that swept the chunk a lap ago) waits
+ * for the line to come over, on the claimer's critical path: 72 ns a line
+ * on a 2-vCPU AMD EPYC with the other CPU idle, about 170 ns with it
+ * reading those lines (bench/handoff.c, claims that each wait for the one
+ * before).  The sweep knows which lines it will claim in next (sweep.h,
+ * sweep_ahead, sweep_line_entered): it asks for them exclusive a few
+ * claims early, so the trip overlaps the caller's own work.  The cursor's
+ * line is also asked for right before the claim's load: in the pipeline
+ * that paid on its own (README, "Prefetching the claims"), although an
+ * isolated claim in the probe pays one trip with or without it (load then
+ * CAS costs what the CAS alone does there).  Measured on the same VM:
+ * pipeline at capacity 4096 1.2x to 1.3x, churn and window at 2 and 4
+ * threads 1.2x; 0.97x at one thread, where the lines are already this
+ * CPU's.
  *
  * A prefetch is a hint: it changes no value and orders nothing, so it
  * needs no memory order and is invisible to the sanitizers.  On x86-64 the

@@ -48,13 +48,13 @@
  *     the likely one, not a proven one: the VM that measured it has no
  *     hardware counters.
  *
- * Prefetching (prefetch.h).  The common take asks for the line at its
- * cursor exclusive before it loads the word, and a claim that leaves a
- * line asks for the line it will claim in two lines on (sweep_ahead): a
- * line another CPU wrote last (the receiver that freed its slots, the
- * thread that swept the chunk a lap ago) then arrives once, exclusive,
- * and before the claim needs it, instead of shared at the load and again
- * exclusive at the CAS.
+ * Prefetching (prefetch.h).  A claim that leaves a line asks for the line
+ * it will claim in two lines on (sweep_ahead), a chunk taken from the
+ * rotor for the lines of its first claims (sweep_line_entered), and the
+ * common take for the line at its cursor before it loads the word: a line
+ * another CPU wrote last (the receiver that freed its slots, the thread
+ * that swept the chunk a lap ago) then travels while the caller does
+ * other work, not while its claim waits.
  *
  * Owned chunks (MIDATLAS_RSEQ=1, rseq.h).  In an atlas of 4 chunks per
  * stripe or more, the CPU that sweeps a chunk owns it while it does, and
@@ -282,8 +282,8 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
     if (__builtin_expect(i >= end, 0))
         return false;
-    /* The line exclusive at once: the CAS below then finds it so (a line
-     * another CPU wrote last would come shared, then again exclusive). */
+    /* Ask for the line exclusive before the load (prefetch.h: in the
+     * pipeline this paid on its own). */
     slot_prefetch(a, i);
     /* acquire: as in sweep_chunk. */
     uint64_t w = load_acquire(slot_word(a, i));

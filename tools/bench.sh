@@ -44,8 +44,9 @@
 #   --no-deps         do not run tools/install-deps.sh
 #   -h, --help        this text
 # Environment: MIDATLAS_RSEQ=1 measures midatlas (and its plugin) with the
-# opt-in rseq claim path (README, "Design"); the mutex and the peers are the
-# same either way.
+# opt-in rseq claim path (README, "Design"); MIDATLAS_PREFETCH=0 without the
+# claims' prefetch (README, "Prefetching the claims"); the mutex and the
+# peers are the same either way.
 #
 # Writes out/bench-<UTC timestamp>.json (+ .txt console log) and copies them to
 # out/bench-latest.json; prints a table (workload x threads x implementation:

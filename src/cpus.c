@@ -76,10 +76,10 @@ bool midatlas__cpus_prefetch(void)
     /* CPUID can cost a VM exit: asked once.  Relaxed: every thread that
      * races here computes the same answer. */
     static atomic_u32 known; /* 0 unknown, 1 no, 2 yes */
-    uint32_t k = atomic_load_explicit(&known, memory_order_relaxed);
+    uint32_t k = load32_relaxed(&known);
     if (k == 0) {
         k = cpu_has_prefetchw() ? 2 : 1;
-        atomic_store_explicit(&known, k, memory_order_relaxed);
+        store32_relaxed(&known, k);
     }
     return k == 2;
 }

@@ -5,10 +5,10 @@
  *
  * Why.  A claim on a line that another CPU wrote last (a receiver that
  * freed slots there, another thread that swept the chunk a lap ago) waits
- * for the line to come over, on the claimer's critical path: 72 ns a line
- * on a 2-vCPU AMD EPYC with the other CPU idle, about 170 ns with it
- * reading those lines (bench/handoff.c, claims that each wait for the one
- * before).  The sweep knows which lines it will claim in next (sweep.h,
+ * for the line to come over, on the claimer's critical path: about 77 ns
+ * a line on a 2-vCPU AMD EPYC with the other CPU idle, about 172 ns with
+ * it reading those lines (bench/handoff.c, claims that each wait for the
+ * one before).  The sweep knows which lines it will claim in next (sweep.h,
  * sweep_ahead, sweep_line_entered): it asks for them exclusive a few
  * claims early, so the trip overlaps the caller's own work.  The cursor's
  * line is also asked for right before the claim's load: in the pipeline

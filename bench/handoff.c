@@ -182,9 +182,11 @@ static void *bouncer(void *arg)
     uint64_t n = *(uint64_t *)arg;
     pin(cpus[1]);
     for (uint64_t i = 0; i < n; i++) {
-        while (atomic_load_explicit(&ball, memory_order_acquire) != 2 * i + 1) /* pairs below */
+        /* acquire: pairs with measure_ping_pong's release store */
+        while (atomic_load_explicit(&ball, memory_order_acquire) != 2 * i + 1)
             ;
-        atomic_store_explicit(&ball, 2 * i + 2, memory_order_release); /* pairs with the main loop */
+        /* release: pairs with measure_ping_pong's acquire load */
+        atomic_store_explicit(&ball, 2 * i + 2, memory_order_release);
     }
     return NULL;
 }
@@ -198,8 +200,9 @@ static double measure_ping_pong(void)
         exit(1);
     double t0 = now_ns();
     for (uint64_t i = 0; i < n; i++) {
-        atomic_store_explicit(&ball, 2 * i + 1, memory_order_release); /* pairs with bouncer */
-        while (atomic_load_explicit(&ball, memory_order_acquire) != 2 * i + 2) /* pairs above */
+        /* release / acquire: pair with bouncer's acquire load / release store */
+        atomic_store_explicit(&ball, 2 * i + 1, memory_order_release);
+        while (atomic_load_explicit(&ball, memory_order_acquire) != 2 * i + 2)
             ;
     }
     double spent = now_ns() - t0;

@@ -40,7 +40,7 @@ static int failures;
 static void fail(uint32_t capacity, const char *stripes, const char *what, uint32_t i,
                  uint32_t got, uint32_t want)
 {
-    fprintf(stderr, "ahead: capacity %u, MIDATLAS_STRIPES=%s: %s at slot %u: %u, want %u\n",
+    fprintf(stderr, "ahead: capacity %u, MIDATLAS_STRIPES=%s: %s %u: %u, want %u\n",
             capacity, stripes ? stripes : "(unset)", what, i, got, want);
     failures++;
 }
@@ -66,7 +66,8 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t en
     uint64_t first = cursor_make(i, end);
     seq[n] = line_of(i);
     from[n++] = UINT32_MAX;
-    for (uint32_t next = sweep_next(a, i, end); next != end; i = next, next = sweep_next(a, i, end)) {
+    for (uint32_t next = sweep_next(a, i, end); next != end;
+         i = next, next = sweep_next(a, i, end)) {
         if (line_of(next) != line_of(i)) {
             if (n == 1024)
                 abort(); /* chunks have at most 64 slots */
@@ -81,8 +82,8 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t en
     for (uint32_t k = 0; k <= lines; k++, checks++) {
         uint32_t at = sweep_line_entered(a, first, k);
         if (k == lines ? at != UINT32_MAX : at == UINT32_MAX || line_of(at) != seq[k])
-            fail(a->capacity, stripes, "a new chunk's line", k, at == UINT32_MAX ? 0 : line_of(at),
-                 k == lines ? 0 : seq[k]);
+            fail(a->capacity, stripes, "a new chunk's line number", k,
+                 at == UINT32_MAX ? 0 : line_of(at), k == lines ? 0 : seq[k]);
     }
     if (!whole)
         return checks;
@@ -93,11 +94,12 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t en
     for (uint32_t k = 1; k < n; k++, checks++) {
         uint32_t target = sweep_ahead(a, from[k], down);
         if (target < base || target >= end)
-            fail(a->capacity, stripes, "prefetch outside the chunk", from[k], target, base);
+            fail(a->capacity, stripes, "prefetch outside the chunk from slot", from[k], target,
+                 base);
         uint32_t at = k - 1 + PREFETCH_LINES_AHEAD;
         if (at < n && line_of(target) != seq[at])
-            fail(a->capacity, stripes, "prefetched line is not the one entered ahead", from[k],
-                 line_of(target), seq[at]);
+            fail(a->capacity, stripes, "prefetched line is not the one entered ahead, from slot",
+                 from[k], line_of(target), seq[at]);
     }
     return checks;
 }
@@ -143,13 +145,13 @@ static void check_switch(void)
     if (midatlas_create(&a, 64, 0) != MIDATLAS_OK)
         exit(1);
     if (a->prefetch != 0)
-        fail(64, NULL, "MIDATLAS_PREFETCH=0 left the prefetch on", 0, a->prefetch, 0);
+        fail(64, NULL, "MIDATLAS_PREFETCH=0 left the prefetch on, atlas", 0, a->prefetch, 0);
     midatlas_destroy(a, NULL, NULL);
     unsetenv("MIDATLAS_PREFETCH");
     if (midatlas_create(&a, 64, 0) != MIDATLAS_OK)
         exit(1);
     if ((a->prefetch != 0) != cpu_can_prefetch())
-        fail(64, NULL, "prefetch is not what the CPU can do", 0, a->prefetch,
+        fail(64, NULL, "prefetch is not what the CPU can do, atlas", 0, a->prefetch,
              cpu_can_prefetch());
     midatlas_destroy(a, NULL, NULL);
 }

@@ -18,8 +18,9 @@
  * half is timed, per line:
  *   load+CAS        the claim as it was: the load brings the line shared,
  *                   the CAS must then get it exclusive
- *   PREFETCHW+load+CAS  the line asked for exclusive first (x86-64 with
- *                   PREFETCHW; elsewhere the compiler's write prefetch)
+ *   PREFETCHW+load+CAS  the line asked for exclusive first, as the library
+ *                   asks (src/prefetch.h: off without PREFETCHW or with
+ *                   MIDATLAS_PREFETCH=0, and then the same as load+CAS)
  *   CAS             the CAS alone: one trip, the floor
  *   ping-pong       one line handed back and forth (a round trip per turn),
  *                   for the raw cost of a trip between the two CPUs
@@ -39,9 +40,7 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#endif
+#include "atlas.h" /* midatlas__cpus_prefetch: the library's own answer */
 
 #define LINE 64
 #define MAX_LINES 4096
@@ -64,7 +63,7 @@ static uint32_t order[MAX_LINES];
  * the CPU overlaps many lines' trips). */
 static bool dependent = true;
 static int cpus[2];
-static int have_prefetchw;
+static bool have_prefetchw;
 /* Whose turn: even the writer's, odd the claimer's (a turn per round). */
 static _Alignas(LINE) _Atomic uint64_t turn;
 
@@ -108,7 +107,8 @@ static void prefetch_w(const void *p)
     if (have_prefetchw)
         __asm__("prefetchw %0" : : "m"(*(const char *)p));
 #elif defined(__GNUC__)
-    __builtin_prefetch(p, 1, 3);
+    if (have_prefetchw)
+        __builtin_prefetch(p, 1, 3);
 #else
     (void)p;
 #endif
@@ -262,10 +262,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "midatlas-handoff: needs two CPUs\n");
         return 77;
     }
-#if defined(__x86_64__) && defined(__GNUC__)
-    unsigned eax, ebx, ecx, edx;
-    have_prefetchw = __get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx) && (ecx & bit_PRFCHW);
-#endif
+    /* What a new atlas would do: CPUID, and MIDATLAS_PREFETCH=0 honoured. */
+    have_prefetchw = midatlas__cpus_prefetch();
     lines = aligned_alloc(LINE, MAX_LINES * sizeof *lines);
     double *ns = calloc((size_t)MODES * runs, sizeof *ns);
     if (!lines || !ns)
@@ -296,7 +294,7 @@ int main(int argc, char **argv)
     printf("CPUs %d and %d, %u lines (%s, %s), %u rounds, %u runs%s\n", cpus[0], cpus[1],
            nlines, sequential ? "in address order" : "shuffled",
            dependent ? "dependent" : "independent", rounds, runs,
-           have_prefetchw ? "" : " (no PREFETCHW: none)");
+           have_prefetchw ? "" : " (prefetch off: no PREFETCHW, or MIDATLAS_PREFETCH=0)");
     printf("%-22s %10s %10s\n", "per line", "best ns", "median ns");
     for (int m = 0; m < MODES; m++) {
         qsort(ns + m * runs, runs, sizeof *ns, cmp_double);

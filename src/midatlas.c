@@ -81,6 +81,7 @@
 
 #include "atlas.h"
 #include "full.h"
+#include "map.h"
 #include "sweep.h"
 #include "hooks.h"
 #include "wait.h"
@@ -123,21 +124,6 @@ static inline int check_mid(const struct midatlas *a, uint16_t mid)
     if (__builtin_expect(mid_gen(a, mid) > a->gen_mask, 0))
         return slot_status(a, load_relaxed(slot_word(a, mid_index(a, mid))), mid_gen(a, mid));
     return MIDATLAS_OK;
-}
-
-/* Does word w hold the LIVE association of exactly this MID?  Shifted right
- * by match_shift, the word has its count's low bits where the MID has its
- * generation, and D (the sign bit, copied down by the arithmetic shift)
- * above them; XOR with the MID clears the bits that match, and match_mask
- * keeps the MID's generation bits and the sign: zero means D clear and the
- * MID's generation.  A shift, a XOR and a TEST.  A reserved MID never
- * matches (no slot is ever LIVE under it), nor does one whose generation
- * the count cannot hold: at capacity 1 a MID's bit 15 meets a copy of D,
- * so with D clear it must be clear too (create.c, match_mask). */
-static inline bool word_is_mid(const struct midatlas *a, uint64_t w, uint16_t mid)
-{
-    uint64_t shifted = (uint64_t)((int64_t)w >> a->match_shift);
-    return ((shifted ^ mid) & a->match_mask) == 0;
 }
 
 /* A slot CAS lost to another call and will be retried: contention statistics,
@@ -228,17 +214,7 @@ int midatlas_associate(struct midatlas *a, void *ctx, uint16_t *mid)
 
 void *midatlas_map(struct midatlas *a, uint16_t mid)
 {
-    if (!a)
-        return NULL;
-    uint32_t idx = mid_index(a, mid);
-    if (idx >= a->capacity)
-        return NULL;
-    /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
-     * reassociate's acq_rel CAS. */
-    uint64_t w = load_acquire(slot_word(a, idx));
-    if (!word_is_mid(a, w, mid))
-        return NULL;
-    return ctx_ptr(w);
+    return a ? atlas_map(a, mid) : NULL;
 }
 
 int midatlas_lookup(struct midatlas *a, uint16_t mid, void **ctx)

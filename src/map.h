@@ -33,6 +33,12 @@ static inline bool word_is_mid(const struct midatlas *a, uint64_t w, uint16_t mi
     return ((shifted ^ mid) & a->match_mask) == 0;
 }
 
+/* The context a LIVE word holds. */
+static inline void *ctx_ptr(uint64_t w)
+{
+    return (void *)(uintptr_t)slot_ctx(w);
+}
+
 /* The context of mid's LIVE association of its generation, else NULL
  * (midatlas_map's contract, for an atlas that is not NULL). */
 static inline void *atlas_map(const struct midatlas *a, uint16_t mid)
@@ -40,12 +46,14 @@ static inline void *atlas_map(const struct midatlas *a, uint16_t mid)
     uint32_t idx = mid_index(a, mid);
     if (idx >= a->capacity)
         return NULL;
-    /* acquire: pairs with the claim's release CAS (sweep.h, slot_claim) and
-     * reassociate's acq_rel CAS (midatlas.c). */
+    /* acquire: pairs with the claim's release CAS (claim.h,
+     * slot_claim_cas), the rseq claim's store, which publishes as that CAS
+     * does (own.h, own_claim_fast), and reassociate's acq_rel CAS
+     * (midatlas.c). */
     uint64_t w = load_acquire(slot_word(a, idx));
     if (!word_is_mid(a, w, mid))
         return NULL;
-    return (void *)(uintptr_t)slot_ctx(w);
+    return ctx_ptr(w);
 }
 
 #endif /* MIDATLAS_MAP_H */

@@ -133,11 +133,6 @@ static inline void count_cas_failure(struct midatlas *a)
     add_relaxed(&sweep_home(a)->cas_failures, 1);
 }
 
-static inline void *ctx_ptr(uint64_t w)
-{
-    return (void *)(uintptr_t)slot_ctx(w);
-}
-
 static inline uint64_t ctx_bits(const void *ctx)
 {
     return (uint64_t)(uintptr_t)ctx;

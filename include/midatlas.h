@@ -142,6 +142,12 @@
  *         4096   4   61425     60945     65536, 65536
  *        32768   1   32767     32736     65536, 65536
  *
+ *   With the rseq claim path (midatlas_create; the default on x86-64
+ *   Linux), a thread that the scheduler moves between CPUs sweeps one chunk
+ *   per CPU, and a lap may end before one of them is swept out: a slot may
+ *   then come back up to one chunk (64 slots) early, so read usable - W
+ *   above as usable - W - 64 (tests/reuse/lap.c, --rseq --migrate).
+ *
  *   Several threads sweep different parts of the order at once; a slot is
  *   still met once per lap by the sweep as a whole.  The test (tests/reuse,
  *   counted in handouts, never in time) requires at least 16384 handouts for
@@ -290,26 +296,29 @@ typedef struct midatlas_stats midatlas_stats_t;
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
  * count.  So at most 8 bytes per slot + 1.9 KiB; an atlas that uses the
- * rseq claim path (MIDATLAS_RSEQ=1, below) has 1 KiB of owner bytes and one
- * more line per stripe: at most 8 bytes per slot + 3.9 KiB.
+ * rseq claim path (below) has 1 KiB of owner bytes and one more line per
+ * stripe: at most 8 bytes per slot + 3.9 KiB.
  *
  * Claims ask for a slot's cache line exclusive before they need it
  * (PREFETCHW on x86-64 where CPUID has it; a write prefetch elsewhere): a
  * hint that changes no result.  MIDATLAS_PREFETCH=0 in the environment
  * (read at each create) turns it off for the atlases created then.
  *
- * MIDATLAS_RSEQ=1 in the environment (read once per process, at the first
- * create): on x86-64 Linux with glibc 2.35 or later, an atlas of at least
- * 4 chunks per stripe (capacity 512 and up on 2 CPUs) lets the CPU that
- * sweeps a chunk claim its slots with a plain store inside a restartable
- * sequence, so that a MID cycle costs one locked instruction (the ending)
- * instead of two; other CPUs stay out of a chunk one owns, and take it
- * back with membarrier(2) when they must (EFULL's proof, FULL mode).  Off
- * by default while it is new; off under the sanitizers; where rseq or
- * membarrier is missing the atlas claims by CAS as without it.  Lock-free
- * as without it: an associate that must have a slot of a chunk whose owner,
- * acquirer or revoker was preempted takes the slot after a membarrier of
- * its own, and never waits for that thread. */
+ * The rseq claim path: on x86-64 Linux with glibc 2.35 or later, an atlas
+ * of at least 4 chunks per stripe (capacity 512 and up on 2 CPUs) lets the
+ * CPU that sweeps a chunk claim its slots with a plain store inside a
+ * restartable sequence, so that a MID cycle costs one locked instruction
+ * (the ending) instead of two; other CPUs stay out of a chunk one owns,
+ * and take it back with membarrier(2) when they must (EFULL's proof, FULL
+ * mode).  On by default; MIDATLAS_RSEQ=0 in the environment (read once
+ * per process, at the first create) turns it off.  The first create with it on registers
+ * the process for membarrier's PRIVATE_EXPEDITED_RSEQ command, as liburcu
+ * registers for PRIVATE_EXPEDITED.  Off under the sanitizers; where rseq
+ * or membarrier is missing (older glibc, glibc.pthread.rseq=0, a seccomp
+ * filter, valgrind), and on a thread without rseq, claims are CAS as with
+ * it off.  Lock-free as without it: an associate that must have a slot of
+ * a chunk whose owner, acquirer or revoker was preempted takes the slot
+ * after a membarrier of its own, and never waits for that thread. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then

@@ -19,7 +19,7 @@
  *        win one slot;
  *     3  a slot freed while the atlas is in FULL mode is not recorded
  *        (full.c): associate answers EFULL with that slot free;
- *     4  with MIDATLAS_RSEQ=1, the rseq claim ignores chunk ownership
+ *     4  on the rseq claim path, the rseq claim ignores chunk ownership
  *        (own.h, rseq.h): a plain store in any chunk, so two CPUs can both
  *        take one slot.
  */

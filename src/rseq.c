@@ -19,7 +19,8 @@
 static pthread_once_t rseq_once = PTHREAD_ONCE_INIT;
 static bool rseq_ready;
 
-/* Once per process: opted in, glibc registered rseq for its threads (its
+/* Once per process: not switched off (MIDATLAS_RSEQ=0), glibc registered
+ * rseq for its threads (its
  * __rseq_size is 20 for the original ABI: cpu_id_start, cpu_id, rseq_cs
  * and flags, all this file uses), and
  * the kernel lets this process use membarrier's EXPEDITED_RSEQ (Linux
@@ -27,7 +28,7 @@ static bool rseq_ready;
 static void rseq_probe(void)
 {
     const char *env = getenv("MIDATLAS_RSEQ");
-    if (!env || strcmp(env, "1") != 0)
+    if (env && strcmp(env, "0") == 0)
         return;
     if (&__rseq_size == NULL || &__rseq_offset == NULL || __rseq_size < 20 || rseq_cpu() < 0)
         return;

@@ -2,8 +2,9 @@
 /*
  * rseq.h - claims without a locked instruction: a CPU that owns a chunk
  * claims its FREE slots with a plain store inside a Linux restartable
- * sequence (rseq).  Opt-in (MIDATLAS_RSEQ=1 in the environment), x86-64
- * with glibc 2.35 or later, not under the sanitizers.
+ * sequence (rseq).  On by default where it can run (x86-64, glibc 2.35 or
+ * later, membarrier's EXPEDITED_RSEQ, not under the sanitizers);
+ * MIDATLAS_RSEQ=0 in the environment turns it off.
  *
  * Why: a MID cycle costs two locked instructions, the claim CAS and the
  * ending CAS (sweep.h).  The ending CAS is the contract: exactly-once
@@ -103,8 +104,9 @@
 #define OWNER_PENDING 254u
 #define OWNER_REVOKING 255u
 
-/* Is the rseq path on for this process?  MIDATLAS_RSEQ=1, glibc registered
- * rseq, and membarrier's EXPEDITED_RSEQ could be registered (rseq.c). */
+/* Is the rseq path on for this process?  MIDATLAS_RSEQ is not 0, glibc
+ * registered rseq, and membarrier's EXPEDITED_RSEQ could be registered
+ * (rseq.c). */
 bool midatlas__rseq_on(void);
 
 /* membarrier(EXPEDITED_RSEQ) on one CPU / on every CPU this process runs

@@ -56,7 +56,7 @@
  * that swept the chunk a lap ago) then travels while the caller does
  * other work, not while its claim waits.
  *
- * Owned chunks (MIDATLAS_RSEQ=1, rseq.h).  In an atlas of 4 chunks per
+ * Owned chunks (the rseq claim path, rseq.h).  In an atlas of 4 chunks per
  * stripe or more, the CPU that sweeps a chunk owns it while it does, and
  * claims there with a plain store in a restartable sequence instead of the
  * CAS (own.h); a sweep that meets another CPU's chunk takes the next one,

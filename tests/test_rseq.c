@@ -12,8 +12,12 @@
  *      left PENDING or REVOKING), and FULL mode then serves frees made on
  *      CPU 0 to takes on CPU 1.
  *  (c) small_atlas_stays_cas: fewer than 4 chunks per stripe: no owners.
- *  (d) off_without_env: without MIDATLAS_RSEQ=1 nobody owns anything (a
- *      child process: the switch is read once per process).
+ *  (d) on_by_default, off_with_zero: without MIDATLAS_RSEQ in the
+ *      environment an atlas of 4 chunks per stripe has owner bytes wherever
+ *      the path can run (it did not before 2026-12-03, when the path was
+ *      opt-in); with MIDATLAS_RSEQ=0 it has none.  Each in a child forked
+ *      before this process reads the switch (it is read once per process,
+ *      and a child inherits what its parent read).
  *  (e) owner_layout: every chunk has its own owner byte inside the
  *      allocation, neighbouring chunks' bytes lie on different lines, and
  *      the atlas stays within 8 bytes per slot + 4 KiB.
@@ -240,22 +244,43 @@ static void owner_layout(void **state)
     }
 }
 
-static void off_without_env(void **state)
+/* A child forked before this process reads the switch: with MIDATLAS_RSEQ
+ * set to env (NULL: unset), it creates an atlas of CAP slots and exits 0
+ * if it has owner bytes, 1 if not, 2 if the create failed. */
+static int child_owns(const char *env)
 {
-    (void)state;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        unsetenv("MIDATLAS_RSEQ"); /* this process has not read it yet */
+        if (env)
+            setenv("MIDATLAS_RSEQ", env, 1);
+        else
+            unsetenv("MIDATLAS_RSEQ");
         struct midatlas *a;
         if (midatlas_create(&a, CAP, 0) != MIDATLAS_OK)
             _exit(2);
-        _exit(a->owners == NULL ? 0 : 1);
+        _exit(a->owners != NULL ? 0 : 1);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    return WEXITSTATUS(status);
+}
+
+/* What the children of main said, checked once this process knows whether
+ * the path can run here. */
+static int owned_by_default = -1, owned_with_zero = -1;
+
+static void on_by_default(void **state)
+{
+    (void)state;
+    assert_int_equal(owned_by_default, 0);
+}
+
+static void off_with_zero(void **state)
+{
+    (void)state;
+    assert_int_equal(owned_with_zero, 1);
 }
 
 /* Two CPUs this process may run on, or false. */
@@ -277,9 +302,11 @@ static bool two_cpus(void)
 
 int main(void)
 {
-    /* The switch is read once per process, at the first atlas: the test
-     * without it runs first, in a child, before this process reads it. */
-    const struct CMUnitTest off[] = {cmocka_unit_test(off_without_env)};
+    /* The switch is read once per process, at the first atlas: the
+     * children ask before this process reads it. */
+    owned_by_default = child_owns(NULL);
+    owned_with_zero = child_owns("0");
+    const struct CMUnitTest off[] = {cmocka_unit_test(off_with_zero)};
     int failed = cmocka_run_group_tests_name("rseq-off", off, NULL, NULL);
 
     setenv("MIDATLAS_RSEQ", "1", 1);
@@ -291,6 +318,7 @@ int main(void)
         return failed ? failed : 77;
     }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(on_by_default),
         cmocka_unit_test(owns_its_chunk),
         cmocka_unit_test(efull_revokes),
         cmocka_unit_test(small_atlas_stays_cas),

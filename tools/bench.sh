@@ -43,8 +43,8 @@
 #   --no-clean        reuse the build tree instead of rebuilding it
 #   --no-deps         do not run tools/install-deps.sh
 #   -h, --help        this text
-# Environment: MIDATLAS_RSEQ=1 measures midatlas (and its plugin) with the
-# opt-in rseq claim path (README, "Design"); MIDATLAS_PREFETCH=0 without the
+# Environment: MIDATLAS_RSEQ=0 measures midatlas (and its plugin) without the
+# rseq claim path, claiming by CAS (README, "Design"); MIDATLAS_PREFETCH=0 without the
 # claims' prefetch (README, "Prefetching the claims"); the mutex and the
 # peers are the same either way.
 #

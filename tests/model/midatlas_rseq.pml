@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * midatlas_rseq.pml - Promela model of per-CPU chunk ownership with claims
- * in restartable sequences (src/rseq.h, src/own.h, src/own.c; opt-in with
- * MIDATLAS_RSEQ=1), checked before the C was written.  README, "The cost
+ * in restartable sequences (src/rseq.h, src/own.h, src/own.c; the default
+ * where it can run, off with MIDATLAS_RSEQ=0), checked before the C was written.  README, "The cost
  * of one MID cycle", says what it saves.
  *
  * Why: a MID cycle costs two locked instructions, the claim CAS and the

@@ -233,8 +233,14 @@ enum midatlas_status {
 #define MIDATLAS_F_SMB1 (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF)
 /** What a 9P client wants: NOTAG is never a tag. */
 #define MIDATLAS_F_9P MIDATLAS_F_NO_FFFF
+/** Claim by CAS only: this atlas never uses the rseq claim path
+ * (midatlas_create), whatever the environment says.  The same MIDs and
+ * statuses either way; for an atlas that several threads keep nearly full
+ * (an NVMe-style queue of exactly its depth), where that path's claims
+ * outside owned chunks cost two more locked instructions than the CAS. */
+#define MIDATLAS_F_NO_RSEQ 0x4u
 /** Every flag this version knows; other bits give MIDATLAS_EINVAL. */
-#define MIDATLAS_F_ALL (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF)
+#define MIDATLAS_F_ALL (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF | MIDATLAS_F_NO_RSEQ)
 
 /* A reserved value is never handed out, and every call given it answers
  * MIDATLAS_ERANGE (map: NULL).  At capacities above 32768 a slot has a single
@@ -311,7 +317,13 @@ typedef struct midatlas_stats midatlas_stats_t;
  * (the ending) instead of two; other CPUs stay out of a chunk one owns,
  * and take it back with membarrier(2) when they must (EFULL's proof, FULL
  * mode).  On by default; MIDATLAS_RSEQ=0 in the environment (read once
- * per process, at the first create) turns it off.  The first create with it on registers
+ * per process, at the first create) turns it off for the process, and
+ * MIDATLAS_F_NO_RSEQ for one atlas.  Its cost: a claim in a chunk no CPU
+ * owns (an atlas more than half in use, where a thread reuses the slot it
+ * freed last, "Stale window") announces itself with two more locked
+ * instructions; at capacity 4096 kept 99% full by 2 threads a cycle took
+ * about twice as long as by CAS, while at 1 thread it was faster (README,
+ * "The rseq claim path by default").  The first create with it on registers
  * the process for membarrier's PRIVATE_EXPEDITED_RSEQ command, as liburcu
  * registers for PRIVATE_EXPEDITED.  Off under the sanitizers; where rseq
  * or membarrier is missing (older glibc, glibc.pthread.rseq=0, a seccomp

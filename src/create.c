@@ -123,10 +123,12 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
  * cycle"). */
 #define RSEQ_MIN_CHUNKS_PER_STRIPE 4u
 
-/* Does an atlas of this shape claim through owned chunks (rseq.h)? */
+/* Does an atlas of this shape and these flags claim through owned chunks
+ * (rseq.h)? */
 static bool uses_owners(const struct midatlas *shape)
 {
-    return shape->nchunks >= RSEQ_MIN_CHUNKS_PER_STRIPE * (shape->stripe_mask + 1) &&
+    return !(shape->flags & MIDATLAS_F_NO_RSEQ) &&
+           shape->nchunks >= RSEQ_MIN_CHUNKS_PER_STRIPE * (shape->stripe_mask + 1) &&
            shape->nchunks <= OWN_MAX_CHUNKS && midatlas__rseq_on();
 }
 

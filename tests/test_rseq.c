@@ -12,6 +12,9 @@
  *      left PENDING or REVOKING), and FULL mode then serves frees made on
  *      CPU 0 to takes on CPU 1.
  *  (c) small_atlas_stays_cas: fewer than 4 chunks per stripe: no owners.
+ *      flag_stays_cas: MIDATLAS_F_NO_RSEQ: no owners at any capacity, and
+ *      the atlas works (a lap of takes and frees, then EFULL exactly at
+ *      capacity).
  *  (d) on_by_default, off_with_zero: without MIDATLAS_RSEQ in the
  *      environment an atlas of 4 chunks per stripe has owner bytes wherever
  *      the path can run (it did not before 2026-12-03, when the path was
@@ -144,6 +147,36 @@ static void small_atlas_stays_cas(void **state)
     assert_int_equal(midatlas_create(&a, 64, 0), MIDATLAS_OK);
     assert_null(a->owners);
     midatlas_destroy(a, NULL, NULL);
+}
+
+static void flag_stays_cas(void **state)
+{
+    (void)state;
+    static const uint32_t caps[] = {1024, CAP, 65536};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        struct midatlas *a;
+        assert_int_equal(midatlas_create(&a, caps[c], MIDATLAS_F_NO_RSEQ | MIDATLAS_F_9P),
+                         MIDATLAS_OK);
+        assert_null(a->owners);
+        assert_null(a->announce);
+        uint16_t mid;
+        for (uint32_t i = 0; i < 3 * caps[c]; i++) {
+            assert_int_equal(midatlas_associate(a, &i, &mid), MIDATLAS_OK);
+            assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
+        }
+        uint32_t usable = a->usable;
+        for (uint32_t i = 0; i < usable; i++)
+            assert_int_equal(midatlas_associate(a, &i, &mid), MIDATLAS_OK);
+        assert_int_equal(midatlas_associate(a, &mid, &mid), MIDATLAS_EFULL);
+        const char *why = NULL;
+        assert_int_equal(midatlas_validate(a, &why), MIDATLAS_OK);
+        midatlas_destroy(a, NULL, NULL);
+        /* The same capacity without the flag has owner bytes (the test
+         * runs with the path on). */
+        assert_int_equal(midatlas_create(&a, caps[c], MIDATLAS_F_9P), MIDATLAS_OK);
+        assert_non_null(a->owners);
+        midatlas_destroy(a, NULL, NULL);
+    }
 }
 
 struct take {
@@ -322,6 +355,7 @@ int main(void)
         cmocka_unit_test(owns_its_chunk),
         cmocka_unit_test(efull_revokes),
         cmocka_unit_test(small_atlas_stays_cas),
+        cmocka_unit_test(flag_stays_cas),
         cmocka_unit_test(owner_layout),
         cmocka_unit_test(pending_is_stolen),
         cmocka_unit_test(revoking_is_claimed_under),

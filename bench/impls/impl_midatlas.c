@@ -122,7 +122,7 @@ const struct mid_impl mid_impl_midatlas = {
                 MID_IMPL_HAS_STATS | MA_CHAOS_FEATURE,
     .traits = MID_IMPL_MIDATLAS_LAYOUT,
     .name = MID_IMPL_MIDATLAS_NAME,
-    .description = "midatlas: tagged slot words claimed by CAS, rotating sweep",
+    .description = "midatlas: tagged slot words claimed by CAS or per-CPU rseq store, rotating sweep",
     .create = ma_create,
     .destroy = ma_destroy,
     .associate = ma_associate,

@@ -283,6 +283,16 @@ struct midatlas_stats {
     uint64_t cas_failures;  /**< failed compare-and-swaps on slot words: a
                                measure of contention                         */
     size_t bytes;           /**< memory held by the atlas                      */
+    /* Appended after 0.1: midatlas_stats_ex() fills them, midatlas_stats()
+     * does not (it writes the 0.1 layout only). */
+    /** Chunks whose FREE slots the CPU that owns one claims by a plain store
+     * (the rseq claim path, midatlas_create); 0: this atlas claims by CAS
+     * only (too few chunks per stripe, MIDATLAS_F_NO_RSEQ,
+     * MIDATLAS_RSEQ=0, or no rseq here). */
+    uint32_t rseq_chunks;
+    /** Of those, the ones a CPU owned when they were read (one byte each,
+     * read one after another: a sample, not an instant). */
+    uint32_t owned_chunks;
 };
 
 /** The same struct under a name C++ can use without `struct`: there the

@@ -274,6 +274,11 @@ static inline bool context_storable(const void *ctx)
     return (uint64_t)(uintptr_t)ctx - 1 < SLOT_PAYLOAD_MASK;
 }
 
+/* stats.c: every field of struct midatlas_stats, the ones appended after
+ * 0.1 too (midatlas_stats writes the 0.1 prefix of this, stats_ex.c as much
+ * as its caller has room for). */
+void midatlas__stats_fill(struct midatlas *a, struct midatlas_stats *st);
+
 /* cpus.c: CPUs this process may run on (or $MIDATLAS_STRIPES), at least 1. */
 uint32_t midatlas__cpus_usable(void);
 /* cpus.c: may claims prefetch slot lines for writing (prefetch.h)?  The

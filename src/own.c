@@ -9,6 +9,12 @@
 
 #include "full.h"
 
+/* An owner byte that names a CPU (not NONE, PENDING or REVOKING). */
+static bool owned_by_a_cpu(uint8_t o)
+{
+    return o != OWNER_NONE && o <= OWNER_MAX_CPU + 1;
+}
+
 #if MIDATLAS_HAVE_RSEQ
 
 enum acquired { ACQ_MINE, ACQ_BACKED_OFF, ACQ_REFUSED };
@@ -80,11 +86,6 @@ static enum acquired acquire(struct midatlas *a, atomic_u8 *own, uint32_t cpu)
 static atomic_u64 *announce_count(struct midatlas *a)
 {
     return &a->announce[sweep_hints()->own & a->stripe_mask].cas_active;
-}
-
-static bool owned_by_a_cpu(uint8_t o)
-{
-    return o != OWNER_NONE && o <= OWNER_MAX_CPU + 1;
 }
 
 /* The claim CAS, announced in cas_active so that no acquirer confirms the
@@ -275,6 +276,17 @@ void midatlas__own_revoke_all(struct midatlas *a)
 }
 
 #endif
+
+uint32_t midatlas__own_count(struct midatlas *a)
+{
+    uint32_t n = 0;
+    if (!a->owners)
+        return 0;
+    for (uint32_t k = 0; k < a->nchunks; k++) {
+        n += owned_by_a_cpu(load8_relaxed(owner_of(a, k))); /* a sample: relaxed */
+    }
+    return n;
+}
 
 const char *midatlas__own_check(struct midatlas *a)
 {

@@ -68,6 +68,9 @@ void midatlas__own_revoke_all(struct midatlas *a);
  * NULL, or what is wrong. */
 const char *midatlas__own_check(struct midatlas *a);
 
+/* midatlas_stats_ex: the chunks a CPU owns, each byte read once (own.c). */
+uint32_t midatlas__own_count(struct midatlas *a);
+
 #if MIDATLAS_HAVE_RSEQ
 /* A CS of own_claim_rseq that the kernel aborted (own.c): an abort is not a
  * lost slot (FULL mode and the exact path count on that), so try again

@@ -8,6 +8,7 @@
  * the slot words; only cold paths (EFULL, discard, release, CAS failures,
  * count wraps) bump a counter, on the caller's stripe line.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,10 +37,21 @@ static void count_once(struct midatlas *a, uint32_t *free_slots, uint64_t *hando
     }
 }
 
+/* The 0.1 layout: what midatlas_stats writes, forever (README, "ABI
+ * policy"; tests/test_stats_abi.c). */
+#define STATS_0_1_SIZE offsetof(struct midatlas_stats, rseq_chunks)
+
 void midatlas_stats(struct midatlas *a, struct midatlas_stats *st)
 {
     if (!a || !st)
         return;
+    struct midatlas_stats full;
+    midatlas__stats_fill(a, &full);
+    memcpy(st, &full, STATS_0_1_SIZE);
+}
+
+void midatlas__stats_fill(struct midatlas *a, struct midatlas_stats *st)
+{
     memset(st, 0, sizeof *st);
 
     uint32_t nfree;
@@ -72,6 +84,8 @@ void midatlas_stats(struct midatlas *a, struct midatlas_stats *st)
         max32_relaxed(&a->high_water, used);
     st->high_water = load32_relaxed(&a->high_water);
     st->bytes = a->bytes;
+    st->rseq_chunks = a->owners ? a->nchunks : 0;
+    st->owned_chunks = midatlas__own_count(a);
 }
 
 /* ---- validation (quiescent atlas) --------------------------------------- */

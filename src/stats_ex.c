@@ -9,21 +9,20 @@
  * writes no more than the `size` bytes the caller says it has.  Fields are
  * only ever appended, so any older struct is a prefix of the current one.
  *
- * Today the struct is still the 0.1 layout, so midatlas_stats() fills all of
- * it and this call copies from it.  The release that appends a field splits
- * stats.c: an internal fill of the whole struct, which this call uses, and
+ * The first appended fields (rseq_chunks, owned_chunks) split stats.c: an
+ * internal fill of the whole struct, which this call uses, and
  * midatlas_stats() copying only the 0.1 prefix of it.
  */
 #include <string.h>
 
-#include "midatlas.h"
+#include "atlas.h"
 
 size_t midatlas_stats_ex(struct midatlas *a, struct midatlas_stats *st, size_t size)
 {
     struct midatlas_stats full;
     if (!a || !st)
         return 0;
-    midatlas_stats(a, &full);
+    midatlas__stats_fill(a, &full);
     size_t known = size < sizeof full ? size : sizeof full;
     memcpy(st, &full, known);
     /* A caller built against a newer header: the fields this library does

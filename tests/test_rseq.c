@@ -5,7 +5,8 @@
  * the test says so:
  *
  *  (a) owns_its_chunk: a claim on CPU 0 makes the chunk CPU 0's, and
- *      leaving the chunk (the sweep moves on) gives it up.
+ *      leaving the chunk (the sweep moves on) gives it up; the statistics
+ *      count the chunks the path serves and the one owned.
  *  (b) efull_revokes: chunks CPU 0 owns, with FREE slots in them, and a
  *      thread that then runs on CPU 1 only: it gets every MID of the atlas
  *      before EFULL (the exact path revokes CPU 0's chunks; nothing is
@@ -86,6 +87,11 @@ static void owns_its_chunk(void **state)
     assert_int_equal(midatlas_associate(a, tctx(1), &mid), MIDATLAS_OK);
     uint32_t k = (mid & a->idx_mask) >> a->chunk_shift;
     assert_int_equal(atomic_load(owner_of(a, k)), cpu_a + 1);
+    /* The statistics say so too (midatlas_stats_ex: fields after 0.1). */
+    struct midatlas_stats st;
+    assert_int_equal(midatlas_stats_ex(a, &st, sizeof st), sizeof st);
+    assert_int_equal(st.rseq_chunks, a->nchunks);
+    assert_int_equal(st.owned_chunks, 1);
     assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
     /* One chunk's worth of cycles more: the sweep leaves chunk k. */
     for (uint32_t i = 0; i < (1u << a->chunk_shift) + 1; i++) {
@@ -94,6 +100,8 @@ static void owns_its_chunk(void **state)
     }
     assert_int_equal(atomic_load(owner_of(a, k)), OWNER_NONE);
     assert_int_equal(owned_by(a, cpu_a), 1);
+    midatlas_stats_ex(a, &st, sizeof st);
+    assert_int_equal(st.owned_chunks, 1);
     t_assert_valid(a);
     midatlas_destroy(a, NULL, NULL);
 }
@@ -159,6 +167,9 @@ static void flag_stays_cas(void **state)
                          MIDATLAS_OK);
         assert_null(a->owners);
         assert_null(a->announce);
+        struct midatlas_stats st;
+        midatlas_stats_ex(a, &st, sizeof st);
+        assert_int_equal(st.rseq_chunks, 0);
         uint16_t mid;
         for (uint32_t i = 0; i < 3 * caps[c]; i++) {
             assert_int_equal(midatlas_associate(a, &i, &mid), MIDATLAS_OK);

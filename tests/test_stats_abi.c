@@ -136,6 +136,23 @@ static void stats_ex_zeroes_what_it_does_not_know(void **state)
     midatlas_destroy(a, NULL, NULL);
 }
 
+/* The fields appended after 0.1 reach a caller of the current size, and an
+ * atlas that claims by CAS only (capacity 100: too few chunks for the rseq
+ * claim path) reports no chunks served and none owned. */
+static void stats_ex_fills_the_appended_fields(void **state)
+{
+    (void)state;
+    struct midatlas *a = busy_atlas();
+    struct midatlas_stats st;
+    memset(&st, CANARY, sizeof st);
+    assert_int_equal(midatlas_stats_ex(a, &st, sizeof st), sizeof st);
+    assert_true(offsetof(struct midatlas_stats, rseq_chunks) >= sizeof(struct stats_0_1));
+    assert_int_equal(st.rseq_chunks, 0);
+    assert_int_equal(st.owned_chunks, 0);
+    assert_int_equal(st.live, 6);
+    midatlas_destroy(a, NULL, NULL);
+}
+
 static void stats_ex_null_arguments(void **state)
 {
     (void)state;
@@ -153,6 +170,7 @@ int main(void)
         cmocka_unit_test(stats_writes_the_0_1_layout_only),
         cmocka_unit_test(stats_ex_respects_a_smaller_struct),
         cmocka_unit_test(stats_ex_zeroes_what_it_does_not_know),
+        cmocka_unit_test(stats_ex_fills_the_appended_fields),
         cmocka_unit_test(stats_ex_null_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,11 +20,10 @@ static pthread_once_t rseq_once = PTHREAD_ONCE_INIT;
 static bool rseq_ready;
 
 /* Once per process: not switched off (MIDATLAS_RSEQ=0), glibc registered
- * rseq for its threads (its
- * __rseq_size is 20 for the original ABI: cpu_id_start, cpu_id, rseq_cs
- * and flags, all this file uses), and
- * the kernel lets this process use membarrier's EXPEDITED_RSEQ (Linux
- * 5.10; a seccomp filter may forbid it). */
+ * rseq for its threads (its __rseq_size is 20 for the original ABI:
+ * cpu_id_start, cpu_id, rseq_cs and flags, all this file uses), and the
+ * kernel lets this process use membarrier's EXPEDITED_RSEQ (Linux 5.10; a
+ * seccomp filter may forbid it). */
 static void rseq_probe(void)
 {
     const char *env = getenv("MIDATLAS_RSEQ");

@@ -290,11 +290,14 @@ static void owner_layout(void **state)
 
 /* A child forked before this process reads the switch: with MIDATLAS_RSEQ
  * set to env (NULL: unset), it creates an atlas of CAP slots and exits 0
- * if it has owner bytes, 1 if not, 2 if the create failed. */
+ * if it has owner bytes, 1 if not, 2 if the create failed; -1 when the
+ * child could not be run (main calls this outside any cmocka test, where
+ * an assert has no test to fail). */
 static int child_owns(const char *env)
 {
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    if (pid < 0)
+        return -1;
     if (pid == 0) {
         if (env)
             setenv("MIDATLAS_RSEQ", env, 1);
@@ -306,8 +309,8 @@ static int child_owns(const char *env)
         _exit(a->owners != NULL ? 0 : 1);
     }
     int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
     return WEXITSTATUS(status);
 }
 

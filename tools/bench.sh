@@ -43,10 +43,10 @@
 #   --no-clean        reuse the build tree instead of rebuilding it
 #   --no-deps         do not run tools/install-deps.sh
 #   -h, --help        this text
-# Environment: MIDATLAS_RSEQ=0 measures midatlas (and its plugin) without the
-# rseq claim path, claiming by CAS (README, "Design"); MIDATLAS_PREFETCH=0 without the
-# claims' prefetch (README, "Prefetching the claims"); the mutex and the
-# peers are the same either way.
+# Environment: MIDATLAS_RSEQ=0 measures midatlas (and its plugin) without
+# the rseq claim path, claiming by CAS (README, "Design");
+# MIDATLAS_PREFETCH=0 without the claims' prefetch (README, "Prefetching
+# the claims"); the mutex and the peers are the same either way.
 #
 # Writes out/bench-<UTC timestamp>.json (+ .txt console log) and copies them to
 # out/bench-latest.json; prints a table (workload x threads x implementation:

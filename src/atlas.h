@@ -159,6 +159,10 @@ struct midatlas {
                             (prefetch.h; the CPU has PREFETCHW)          */
     unsigned flags;
     size_t bytes;        /* the whole allocation                          */
+    uint64_t serial;     /* this atlas's number among all the process has
+                            created (from 1): what a thread's hints name
+                            (claim.h), as a new atlas may lie at a
+                            destroyed one's address                      */
 
     /* Cold, written only on slow paths and by stats: its own line so that
      * those writes never disturb the header readers. */

@@ -87,6 +87,11 @@ static inline uint32_t load32_seq_cst(atomic_u32 *p)
 }
 
 /* Counters: statistics only, never used to order anything. */
+static inline uint64_t fetch_add_relaxed(atomic_u64 *p, uint64_t v)
+{
+    return atomic_fetch_add_explicit(p, v, memory_order_relaxed);
+}
+
 static inline void add_relaxed(atomic_u64 *p, uint64_t v)
 {
     atomic_fetch_add_explicit(p, v, memory_order_relaxed);

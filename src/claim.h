@@ -15,13 +15,17 @@
 
 /* ---- thread-local hints ------------------------------------------------- */
 
+/* They name an atlas by its serial number, not its address: a destroyed
+ * atlas's memory may come back as a new atlas, which must not take the
+ * old one's hints for its own (tests/reuse/reborn.c). */
+
 struct midatlas__sweep_tls {
     uint32_t own;        /* this thread's stripe number (masked per atlas) */
     uint32_t set;        /* 0 until the first call of this thread          */
-    const struct midatlas *freed_atlas; /* the atlas of ...              */
+    uint64_t freed_serial; /* the atlas (its serial, atlas.h) of ...     */
     uint32_t freed;      /* ... the slot this thread freed last           */
     uint32_t scarce;     /* associates left that try `freed` first ...    */
-    const struct midatlas *scarce_atlas; /* ... on this atlas            */
+    uint64_t scarce_serial; /* ... on this atlas (its serial; 0: none)   */
     uint32_t scarce_len; /* length of the next scarce spell              */
     uint32_t spells;     /* scarce spells so far (high-water sampling)    */
 };

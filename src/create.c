@@ -132,6 +132,9 @@ static bool uses_owners(const struct midatlas *shape)
            shape->nchunks <= OWN_MAX_CHUNKS && midatlas__rseq_on();
 }
 
+/* Serial numbers of the atlases created so far (struct midatlas.serial). */
+static atomic_u64 serials;
+
 int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
 {
     if (!atlas || capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || (flags & ~MIDATLAS_F_ALL))
@@ -159,6 +162,8 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     memset(a, 0, bytes);
     *a = shape;
     a->bytes = bytes;
+    /* relaxed: only unique, it orders nothing (2^64 creates do not wrap). */
+    a->serial = fetch_add_relaxed(&serials, 1) + 1;
     a->prefetch = midatlas__cpus_prefetch();
     a->stripes = (struct stripe *)((char *)a + head_bytes + slot_bytes);
     /* Owner bytes start NONE (the memset): nobody owns a chunk yet. */

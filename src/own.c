@@ -154,7 +154,7 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
          * each for one claim costs more than the CAS it saves (exhaust99,
          * 2 threads: 22 M/s acquiring, against 43 M/s by CAS). */
         if (rseq_ok && o == OWNER_NONE && how == OWN_SWEEP &&
-            sweep_hints()->scarce_atlas != a) {
+            sweep_hints()->scarce_serial != a->serial) {
             switch (acquire(a, own, (uint32_t)cpu)) {
             case ACQ_MINE:
                 return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);

@@ -107,7 +107,7 @@ static void mark_scarce(struct midatlas *a)
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
     t->scarce = SCARCE_CALLS;
     t->scarce_len = SCARCE_CALLS;
-    t->scarce_atlas = a;
+    t->scarce_serial = a->serial;
     if (t->spells++ % SCARCE_SAMPLE_EVERY == 0)
         midatlas__sweep_sample_high_water(a);
 }
@@ -135,9 +135,7 @@ static bool still_scarce(struct midatlas *a)
 static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t *count)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
-    /* The index is checked as well as the atlas: a destroyed atlas's
-     * memory can come back as a new, smaller atlas at the same address. */
-    if (t->freed_atlas != a || t->freed >= a->capacity)
+    if (t->freed_serial != a->serial)
         return false;
     /* acquire: as in sweep_chunk. */
     uint64_t w = load_acquire(slot_word(a, t->freed));
@@ -155,7 +153,7 @@ static bool take_scarce(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
     if (t->scarce == 0) {
         if (!still_scarce(a)) {
-            t->scarce_atlas = NULL;
+            t->scarce_serial = 0;
             return false;
         }
         if (t->scarce_len < SCARCE_CALLS_MAX)
@@ -285,7 +283,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
         break;
     }
     struct midatlas__sweep_tls *t = sweep_hints();
-    if (t->scarce_atlas == a && take_scarce(a, ctx, idx, count))
+    if (t->scarce_serial == a->serial && take_scarce(a, ctx, idx, count))
         return true;
 
     /* The home stripe follows the CPU the thread runs on now, but only once
@@ -306,7 +304,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
     for (uint32_t chunks = 0; chunks <= a->nchunks;) {
         switch (sweep_chunk(a, s, c, ctx, idx, count, &skipped)) {
         case SWEEP_CLAIMED:
-            if (__builtin_expect(skipped >= a->scarce_skip, 0) && t->scarce_atlas != a)
+            if (__builtin_expect(skipped >= a->scarce_skip, 0) && t->scarce_serial != a->serial)
                 mark_scarce(a);
             return true;
         case SWEEP_MOVED:
@@ -362,7 +360,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
         }
     }
     /* A whole lap without a claim: the atlas is full or nearly so. */
-    if (t->scarce_atlas != a)
+    if (t->scarce_serial != a->serial)
         mark_scarce(a);
     return take_exact(a, ctx, idx, count);
 }

@@ -275,7 +275,7 @@ MIDATLAS_ALWAYS_INLINE
 static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid, bool owned)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
-    if (__builtin_expect(t->scarce_atlas == a || !t->set, 0))
+    if (__builtin_expect(t->scarce_serial == a->serial || !t->set, 0))
         return false;
     struct stripe *s = stripe_of(a, t->own);
     uint64_t c = load_relaxed(&s->cursor);
@@ -334,7 +334,7 @@ static inline bool sweep_take(struct midatlas *a, uint64_t ctx, uint16_t *mid)
  * first try).  Thread-local: no shared line is written. */
 static inline void sweep_note_freed(struct midatlas *a, uint32_t idx)
 {
-    midatlas__sweep_tls.freed_atlas = a;
+    midatlas__sweep_tls.freed_serial = a->serial;
     midatlas__sweep_tls.freed = idx;
 }
 

@@ -239,8 +239,30 @@ enum midatlas_status {
  * (an NVMe-style queue of exactly its depth), where that path's claims
  * outside owned chunks cost two more locked instructions than the CAS. */
 #define MIDATLAS_F_NO_RSEQ 0x4u
+/** A cache line of its own for every slot word, whatever the capacity
+ * (64 bytes a slot instead of 8): threads on different CPUs that hold
+ * MIDs of one line no longer take that line from each other at every
+ * call.  For an atlas that several threads keep full (each reusing the
+ * slot it freed, "Stale window"), where which MIDs share a line is fixed
+ * when the atlas fills up.  The default at capacity
+ * MIDATLAS_SPREAD_MAX_CAPACITY and below (midatlas_create). */
+#define MIDATLAS_F_SPREAD 0x8u
+/** Eight slot words to a cache line, whatever the capacity: the memory of
+ * 0.1 for a small atlas (midatlas_create).  With MIDATLAS_F_SPREAD:
+ * MIDATLAS_EINVAL. */
+#define MIDATLAS_F_PACKED 0x10u
 /** Every flag this version knows; other bits give MIDATLAS_EINVAL. */
-#define MIDATLAS_F_ALL (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF | MIDATLAS_F_NO_RSEQ)
+#define MIDATLAS_F_ALL                                                                             \
+    (MIDATLAS_F_NO_ZERO | MIDATLAS_F_NO_FFFF | MIDATLAS_F_NO_RSEQ | MIDATLAS_F_SPREAD |          \
+     MIDATLAS_F_PACKED)
+/** True when flags is a combination midatlas_create accepts: known bits,
+ * and not both MIDATLAS_F_SPREAD and MIDATLAS_F_PACKED. */
+#define MIDATLAS_FLAGS_VALID(flags)                                                                \
+    (((flags) & ~MIDATLAS_F_ALL) == 0 &&                                                           \
+     ((flags) & (MIDATLAS_F_SPREAD | MIDATLAS_F_PACKED)) != (MIDATLAS_F_SPREAD | MIDATLAS_F_PACKED))
+/** Atlases of at most this many slots give each slot word a cache line
+ * unless created with MIDATLAS_F_PACKED (midatlas_create). */
+#define MIDATLAS_SPREAD_MAX_CAPACITY 64u
 
 /* A reserved value is never handed out, and every call given it answers
  * MIDATLAS_ERANGE (map: NULL).  At capacities above 32768 a slot has a single
@@ -293,6 +315,10 @@ struct midatlas_stats {
     /** Of those, the ones a CPU owned when they were read (one byte each,
      * read one after another: a sample, not an instant). */
     uint32_t owned_chunks;
+    /** Bytes each slot word takes: 8, or 64 in a spread atlas (a cache line
+     * each: MIDATLAS_F_SPREAD, midatlas_create). */
+    uint32_t slot_bytes;
+    uint32_t reserved2_; /**< padding, always 0 */
 };
 
 /** The same struct under a name C++ can use without `struct`: there the
@@ -303,17 +329,32 @@ typedef struct midatlas_stats midatlas_stats_t;
 /* -------------------------------- functions ------------------------------ */
 
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
- * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag), ENOMEM.
- * Memory: 8 bytes per slot plus one 64-byte line per stripe plus a 384-byte
- * header and 512 unused bytes (the slots' distance from the stripes, which
- * keeps the hardware prefetchers off them), whatever the number of threads
- * that use it.  Stripes (each holds
+ * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag, both
+ * MIDATLAS_F_SPREAD and MIDATLAS_F_PACKED), ENOMEM.
+ * Memory: 8 bytes per slot (64 in a spread atlas, below) plus one 64-byte
+ * line per stripe plus a 384-byte header and 512 unused bytes (the slots'
+ * distance from the stripes, which keeps the hardware prefetchers off
+ * them), whatever the number of threads that use it.  Stripes (each holds
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
  * count.  So at most 8 bytes per slot + 1.9 KiB; an atlas that uses the
  * rseq claim path (below) has 1 KiB of owner bytes and one more line per
  * stripe: at most 8 bytes per slot + 3.9 KiB.
+ *
+ * Spread atlases: an atlas of at most MIDATLAS_SPREAD_MAX_CAPACITY (64)
+ * slots, or one created with MIDATLAS_F_SPREAD, gives every slot word a
+ * 64-byte line of its own: 4 KiB of slots at capacity 64 instead of 512
+ * bytes.  A small atlas is often full, and in a full atlas each thread
+ * reuses the slot it freed, so which threads share a line is fixed from
+ * the moment it filled up; with threads on two CPUs both writing one line
+ * at every call, lookups at 4 and 8 threads at capacity 64 took half as
+ * long spread as packed, and swung less from run to run (README, "A line
+ * per slot in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line
+ * (the memory of 0.1).  The MIDs, statuses and stale window are the same
+ * either way; only the sweep's order inside a chunk differs (index order:
+ * its pairs of slots per line exist to keep claims and frees off one
+ * line, and spread slots never share one).
  *
  * Claims ask for a slot's cache line exclusive before they need it
  * (PREFETCHW on x86-64 where CPUID has it; a write prefetch elsewhere): a

@@ -131,7 +131,10 @@ struct midatlas {
     atomic_u8 *owners;
     struct announce *announce;
     uint32_t capacity;
-    uint32_t usable;
+    uint32_t slot_shift; /* log2 of the words a slot takes: 0 (8 slots to
+                            a line), or 3 in a spread atlas (a line each,
+                            MIDATLAS_F_SPREAD; slot_word): beside the
+                            fields map reads, on the header's first line */
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
     uint32_t idx_bits;   /* ceil(log2(capacity))                          */
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
@@ -148,13 +151,15 @@ struct midatlas {
                               mod nchunks (coprime: every chunk once a lap) */
     uint32_t perm_end;   /* chunks ending at or below this index are swept
                             a line apart (sweep.h, sweep_next): the whole
-                            chunks; 0 below one chunk (index order)      */
+                            chunks; 0 below one chunk and in a spread
+                            atlas (index order)                          */
     uint32_t perm_back;  /* chunk - 1: a line-apart sweep that steps past
                             its chunk's end goes back this far, to the
                             next slot of the first line                  */
     uint32_t chunk_slots; /* 1 << chunk_shift                            */
     uint32_t scarce_skip; /* a claim that passed over this many used slots
                              marks the atlas scarce for its thread         */
+    uint32_t usable;     /* capacity less the slots flags take out       */
     uint32_t prefetch;   /* nonzero: claims prefetch slot lines for writing
                             (prefetch.h; the CPU has PREFETCHW)          */
     unsigned flags;
@@ -200,10 +205,17 @@ _Static_assert(sizeof(struct midatlas) % MIDATLAS_CACHE_LINE == 0,
 
 /* Slot idx's word: the slot words start right after the header (create.c),
  * whose size is a multiple of the cache line (its first member's
- * alignment).  Const callers only read through it. */
+ * alignment), one word apart, or one line apart in a spread atlas.  Const
+ * callers only read through it. */
 static inline atomic_u64 *slot_word(const struct midatlas *a, uint32_t idx)
 {
-    return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + idx;
+    return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + ((size_t)idx << a->slot_shift);
+}
+
+/* Slot words that share a cache line: 8, or 1 in a spread atlas. */
+static inline uint32_t slots_per_line(const struct midatlas *a)
+{
+    return (uint32_t)(MIDATLAS_CACHE_LINE / sizeof(uint64_t)) >> a->slot_shift;
 }
 
 /* ---- MID arithmetic ----------------------------------------------------- */

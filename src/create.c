@@ -69,6 +69,10 @@ static uint32_t gcd(uint32_t x, uint32_t y)
 static void sweep_order(struct midatlas *a)
 {
     a->perm_end = (a->capacity >> a->chunk_shift) << a->chunk_shift;
+    /* Spread slots never share a line: no pairs to keep claims and frees
+     * apart, index order in every chunk. */
+    if (a->slot_shift != 0)
+        a->perm_end = 0;
     a->chunk_slots = (uint32_t)1 << a->chunk_shift;
     a->perm_back = a->chunk_slots - 1;
     a->chunk_stride = 1;
@@ -84,11 +88,22 @@ static size_t round_up(size_t n, size_t to)
     return (n + to - 1) / to * to;
 }
 
+/* A cache line for every slot word (MIDATLAS_F_SPREAD, midatlas.h says
+ * why): asked for, or a small atlas not asked to stay packed. */
+static bool spread(uint32_t capacity, unsigned flags)
+{
+    if (flags & MIDATLAS_F_SPREAD)
+        return true;
+    return !(flags & MIDATLAS_F_PACKED) && capacity <= MIDATLAS_SPREAD_MAX_CAPACITY;
+}
+
 /* Fill in sizes and masks; count slots the flags take out of use. */
 static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
 {
     a->capacity = capacity;
     a->flags = flags;
+    a->slot_shift = spread(capacity, flags) ? 3 : 0;
+    _Static_assert(MIDATLAS_CACHE_LINE == sizeof(uint64_t) << 3, "a spread slot is one line");
     a->idx_bits = ceil_log2(capacity);
     a->idx_mask = ((uint32_t)1 << a->idx_bits) - 1;
     uint32_t gen_bits = 16 - a->idx_bits;
@@ -137,7 +152,7 @@ static atomic_u64 serials;
 
 int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
 {
-    if (!atlas || capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || (flags & ~MIDATLAS_F_ALL))
+    if (!atlas || capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || !MIDATLAS_FLAGS_VALID(flags))
         return MIDATLAS_EINVAL;
 
     struct midatlas shape;
@@ -148,7 +163,8 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     size_t head_bytes = sizeof(struct midatlas); /* slot_word: no rounding */
     /* The slots, then the gap that keeps the stripes from the prefetchers
      * (atlas.h, MIDATLAS_STRIPE_GAP). */
-    size_t slot_bytes = round_up((size_t)capacity * sizeof(atomic_u64), MIDATLAS_CACHE_LINE) +
+    size_t slot_bytes = round_up(((size_t)capacity << shape.slot_shift) * sizeof(atomic_u64),
+                                 MIDATLAS_CACHE_LINE) +
                         MIDATLAS_STRIPE_GAP;
     size_t stripe_bytes = nstripes * sizeof(struct stripe);
     bool owned = uses_owners(&shape);

@@ -86,6 +86,7 @@ void midatlas__stats_fill(struct midatlas *a, struct midatlas_stats *st)
     st->bytes = a->bytes;
     st->rseq_chunks = a->owners ? a->nchunks : 0;
     st->owned_chunks = midatlas__own_count(a);
+    st->slot_bytes = (uint32_t)sizeof(uint64_t) << a->slot_shift;
 }
 
 /* ---- validation (quiescent atlas) --------------------------------------- */

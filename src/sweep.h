@@ -143,6 +143,7 @@ static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
  * perm_back. */
 static inline uint32_t sweep_ahead(const struct midatlas *a, uint32_t i, bool descending)
 {
+    /* Eight slots to a line: only packed atlases have whole chunks. */
     const uint32_t lines = PREFETCH_LINES_AHEAD * (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
     uint32_t to = descending ? i - lines : i + lines;
     return (i & ~a->perm_back) | (to & a->perm_back);
@@ -192,14 +193,16 @@ static inline uint32_t sweep_step(const struct midatlas *a, uint32_t i, uint32_t
 /* A slot of the k-th line (from 0) that the sweep of a chunk enters from
  * its first cursor c (next_chunk's: the first slot of its sweep), or
  * UINT32_MAX past the chunk's lines.  From the cursor's line one line on
- * per line change, down in a descending chunk, up otherwise (a partial
- * chunk, swept in index order, starts at perm_end). */
+ * per line change, down in a descending chunk, up otherwise (a chunk swept
+ * in index order: the partial last one, every one of a spread atlas,
+ * whose lines hold a slot each).  Chunks start at multiples of their
+ * size. */
 static inline uint32_t sweep_line_entered(const struct midatlas *a, uint64_t c, uint32_t k)
 {
-    const uint32_t line = MIDATLAS_CACHE_LINE / sizeof(uint64_t);
+    const uint32_t line = slots_per_line(a);
     uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
     bool whole = end <= a->perm_end;
-    uint32_t base = whole ? end - a->chunk_slots : a->perm_end;
+    uint32_t base = (end - 1) & ~a->perm_back;
     uint32_t at = whole && sweep_descends(a, end) ? i - k * line : i + k * line;
     /* Wrapped below slot 0, at is far above end. */
     return at >= base && at < end ? at : UINT32_MAX;

@@ -60,7 +60,7 @@ uint16_t ref_current_mid(const struct ref_atlas *r, uint32_t index)
 
 int ref_create(struct ref_atlas *r, uint32_t capacity, unsigned flags)
 {
-    if (capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || (flags & ~MIDATLAS_F_ALL))
+    if (capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || !MIDATLAS_FLAGS_VALID(flags))
         return MIDATLAS_EINVAL;
     r->capacity = capacity;
     r->flags = flags;

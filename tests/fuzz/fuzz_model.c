@@ -21,7 +21,7 @@ static unsigned ceil_log2(uint32_t n)
 bool model_init(struct model *m, uint32_t capacity, unsigned flags)
 {
     memset(m, 0, sizeof(*m));
-    if (capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || (flags & ~MIDATLAS_F_ALL))
+    if (capacity == 0 || capacity > MIDATLAS_MAX_CAPACITY || !MIDATLAS_FLAGS_VALID(flags))
         return false;
     m->capacity = capacity;
     m->flags = flags;

@@ -15,7 +15,8 @@
  * (behind the sweep) or without the mask (past the chunk's end) fails.
  * And a chunk just taken prefetches the lines of its first claims
  * (sweep_line_entered): they must be the first lines its sweep enters,
- * whole chunks and the partial last one alike.
+ * whole chunks and the partial last one alike, and the chunks of a spread
+ * atlas (MIDATLAS_F_SPREAD: a line per slot, index order).
  *
  * And the switch: MIDATLAS_PREFETCH=0 in the environment turns the
  * prefetch off for atlases created then; otherwise it is on where the CPU
@@ -45,9 +46,12 @@ static void fail(uint32_t capacity, const char *stripes, const char *what, uint3
     failures++;
 }
 
-static uint32_t line_of(uint32_t slot)
+/* The cache line of a slot's word: 8 slots to a line, or 1 in a spread
+ * atlas (src/atlas.h, slot_word). */
+static uint32_t line_of(const struct midatlas *a, uint32_t slot)
 {
-    return slot / (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
+    return (uint32_t)(((uintptr_t)slot_word(a, slot) - (uintptr_t)slot_word(a, 0)) /
+                      MIDATLAS_CACHE_LINE);
 }
 
 /* Walk the sweep of the chunk [base, end) from its first cursor; check
@@ -64,26 +68,26 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t en
     uint32_t from[1024]; /* the slot it left the previous line from */
     uint32_t i = down ? end - 1 : base;
     uint64_t first = cursor_make(i, end);
-    seq[n] = line_of(i);
+    seq[n] = line_of(a, i);
     from[n++] = UINT32_MAX;
     for (uint32_t next = sweep_next(a, i, end); next != end;
          i = next, next = sweep_next(a, i, end)) {
-        if (line_of(next) != line_of(i)) {
+        if (line_of(a, next) != line_of(a, i)) {
             if (n == 1024)
                 abort(); /* chunks have at most 64 slots */
-            seq[n] = line_of(next);
+            seq[n] = line_of(a, next);
             from[n++] = i;
         }
     }
     uint32_t checks = 0;
     /* A new chunk's first lines: seq[k] while the first pass lasts (every
      * line once), then none. */
-    uint32_t lines = line_of(end - 1) - line_of(base) + 1;
+    uint32_t lines = line_of(a, end - 1) - line_of(a, base) + 1;
     for (uint32_t k = 0; k <= lines; k++, checks++) {
         uint32_t at = sweep_line_entered(a, first, k);
-        if (k == lines ? at != UINT32_MAX : at == UINT32_MAX || line_of(at) != seq[k])
+        if (k == lines ? at != UINT32_MAX : at == UINT32_MAX || line_of(a, at) != seq[k])
             fail(a->capacity, stripes, "a new chunk's line number", k,
-                 at == UINT32_MAX ? 0 : line_of(at), k == lines ? 0 : seq[k]);
+                 at == UINT32_MAX ? 0 : line_of(a, at), k == lines ? 0 : seq[k]);
     }
     if (!whole)
         return checks;
@@ -97,31 +101,35 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t en
             fail(a->capacity, stripes, "prefetch outside the chunk from slot", from[k], target,
                  base);
         uint32_t at = k - 1 + PREFETCH_LINES_AHEAD;
-        if (at < n && line_of(target) != seq[at])
+        if (at < n && line_of(a, target) != seq[at])
             fail(a->capacity, stripes, "prefetched line is not the one entered ahead, from slot",
-                 from[k], line_of(target), seq[at]);
+                 from[k], line_of(a, target), seq[at]);
     }
     return checks;
 }
 
-static void check_capacity(uint32_t capacity, const char *stripes)
+static void check_capacity(uint32_t capacity, unsigned flags, const char *stripes)
 {
     if (stripes)
         setenv("MIDATLAS_STRIPES", stripes, 1);
     else
         unsetenv("MIDATLAS_STRIPES");
     struct midatlas *a = NULL;
-    if (midatlas_create(&a, capacity, 0) != MIDATLAS_OK) {
-        fprintf(stderr, "ahead: create %u failed\n", capacity);
+    if (midatlas_create(&a, capacity, flags) != MIDATLAS_OK) {
+        fprintf(stderr, "ahead: create %u (flags %#x) failed\n", capacity, flags);
         exit(1);
     }
     uint32_t checks = 0;
-    for (uint32_t end = a->chunk_slots; end <= a->perm_end; end += a->chunk_slots)
-        checks += check_chunk(a, end - a->chunk_slots, end, stripes);
-    if (a->perm_end < capacity) /* the partial last chunk */
-        checks += check_chunk(a, a->perm_end, capacity, stripes);
-    printf("ahead: capacity %5u, %2u stripes, chunks of %2u: %u prefetches checked\n",
-           capacity, a->stripe_mask + 1, a->chunk_slots, checks);
+    /* Every chunk: the whole ones (swept a line apart in a packed atlas),
+     * then a partial last one (index order, as every chunk of a spread
+     * atlas). */
+    for (uint32_t base = 0; base < capacity; base += a->chunk_slots) {
+        uint32_t end = capacity - base < a->chunk_slots ? capacity : base + a->chunk_slots;
+        checks += check_chunk(a, base, end, stripes);
+    }
+    printf("ahead: capacity %5u, flags %#4x, %2u stripes, chunks of %2u, %2u slots a line: "
+           "%u prefetches checked\n",
+           capacity, flags, a->stripe_mask + 1, a->chunk_slots, slots_per_line(a), checks);
     midatlas_destroy(a, NULL, NULL);
 }
 
@@ -160,9 +168,12 @@ int main(void)
 {
     static const uint32_t caps[] = {16, 64, 100, 256, 1000, 4096, 32768, 65536};
     static const char *stripes[] = {NULL, "1", "2", "16"};
-    for (size_t s = 0; s < sizeof stripes / sizeof stripes[0]; s++)
-        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
-            check_capacity(caps[c], stripes[s]);
+    /* The default (spread up to 64 slots), and each layout everywhere. */
+    static const unsigned layouts[] = {0, MIDATLAS_F_SPREAD, MIDATLAS_F_PACKED};
+    for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++)
+        for (size_t s = 0; s < sizeof stripes / sizeof stripes[0]; s++)
+            for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+                check_capacity(caps[c], layouts[l], stripes[s]);
     check_switch();
     if (failures) {
         fprintf(stderr, "ahead: %d failures\n", failures);

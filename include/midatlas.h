@@ -239,9 +239,10 @@ enum midatlas_status {
  * (an NVMe-style queue of exactly its depth), where that path's claims
  * outside owned chunks cost two more locked instructions than the CAS. */
 #define MIDATLAS_F_NO_RSEQ 0x4u
-/** A cache line of its own for every slot word, whatever the capacity
- * (64 bytes a slot instead of 8): threads on different CPUs that hold
- * MIDs of one line no longer take that line from each other at every
+/** Two slot words to a cache line instead of eight, whatever the capacity
+ * (32 bytes a slot instead of 8): a line holds the two slots that the
+ * sweep hands out one after the other, so threads on different CPUs
+ * rarely hold MIDs of one line and take it from each other at every
  * call.  For an atlas that several threads keep full (each reusing the
  * slot it freed, "Stale window"), where which MIDs share a line is fixed
  * when the atlas fills up.  The default at capacity
@@ -260,8 +261,8 @@ enum midatlas_status {
 #define MIDATLAS_FLAGS_VALID(flags)                                                                \
     (((flags) & ~MIDATLAS_F_ALL) == 0 &&                                                           \
      ((flags) & (MIDATLAS_F_SPREAD | MIDATLAS_F_PACKED)) != (MIDATLAS_F_SPREAD | MIDATLAS_F_PACKED))
-/** Atlases of at most this many slots give each slot word a cache line
- * unless created with MIDATLAS_F_PACKED (midatlas_create). */
+/** Atlases of at most this many slots are spread (two slot words a cache
+ * line) unless created with MIDATLAS_F_PACKED (midatlas_create). */
 #define MIDATLAS_SPREAD_MAX_CAPACITY 64u
 
 /* A reserved value is never handed out, and every call given it answers
@@ -315,8 +316,8 @@ struct midatlas_stats {
     /** Of those, the ones a CPU owned when they were read (one byte each,
      * read one after another: a sample, not an instant). */
     uint32_t owned_chunks;
-    /** Bytes each slot word takes: 8, or 64 in a spread atlas (a cache line
-     * each: MIDATLAS_F_SPREAD, midatlas_create). */
+    /** Bytes each slot word takes: 8, or 32 in a spread atlas (two a cache
+     * line: MIDATLAS_F_SPREAD, midatlas_create). */
     uint32_t slot_bytes;
     uint32_t reserved2_; /**< padding, always 0 */
 };
@@ -331,7 +332,7 @@ typedef struct midatlas_stats midatlas_stats_t;
 /** Create an atlas of `capacity` (1..65536) MIDs.  flags: 0 or MIDATLAS_F_*.
  * OK, EINVAL (NULL atlas, capacity 0 or > 65536, unknown flag, both
  * MIDATLAS_F_SPREAD and MIDATLAS_F_PACKED), ENOMEM.
- * Memory: 8 bytes per slot (64 in a spread atlas, below) plus one 64-byte
+ * Memory: 8 bytes per slot (32 in a spread atlas, below) plus one 64-byte
  * line per stripe plus a 384-byte header and 512 unused bytes (the slots'
  * distance from the stripes, which keeps the hardware prefetchers off
  * them), whatever the number of threads that use it.  Stripes (each holds
@@ -343,18 +344,18 @@ typedef struct midatlas_stats midatlas_stats_t;
  * stripe: at most 8 bytes per slot + 3.9 KiB.
  *
  * Spread atlases: an atlas of at most MIDATLAS_SPREAD_MAX_CAPACITY (64)
- * slots, or one created with MIDATLAS_F_SPREAD, gives every slot word a
- * 64-byte line of its own: 4 KiB of slots at capacity 64 instead of 512
- * bytes.  A small atlas is often full, and in a full atlas each thread
- * reuses the slot it freed, so which threads share a line is fixed from
- * the moment it filled up; with threads on two CPUs both writing one line
- * at every call, lookups at 4 and 8 threads at capacity 64 took half as
- * long spread as packed, and swung less from run to run (README, "A line
- * per slot in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line
- * (the memory of 0.1).  The MIDs, statuses and stale window are the same
- * either way; only the sweep's order inside a chunk differs (index order:
- * its pairs of slots per line exist to keep claims and frees off one
- * line, and spread slots never share one).
+ * slots, or one created with MIDATLAS_F_SPREAD, puts two slot words in a
+ * 64-byte line instead of eight: 2 KiB of slots at capacity 64 instead of
+ * 512 bytes.  The two are a pair of the sweep's order, handed out one
+ * after the other, so they mostly go to one thread.  A small atlas is
+ * often full, and in a full atlas each thread reuses the slot it freed,
+ * so which threads share a line is fixed from the moment it filled up;
+ * with threads on two CPUs both writing one line at every call, lookups
+ * at 4 and 8 threads at capacity 64 took a third to half as long spread
+ * as packed, and swung less from run to run (README, "Two slots a line
+ * in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line (the
+ * memory of 0.1).  The MIDs, statuses, sweep order and stale window are
+ * the same either way.
  *
  * Claims ask for a slot's cache line exclusive before they need it
  * (PREFETCHW on x86-64 where CPUID has it; a write prefetch elsewhere): a

@@ -132,7 +132,7 @@ struct midatlas {
     struct announce *announce;
     uint32_t capacity;
     uint32_t slot_shift; /* log2 of the words a slot takes: 0 (8 slots to
-                            a line), or 3 in a spread atlas (a line each,
+                            a line), or 2 in a spread atlas (2 a line,
                             MIDATLAS_F_SPREAD; slot_word): beside the
                             fields map reads, on the header's first line */
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
@@ -151,8 +151,7 @@ struct midatlas {
                               mod nchunks (coprime: every chunk once a lap) */
     uint32_t perm_end;   /* chunks ending at or below this index are swept
                             a line apart (sweep.h, sweep_next): the whole
-                            chunks; 0 below one chunk and in a spread
-                            atlas (index order)                          */
+                            chunks; 0 below one chunk (index order)      */
     uint32_t perm_back;  /* chunk - 1: a line-apart sweep that steps past
                             its chunk's end goes back this far, to the
                             next slot of the first line                  */
@@ -205,14 +204,14 @@ _Static_assert(sizeof(struct midatlas) % MIDATLAS_CACHE_LINE == 0,
 
 /* Slot idx's word: the slot words start right after the header (create.c),
  * whose size is a multiple of the cache line (its first member's
- * alignment), one word apart, or one line apart in a spread atlas.  Const
- * callers only read through it. */
+ * alignment), one word apart, or four (half a line) in a spread atlas.
+ * Const callers only read through it. */
 static inline atomic_u64 *slot_word(const struct midatlas *a, uint32_t idx)
 {
     return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + ((size_t)idx << a->slot_shift);
 }
 
-/* Slot words that share a cache line: 8, or 1 in a spread atlas. */
+/* Slot words that share a cache line: 8, or 2 in a spread atlas. */
 static inline uint32_t slots_per_line(const struct midatlas *a)
 {
     return (uint32_t)(MIDATLAS_CACHE_LINE / sizeof(uint64_t)) >> a->slot_shift;

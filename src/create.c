@@ -69,10 +69,6 @@ static uint32_t gcd(uint32_t x, uint32_t y)
 static void sweep_order(struct midatlas *a)
 {
     a->perm_end = (a->capacity >> a->chunk_shift) << a->chunk_shift;
-    /* Spread slots never share a line: no pairs to keep claims and frees
-     * apart, index order in every chunk. */
-    if (a->slot_shift != 0)
-        a->perm_end = 0;
     a->chunk_slots = (uint32_t)1 << a->chunk_shift;
     a->perm_back = a->chunk_slots - 1;
     a->chunk_stride = 1;
@@ -88,7 +84,7 @@ static size_t round_up(size_t n, size_t to)
     return (n + to - 1) / to * to;
 }
 
-/* A cache line for every slot word (MIDATLAS_F_SPREAD, midatlas.h says
+/* Two slot words to a cache line (MIDATLAS_F_SPREAD, midatlas.h says
  * why): asked for, or a small atlas not asked to stay packed. */
 static bool spread(uint32_t capacity, unsigned flags)
 {
@@ -102,8 +98,11 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
 {
     a->capacity = capacity;
     a->flags = flags;
-    a->slot_shift = spread(capacity, flags) ? 3 : 0;
-    _Static_assert(MIDATLAS_CACHE_LINE == sizeof(uint64_t) << 3, "a spread slot is one line");
+    /* Spread: a slot every 4 words, so that a pair of the sweep's order
+     * (sweep.h, sweep_step: two neighbouring slots, an even one and the
+     * odd one above it) is a line of its own. */
+    a->slot_shift = spread(capacity, flags) ? 2 : 0;
+    _Static_assert(MIDATLAS_CACHE_LINE == 2 * (sizeof(uint64_t) << 2), "two spread slots a line");
     a->idx_bits = ceil_log2(capacity);
     a->idx_mask = ((uint32_t)1 << a->idx_bits) - 1;
     uint32_t gen_bits = 16 - a->idx_bits;

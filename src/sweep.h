@@ -133,17 +133,54 @@ static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
     return (end & a->chunk_slots) != 0;
 }
 
-/* A slot of the line PREFETCH_LINES_AHEAD lines on from slot i's in the
- * sweep of i's whole chunk (descending: its direction), round the chunk:
- * a chunk's lines are visited in a cycle, so that line is the one the
- * sweep enters that many line changes later, four claims ahead in the
- * pair order (sweep_step).  Never outside the chunk: the next chunk is
- * likely another thread's.  Chunks are whole lines, aligned to their size,
- * so the offset in the chunk is i's plus or minus the lines, masked with
- * perm_back. */
+/* The first slot of the pair `steps` pairs after slot i's in the sweep of
+ * i's whole chunk (descending: its direction), round the chunk.  The
+ * order (sweep_step) visits pair p of a chunk of L packed lines (8 slots
+ * each) at offset 8 (p mod L) + 2 (p / L) from the chunk's start, or from
+ * its end going down: the first pair of every packed line, then the
+ * second of every line, and so on. */
+static inline uint32_t sweep_pair_ahead(const struct midatlas *a, uint32_t i, uint32_t steps,
+                                        bool descending)
+{
+    uint32_t base = i & ~a->perm_back;
+    uint32_t off = descending ? a->perm_back - (i - base) : i - base;
+    uint32_t shift = a->chunk_shift - 3; /* L = 2^shift packed lines */
+    uint32_t lines = (uint32_t)1 << shift;
+    uint32_t p = ((off & 7) >> 1 << shift) + (off >> 3);
+    p = (p + steps) & ((a->chunk_slots >> 1) - 1);
+    uint32_t to = 8 * (p & (lines - 1)) + 2 * (p >> shift);
+    return descending ? base + a->perm_back - to : base + to;
+}
+
+/* A slot of the line the sweep of i's whole chunk enters
+ * PREFETCH_LINES_AHEAD line changes after slot i's (descending: its
+ * direction), round the chunk, four claims ahead in the pair order
+ * (sweep_step).  Every pair step is a line change, packed (consecutive
+ * pairs lie on different lines of the chunk) or spread (a line is a
+ * pair).  Never outside the chunk: the next chunk is likely another
+ * thread's.  i is the last slot of its pair (sweep_step calls this when
+ * it leaves a line).  Spread, the sweep's own steps from pair to pair,
+ * taken here ahead of it; packed, any slot of the line does: i's offset
+ * plus or minus that many packed lines, masked with perm_back (chunks
+ * are whole lines, aligned to their size).  Either costs a few
+ * instructions on the claims' path; sweep_pair_ahead's general formula
+ * cost 3% of a churn cycle at one thread. */
 static inline uint32_t sweep_ahead(const struct midatlas *a, uint32_t i, bool descending)
 {
-    /* Eight slots to a line: only packed atlases have whole chunks. */
+    if (a->slot_shift != 0) {
+        /* In the offset from the chunk's start, mirrored when descending
+         * (the descending order is the ascending one's mirror image): the
+         * next pair's first slot as sweep_step goes, round the chunk
+         * after its last pair; then, but for the last, its last slot. */
+        uint32_t base = i & ~a->perm_back, back = a->perm_back;
+        uint32_t o = descending ? back - (i - base) : i - base;
+        for (uint32_t k = 0; k < PREFETCH_LINES_AHEAD; k++) {
+            o = o + 7 <= back ? o + 7 : (o + 8 - back) & 7;
+            if (k + 1 < PREFETCH_LINES_AHEAD)
+                o++;
+        }
+        return descending ? base + back - o : base + o;
+    }
     const uint32_t lines = PREFETCH_LINES_AHEAD * (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
     uint32_t to = descending ? i - lines : i + lines;
     return (i & ~a->perm_back) | (to & a->perm_back);
@@ -152,7 +189,8 @@ static inline uint32_t sweep_ahead(const struct midatlas *a, uint32_t i, bool de
 /* The slot after slot i in the sweep of the chunk that ends at end, or end
  * after its last slot.  A whole chunk (one that ends at or below perm_end,
  * atlas.h: all but a partial last one) is swept two neighbouring slots
- * (a pair: an even slot and the odd one above it) per cache line in turn:
+ * (a pair: an even slot and the odd one above it; in a spread atlas, a
+ * line of its own) per packed cache line in turn:
  * ascending, from an even slot to its pair's odd one (i + 1), from there
  * to the next line's pair (i + 7), and past the chunk's end back to the
  * next pair of its first line (i + 9 - chunk_slots), its last slot the
@@ -192,20 +230,20 @@ static inline uint32_t sweep_step(const struct midatlas *a, uint32_t i, uint32_t
 
 /* A slot of the k-th line (from 0) that the sweep of a chunk enters from
  * its first cursor c (next_chunk's: the first slot of its sweep), or
- * UINT32_MAX past the chunk's lines.  From the cursor's line one line on
- * per line change, down in a descending chunk, up otherwise (a chunk swept
- * in index order: the partial last one, every one of a spread atlas,
- * whose lines hold a slot each).  Chunks start at multiples of their
- * size. */
+ * UINT32_MAX past the chunk's lines.  In a whole chunk the k-th pair of
+ * the order while every line is new (its lines: L packed, a pair each
+ * spread), in the partial last chunk, swept in index order, a line's
+ * slots on (8, or 2 spread).  Chunks start at multiples of their size. */
 static inline uint32_t sweep_line_entered(const struct midatlas *a, uint64_t c, uint32_t k)
 {
-    const uint32_t line = slots_per_line(a);
     uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
-    bool whole = end <= a->perm_end;
-    uint32_t base = (end - 1) & ~a->perm_back;
-    uint32_t at = whole && sweep_descends(a, end) ? i - k * line : i + k * line;
-    /* Wrapped below slot 0, at is far above end. */
-    return at >= base && at < end ? at : UINT32_MAX;
+    if (end <= a->perm_end) {
+        if (k >= a->chunk_slots / slots_per_line(a))
+            return UINT32_MAX;
+        return sweep_pair_ahead(a, i, k, sweep_descends(a, end));
+    }
+    uint32_t at = i + k * slots_per_line(a);
+    return at < end ? at : UINT32_MAX;
 }
 
 /* The slot after slot i in the sweep (sweep_step, no prefetch). */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_layout.c - where the slot words lie: a cache line each in a spread
- * atlas (capacity MIDATLAS_SPREAD_MAX_CAPACITY and below, or
- * MIDATLAS_F_SPREAD), eight to a line in a packed one (larger, or
+ * test_layout.c - where the slot words lie: two to a cache line in a
+ * spread atlas (capacity MIDATLAS_SPREAD_MAX_CAPACITY and below, or
+ * MIDATLAS_F_SPREAD), eight in a packed one (larger, or
  * MIDATLAS_F_PACKED); and that both layouts keep the whole contract.
  *
- *   small_atlases_spread_by_default  64 bytes a slot up to 64 slots, 8 above;
- *                                    every word on a line of its own
+ *   small_atlases_spread_by_default  32 bytes a slot up to 64 slots, 8 above;
+ *                                    a pair of the sweep's order a line
  *   packed_flag_keeps_eight_a_line   MIDATLAS_F_PACKED at 64: the 0.1 memory
  *   spread_flag_at_any_capacity      MIDATLAS_F_SPREAD at 1000 and 4096
  *   both_flags_are_einval            SPREAD | PACKED: EINVAL, nothing written
@@ -36,6 +36,18 @@ static void assert_stride(struct midatlas *a, uint32_t bytes)
         assert_int_equal((uintptr_t)slot_word(a, i) - (uintptr_t)slot_word(a, i - 1), bytes);
 }
 
+/* A spread line holds a pair of the sweep's order (sweep.h, sweep_step:
+ * an even slot and the odd one above it), and nothing else. */
+static void assert_pairs_share_lines(struct midatlas *a)
+{
+    for (uint32_t i = 0; i + 1 < a->capacity; i += 2) {
+        uintptr_t line = (uintptr_t)slot_word(a, i) / MIDATLAS_CACHE_LINE;
+        assert_int_equal((uintptr_t)slot_word(a, i + 1) / MIDATLAS_CACHE_LINE, line);
+        if (i + 2 < a->capacity)
+            assert_int_not_equal((uintptr_t)slot_word(a, i + 2) / MIDATLAS_CACHE_LINE, line);
+    }
+}
+
 static void small_atlases_spread_by_default(void **state)
 {
     (void)state;
@@ -44,9 +56,10 @@ static void small_atlases_spread_by_default(void **state)
     struct midatlas_stats st;
     for (size_t i = 0; i < sizeof spread / sizeof spread[0]; i++) {
         struct midatlas *a = make(spread[i], 0, &st);
-        assert_int_equal(st.slot_bytes, 64);
-        assert_true(st.bytes >= (size_t)spread[i] * 64);
-        assert_stride(a, 64);
+        assert_int_equal(st.slot_bytes, 32);
+        assert_true(st.bytes >= (size_t)spread[i] * 32);
+        assert_stride(a, 32);
+        assert_pairs_share_lines(a);
         midatlas_destroy(a, NULL, NULL);
     }
     for (size_t i = 0; i < sizeof packed / sizeof packed[0]; i++) {
@@ -66,8 +79,8 @@ static void packed_flag_keeps_eight_a_line(void **state)
     struct midatlas *b = make(64, MIDATLAS_F_PACKED, &packed);
     assert_int_equal(packed.slot_bytes, 8);
     assert_stride(b, 8);
-    /* The same atlas but for the slots: 64 lines against 8. */
-    assert_int_equal(spread.bytes - packed.bytes, (64 - 8) * 64);
+    /* The same atlas but for the slots: 32 lines against 8. */
+    assert_int_equal(spread.bytes - packed.bytes, (32 - 8) * 64);
     midatlas_destroy(a, NULL, NULL);
     midatlas_destroy(b, NULL, NULL);
 }
@@ -79,9 +92,10 @@ static void spread_flag_at_any_capacity(void **state)
     struct midatlas_stats st;
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         struct midatlas *a = make(caps[i], MIDATLAS_F_SPREAD | MIDATLAS_F_9P, &st);
-        assert_int_equal(st.slot_bytes, 64);
-        assert_true(st.bytes >= (size_t)caps[i] * 64);
-        assert_stride(a, 64);
+        assert_int_equal(st.slot_bytes, 32);
+        assert_true(st.bytes >= (size_t)caps[i] * 32);
+        assert_stride(a, 32);
+        assert_pairs_share_lines(a);
         midatlas_destroy(a, NULL, NULL);
     }
 }

@@ -15,8 +15,8 @@
  * (behind the sweep) or without the mask (past the chunk's end) fails.
  * And a chunk just taken prefetches the lines of its first claims
  * (sweep_line_entered): they must be the first lines its sweep enters,
- * whole chunks and the partial last one alike, and the chunks of a spread
- * atlas (MIDATLAS_F_SPREAD: a line per slot, index order).
+ * whole chunks and the partial last one alike, in packed atlases and in
+ * spread ones (MIDATLAS_F_SPREAD: two slots a line, a pair of the order).
  *
  * And the switch: MIDATLAS_PREFETCH=0 in the environment turns the
  * prefetch off for atlases created then; otherwise it is on where the CPU
@@ -46,7 +46,7 @@ static void fail(uint32_t capacity, const char *stripes, const char *what, uint3
     failures++;
 }
 
-/* The cache line of a slot's word: 8 slots to a line, or 1 in a spread
+/* The cache line of a slot's word: 8 slots to a line, or 2 in a spread
  * atlas (src/atlas.h, slot_word). */
 static uint32_t line_of(const struct midatlas *a, uint32_t slot)
 {
@@ -120,9 +120,8 @@ static void check_capacity(uint32_t capacity, unsigned flags, const char *stripe
         exit(1);
     }
     uint32_t checks = 0;
-    /* Every chunk: the whole ones (swept a line apart in a packed atlas),
-     * then a partial last one (index order, as every chunk of a spread
-     * atlas). */
+    /* Every chunk: the whole ones (the pair order), then a partial last
+     * one (index order). */
     for (uint32_t base = 0; base < capacity; base += a->chunk_slots) {
         uint32_t end = capacity - base < a->chunk_slots ? capacity : base + a->chunk_slots;
         checks += check_chunk(a, base, end, stripes);

@@ -351,9 +351,9 @@ typedef struct midatlas_stats midatlas_stats_t;
  * often full, and in a full atlas each thread reuses the slot it freed,
  * so which threads share a line is fixed from the moment it filled up;
  * with threads on two CPUs both writing one line at every call, lookups
- * at 4 and 8 threads at capacity 64 took a third to half as long spread
- * as packed, and swung less from run to run (README, "Two slots a line
- * in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line (the
+ * at 4 and 8 threads at capacity 64 took a quarter to two thirds of the
+ * time spread that they took packed, and swung less from run to run
+ * (README, "Two slots a line in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line (the
  * memory of 0.1).  The MIDs, statuses, sweep order and stale window are
  * the same either way.
  *

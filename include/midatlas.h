@@ -339,9 +339,9 @@ typedef struct midatlas_stats midatlas_stats_t;
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot + 1.9 KiB; an atlas that uses the
- * rseq claim path (below) has 1 KiB of owner bytes and one more line per
- * stripe: at most 8 bytes per slot + 3.9 KiB.
+ * count.  So at most 8 bytes per slot (32 spread) + 1.9 KiB; an atlas
+ * that uses the rseq claim path (below) has 1 KiB of owner bytes and one
+ * more line per stripe: at most 8 bytes per slot + 3.9 KiB.
  *
  * Spread atlases: an atlas of at most MIDATLAS_SPREAD_MAX_CAPACITY (64)
  * slots, or one created with MIDATLAS_F_SPREAD, puts two slot words in a

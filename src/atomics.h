@@ -86,12 +86,14 @@ static inline uint32_t load32_seq_cst(atomic_u32 *p)
     return atomic_load_explicit(p, memory_order_seq_cst);
 }
 
-/* Counters: statistics only, never used to order anything. */
+/* A number handed out once (create.c, the atlases' serials): unique by the
+ * RMW alone, it orders nothing. */
 static inline uint64_t fetch_add_relaxed(atomic_u64 *p, uint64_t v)
 {
     return atomic_fetch_add_explicit(p, v, memory_order_relaxed);
 }
 
+/* Counters: statistics only, never used to order anything. */
 static inline void add_relaxed(atomic_u64 *p, uint64_t v)
 {
     atomic_fetch_add_explicit(p, v, memory_order_relaxed);

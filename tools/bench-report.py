@@ -17,8 +17,11 @@ bench-plot.gp (found next to this script): midatlas-bench --report and
 tools/bench.sh both render this way.  The table ends with one greppable line
 "SUMMARY results=N cut=N errors=N midatlas_vs_mutex_geomean=X
 midatlas_vs_best_other_geomean=Y midatlas_vs_best_other_min=Z worst_cell=W
-behind=B", after one line "BEHIND cell ratio" per cell where midatlas is
-behind the best other implementation (B of them).
+behind=B behind_apart=A", after one line per cell where midatlas is behind
+the best other implementation (B of them): "BEHIND cell ratio
+midatlas=LO..HI other=LO..HI apart|overlap|single", the two sides'
+repetitions (slowest..fastest) and whether every repetition of midatlas
+trailed every one of the other (apart, A of the B) or not.
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
@@ -145,6 +148,22 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
 
+def rep_spread(subject, mine, best, theirs):
+    """How a cell's repetitions lie, for a BEHIND line: each side's slowest
+    and fastest, then "apart" when every repetition of the subject was
+    slower than every one of the best other (a deficit the whole run
+    agrees on), "overlap" when some were not (the medians' order is what
+    this run's noise gave; another run may turn it), or "single" with one
+    repetition a side (nothing to tell them apart by)."""
+    def rng(name, xs):
+        return "%s=%s..%s" % (name, si(min(xs)), si(max(xs)))
+    if len(mine) < 2 or len(theirs) < 2:
+        verdict = "single"
+    else:
+        verdict = "apart" if max(mine) < min(theirs) else "overlap"
+    return "%s %s %s" % (rng(subject, mine), rng(best, theirs), verdict)
+
+
 def print_summary(impls, data, cut, errors, baseline, subject, out):
     """One greppable line: the subject's ratio to the baseline and to the
     best other implementation of each cell, as geometric means, and the
@@ -167,16 +186,20 @@ def print_summary(impls, data, cut, errors, baseline, subject, out):
                 vs_best.append(ratio)
                 cell = "%s/cap:%d/threads:%s/vs:%s" % (workload, cap, t, best)
                 if ratio < 1.0:
-                    behind.append((cell, ratio))
+                    behind.append((cell, ratio, rep_spread(subject, row[subject], best,
+                                                           row[best])))
                 if ratio < worst[0]:
                     worst = (ratio, cell)
-    for cell, ratio in behind:
-        out.write("BEHIND %s %.3g\n" % (cell, ratio))
+    apart = 0
+    for cell, ratio, spread in behind:
+        out.write("BEHIND %s %.3g %s\n" % (cell, ratio, spread))
+        apart += spread.endswith(" apart")
     out.write("SUMMARY results=%d cut=%d errors=%d %s_vs_%s_geomean=%.3g "
               "%s_vs_best_other_geomean=%.3g %s_vs_best_other_min=%.3g worst_cell=%s "
-              "behind=%d\n" % (
+              "behind=%d behind_apart=%d\n" % (
                   cells, len(cut), len(errors), subject, baseline, geomean(vs_base),
-                  subject, geomean(vs_best), subject, worst[0], worst[1], len(behind)))
+                  subject, geomean(vs_best), subject, worst[0], worst[1], len(behind),
+                  apart))
 
 
 def write_plot_data(impls, data, path):

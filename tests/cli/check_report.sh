@@ -3,8 +3,10 @@
 # check_report.sh BENCH_REPORT
 # tools/bench-report.py on a made-up run: a cell's value is the median of its
 # repetitions (one slow repetition of three must not move it), every cell
-# where midatlas is behind the best other gets a BEHIND line, and the
-# SUMMARY line gives the per-cell minimum, its cell and the count behind.
+# where midatlas is behind the best other gets a BEHIND line with both
+# sides' repetitions and whether they lie apart, and the SUMMARY line gives
+# the per-cell minimum, its cell, the count behind and how many of those
+# lie apart.
 set -u
 report=$1
 py=/usr/bin/python3
@@ -30,6 +32,15 @@ bench() {
     for v in 8e6 8e6 9e6; do bench lookup/midatlas/cap:64/real_time/threads:2 "$v"; done
     for v in 10e6 11e6 10e6; do bench lookup/idr/cap:64/real_time/threads:2 "$v"; done
     for v in 2e6 2e6 2e6; do bench lookup/mutex/cap:64/real_time/threads:2 "$v"; done
+    # window 64, 2 threads: midatlas 9, 11, 9.5 against idr 10 three times:
+    # behind by the medians (0.95), yet one repetition was ahead: overlap.
+    for v in 9e6 11e6 9.5e6; do bench window/midatlas/cap:64/real_time/threads:2 "$v"; done
+    for v in 10e6 10e6 10e6; do bench window/idr/cap:64/real_time/threads:2 "$v"; done
+    for v in 2e6 2e6 2e6; do bench window/mutex/cap:64/real_time/threads:2 "$v"; done
+    # pipeline 64, 1 thread: one repetition a side, midatlas 4 against idr 5.
+    bench pipeline/midatlas/cap:64/real_time/threads:1 4e6
+    bench pipeline/idr/cap:64/real_time/threads:1 5e6
+    bench pipeline/mutex/cap:64/real_time/threads:1 1e6
     printf '    {"name": "churn/midatlas/cap:64/real_time/threads:1_mean", "run_type": "aggregate", "items_per_second": 1}\n'
     printf ' ]}\n'
 } >"$dir/run.json"
@@ -39,12 +50,18 @@ printf '%s\n' "$out" | grep -q 'median of 3 repetitions' || bad "the header does
 # The churn cell: 30M (3.00x the mutex), not the mean's 21M (2.10x).
 printf '%s\n' "$out" | grep -E '^1 ' | grep -q '30M (3.00x)' ||
     bad "churn 64 at 1 thread is not the median 30M (3.00x): $(printf '%s\n' "$out" | grep -E '^1 ')"
+# Each BEHIND line gives both sides' repetitions (slowest..fastest) and
+# whether they lie apart (every repetition of midatlas behind), overlap, or
+# are single (one repetition a side).
+want_behind='BEHIND window/cap:64/threads:2/vs:idr 0.95 midatlas=9M..11M idr=10M..10M overlap
+BEHIND pipeline/cap:64/threads:1/vs:idr 0.8 midatlas=4M..4M idr=5M..5M single
+BEHIND lookup/cap:64/threads:2/vs:idr 0.8 midatlas=8M..9M idr=10M..11M apart'
 behind=$(printf '%s\n' "$out" | grep '^BEHIND')
-[ "$behind" = "BEHIND lookup/cap:64/threads:2/vs:idr 0.8" ] ||
-    bad "BEHIND lines: '$behind', want only lookup's at 0.8"
+[ "$behind" = "$want_behind" ] ||
+    bad "BEHIND lines: '$behind', want '$want_behind'"
 summary=$(printf '%s\n' "$out" | grep '^SUMMARY')
-for want in midatlas_vs_best_other_min=0.8 worst_cell=lookup/cap:64/threads:2/vs:idr behind=1 \
-            errors=0 midatlas_vs_mutex_geomean=3.46; do
+for want in midatlas_vs_best_other_min=0.8 worst_cell=pipeline/cap:64/threads:1/vs:idr behind=3 \
+            behind_apart=1 errors=0 midatlas_vs_mutex_geomean=3.89; do
     case " $summary " in
         *" $want "*) ;;
         *) bad "SUMMARY lacks $want: $summary" ;;

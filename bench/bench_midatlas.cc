@@ -707,6 +707,8 @@ int main(int argc, char** argv) {
     names += std::string(i ? "," : "") + g_impls.impls[i]->name;
   benchmark::AddCustomContext("implementations", names);
   benchmark::AddCustomContext("baseline", mid_impl_mutex.name);
+  char cpu[192];
+  benchmark::AddCustomContext("cpu_model", cli_cpu_model(cpu, sizeof cpu));
   RegisterAll();
   // --report: Google Benchmark writes the JSON; our flags go first so that
   // a --benchmark_out given explicitly still wins.

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "impl_list.h"
@@ -215,6 +216,8 @@ static int measure(void)
             ns[i][r] = run_once(impls.impls[i], tables[i]);
         }
     static const char *const names[] = {"churn", "window", "lookup"};
+    char cpu[192];
+    printf("cpu: %s, %ld online\n", cli_cpu_model(cpu, sizeof cpu), sysconf(_SC_NPROCESSORS_ONLN));
     printf("%s, capacity %u, %u thread%s, best and median of %u runs of %u cycles each\n",
            names[opt.pattern], opt.capacity, opt.threads, opt.threads == 1 ? "" : "s", opt.runs,
            opt.cycles);

@@ -109,8 +109,10 @@ def median(xs):
 
 def print_table(doc, impls, data, cut, baseline, out):
     ctx = doc.get("context", {})
-    out.write("midatlas contention benchmark: %s, %s CPUs, %s\n" % (
-        ctx.get("host_name", "?"), ctx.get("num_cpus", "?"), ctx.get("date", "?")))
+    cpu = ctx.get("cpu_model")
+    out.write("midatlas contention benchmark: %s, %s%s CPUs, %s\n" % (
+        ctx.get("host_name", "?"), cpu + ", " if cpu else "", ctx.get("num_cpus", "?"),
+        ctx.get("date", "?")))
     reps = max((len(v) for rows in data.values() for row in rows.values()
                 for v in row.values()), default=1)
     out.write("items per second, median of %d repetition%s (ratio to %s, same "

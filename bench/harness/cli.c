@@ -33,6 +33,46 @@ const char *cli_beside_program(const char *rel, char *buf, size_t size)
     return buf;
 }
 
+/* The value of "KEY<tabs>: VALUE" in line, without its newline, if line
+ * has that key; else NULL. */
+static char *cpuinfo_value(char *line, const char *key)
+{
+    size_t n = strlen(key);
+    if (strncmp(line, key, n) != 0 || (line[n] != ' ' && line[n] != '\t' && line[n] != ':'))
+        return NULL;
+    char *v = strchr(line + n, ':');
+    if (!v)
+        return NULL;
+    v += 1 + (v[1] == ' ');
+    v[strcspn(v, "\n")] = '\0';
+    return v;
+}
+
+const char *cli_cpu_model(char *buf, size_t size)
+{
+    char name[128] = "", family[16] = "", model[16] = "", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    /* The first processor's block: it ends at the first empty line. */
+    while (f && fgets(line, sizeof line, f) && line[0] != '\n') {
+        char *v;
+        if ((v = cpuinfo_value(line, "model name")))
+            snprintf(name, sizeof name, "%s", v);
+        else if ((v = cpuinfo_value(line, "cpu family")))
+            snprintf(family, sizeof family, "%s", v);
+        else if ((v = cpuinfo_value(line, "model")))
+            snprintf(model, sizeof model, "%s", v);
+    }
+    if (f)
+        fclose(f);
+    if (!name[0])
+        snprintf(buf, size, "unknown CPU");
+    else if (family[0] && model[0])
+        snprintf(buf, size, "\"%s\" family %s model %s", name, family, model);
+    else
+        snprintf(buf, size, "\"%s\"", name);
+    return buf;
+}
+
 int cli_usage_error(const char *prog, const char *fmt, ...)
 {
     char msg[256];

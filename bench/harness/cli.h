@@ -21,6 +21,12 @@ void cli_version(const char *prog);
  * the program is, so that a moved install prefix still works. */
 const char *cli_beside_program(const char *rel, char *buf, size_t size);
 
+/* The CPU this runs on, as the README names it next to a figure: "MODEL
+ * NAME" family F model M (x86 /proc/cpuinfo), "MODEL NAME" alone, or
+ * "unknown CPU"; in buf.  Machines of one kind change CPU between
+ * sessions, so every table and every cycle report says which it was. */
+const char *cli_cpu_model(char *buf, size_t size);
+
 /* "PROG: MESSAGE" and "Try 'PROG --help'." on stderr; returns 2. */
 int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

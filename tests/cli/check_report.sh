@@ -22,7 +22,8 @@ bench() {
         "$1" "$1" "$2"
 }
 {
-    printf '{"context": {"implementations": "midatlas,mutex,idr"},\n "benchmarks": [\n'
+    printf '{"context": {"implementations": "midatlas,mutex,idr", "host_name": "h", "num_cpus": 2,\n'
+    printf '  "cpu_model": "\\"Some CPU\\" family 6 model 207"},\n "benchmarks": [\n'
     # churn 64, 1 thread: midatlas 30, 30 and a slow 3 (median 30, mean 21);
     # idr 25 three times (midatlas ahead by the median, behind by the mean).
     for v in 30e6 3e6 30e6; do bench churn/midatlas/cap:64/real_time/threads:1 "$v"; done
@@ -47,6 +48,9 @@ bench() {
 
 out=$("$py" "$report" "$dir/run.json") || bad "exits $? on a good run"
 printf '%s\n' "$out" | grep -q 'median of 3 repetitions' || bad "the header does not say median of 3"
+# The CPU is named next to the figures.
+printf '%s\n' "$out" | grep -q '^midatlas contention benchmark: h, "Some CPU" family 6 model 207, 2 CPUs' ||
+    bad "the header does not name the CPU: $(printf '%s\n' "$out" | head -1)"
 # The churn cell: 30M (3.00x the mutex), not the mean's 21M (2.10x).
 printf '%s\n' "$out" | grep -E '^1 ' | grep -q '30M (3.00x)' ||
     bad "churn 64 at 1 thread is not the median 30M (3.00x): $(printf '%s\n' "$out" | grep -E '^1 ')"

@@ -377,10 +377,14 @@ typedef struct midatlas_stats midatlas_stats_t;
  * about twice as long as by CAS, while at 1 thread it was faster (README,
  * "The rseq claim path by default").  The first create with it on registers
  * the process for membarrier's PRIVATE_EXPEDITED_RSEQ command, as liburcu
- * registers for PRIVATE_EXPEDITED.  Off under the sanitizers; where rseq
- * or membarrier is missing (older glibc, glibc.pthread.rseq=0, a seccomp
- * filter, valgrind), and on a thread without rseq, claims are CAS as with
- * it off.  Lock-free as without it: an associate that must have a slot of
+ * registers for PRIVATE_EXPEDITED, and keeps the object that holds the
+ * library (the program, libmidatlas.so, or a plugin that embeds
+ * libmidatlas.a) mapped until the process exits: dlclose() no longer
+ * unmaps it, because a thread's rseq area may still point into it (where
+ * that cannot be done, the path stays off).  Off under the sanitizers;
+ * where rseq or membarrier is missing (older glibc, glibc.pthread.rseq=0,
+ * a seccomp filter, valgrind), and on a thread without rseq, claims are
+ * CAS as with it off.  Lock-free as without it: an associate that must have a slot of
  * a chunk whose owner, acquirer or revoker was preempted takes the slot
  * after a membarrier of its own, and never waits for that thread. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);

@@ -120,7 +120,10 @@ static int floor_dissociate(void *p, uint16_t mid, void **ctx)
     if (mid >= t->capacity)
         return MIDATLAS_ERANGE;
 #if FLOOR_LOCKS >= 1
-    /* seq_cst: the locked instruction an exactly-once ending costs. */
+    /* seq_cst: one thread, so it pairs with nothing; it is the order of
+     * midatlas's ending CAS (end_cas), so that the floor costs what that
+     * locked instruction costs on every architecture, not only on x86-64
+     * (where any order of an exchange is the same XCHG). */
     void *old = atomic_exchange_explicit(&t->ctx[mid], NULL, memory_order_seq_cst);
 #else
     void *old = atomic_load_explicit(&t->ctx[mid], memory_order_relaxed); /* one thread */

@@ -167,6 +167,13 @@ struct midatlas {
                             created (from 1): what a thread's hints name
                             (claim.h), as a new atlas may lie at a
                             destroyed one's address                      */
+    /* The solo word (solo.h): in an atlas without owner bytes where the
+     * rseq path is on, the CPU that owns the whole atlas, or UNOWNED,
+     * REVOKING or SHARED, and an epoch; SHARED (0) in every other atlas.
+     * Written a few times in an atlas's life (its first claim, a thread's
+     * migration, the first claim from a second CPU), read by every
+     * associate: on the header's read-mostly line. */
+    atomic_u64 solo;
 
     /* Cold, written only on slow paths and by stats: its own line so that
      * those writes never disturb the header readers. */
@@ -189,6 +196,10 @@ struct midatlas {
      * to sweep).  Taken once per chunk by a sweeping thread: its own line,
      * so it disturbs neither the gate nor the header. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 rotor;
+    /* The thread that acquired or last moved the solo word's ownership
+     * (solo.c; its hint address): read only when another CPU's ownership
+     * is met, so it shares the rotor's line rather than take one. */
+    atomic_u64 solo_thread;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;
@@ -198,6 +209,9 @@ struct midatlas {
 _Static_assert(offsetof(struct midatlas, gate) - offsetof(struct midatlas, high_water) ==
                    MIDATLAS_CACHE_LINE,
                "high_water, full_state and full_cells fill one cache line");
+
+_Static_assert(offsetof(struct midatlas, solo) < 2 * MIDATLAS_CACHE_LINE,
+               "the solo word lies on the header's read-mostly lines");
 
 _Static_assert(sizeof(struct midatlas) % MIDATLAS_CACHE_LINE == 0,
                "the slot words after the header start on a cache line");

@@ -146,6 +146,14 @@ static bool uses_owners(const struct midatlas *shape)
            shape->nchunks <= OWN_MAX_CHUNKS && midatlas__rseq_on();
 }
 
+/* Does an atlas of this shape, which has no owner bytes (owned false), let
+ * one CPU own it whole (solo.h)?  Wherever the rseq path runs. */
+static bool uses_solo(const struct midatlas *shape, bool owned)
+{
+    return !owned && !(shape->flags & MIDATLAS_F_NO_RSEQ) && MIDATLAS_HAVE_RSEQ &&
+           midatlas__rseq_on();
+}
+
 /* Serial numbers of the atlases created so far (struct midatlas.serial). */
 static atomic_u64 serials;
 
@@ -185,6 +193,11 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     char *after_stripes = (char *)a + head_bytes + slot_bytes + stripe_bytes;
     a->announce = owned ? (struct announce *)after_stripes : NULL;
     a->owners = owned ? (atomic_u8 *)(after_stripes + announce_bytes) : NULL;
+    /* Too few chunks for owner bytes: one CPU may own the atlas whole until
+     * a second one claims in it (solo.h); SHARED (the memset's 0) where
+     * the path is off.  create publishes the atlas: a plain store. */
+    if (uses_solo(&shape, owned))
+        store_relaxed(&a->solo, SOLO_UNOWNED);
 
     /* Every slot starts FREE with the count before 0, so its first handout
      * is count 0 (MID == index) unless that MID is reserved.  Plain

@@ -174,7 +174,15 @@ OUT_OF_LINE static int take_gated(struct midatlas *a, void *ctx, uint16_t *mid, 
  * so that the CS's registers do not burden the CAS path's. */
 OUT_OF_LINE static int take_owned(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
 {
-    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, true), 1))
+    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, CLAIM_BY_CHUNK), 1))
+        return MIDATLAS_OK;
+    return take_missed(a, ctx, mid, count_full);
+}
+
+/* The same in an atlas one CPU owns whole, or about to (solo.h). */
+OUT_OF_LINE static int take_solo(struct midatlas *a, void *ctx, uint16_t *mid, bool count_full)
+{
+    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, CLAIM_BY_SOLO), 1))
         return MIDATLAS_OK;
     return take_missed(a, ctx, mid, count_full);
 }
@@ -190,7 +198,9 @@ static inline int take_and_publish(struct midatlas *a, void *ctx, uint16_t *mid,
         return take_gated(a, ctx, mid, count_full);
     if (a->owners)
         return take_owned(a, ctx, mid, count_full);
-    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, false), 1))
+    if (solo_on(a))
+        return take_solo(a, ctx, mid, count_full);
+    if (__builtin_expect(sweep_take_fast(a, ctx_bits(ctx), mid, CLAIM_BY_CAS), 1))
         return MIDATLAS_OK;
     return take_missed(a, ctx, mid, count_full);
 }

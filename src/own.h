@@ -15,6 +15,7 @@
 #include "atlas.h"
 #include "rseq.h"
 #include "claim.h"
+#include "solo.h"
 
 /* Most chunks an atlas with owner bytes has (create.c checks; chunks are 64
  * slots from capacity 2048 up, so 65536 slots make 1024). */
@@ -46,6 +47,14 @@ enum own_how {
     OWN_REVOKE  /* the exact path and FULL mode: must have the slot if it is
                    FREE, so revokes a foreign owner and waits out PENDING  */
 };
+
+/* Claim slot idx, whose word was read as the FREE word w, in an atlas whose
+ * solo word is not SHARED (solo.h): by a CS under this CPU's ownership,
+ * after acquiring, moving, sharing or helping as the word says (solo.c).
+ * OWN_CLAIMED or OWN_LOST (the word changed: another call claimed it),
+ * never OWN_FOREIGN. */
+enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
+                                    uint32_t *count);
 
 /* Out of line (own.c): everything but a claim in a chunk this CPU owns. */
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
@@ -121,36 +130,61 @@ static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, ui
 }
 #endif
 
+/* How the common take claims (sweep.h, sweep_take_fast). */
+enum claim_by {
+    CLAIM_BY_CAS,   /* the claim CAS: no owner bytes, the solo word SHARED  */
+    CLAIM_BY_CHUNK, /* a CS in a chunk this CPU owns (owner bytes, rseq.h)  */
+    CLAIM_BY_SOLO   /* a CS under this CPU's ownership of the atlas (solo.h) */
+};
+
+/* How this atlas's common take claims. */
+static inline enum claim_by claim_by_of(struct midatlas *a)
+{
+    if (a->owners)
+        return CLAIM_BY_CHUNK;
+    return solo_on(a) ? CLAIM_BY_SOLO : CLAIM_BY_CAS;
+}
+
 /*
  * The claim of the common take (sweep.h, sweep_take_fast): FREE word w of
- * slot idx becomes the LIVE word desired, by CAS (owned false: an atlas
- * without owner bytes), or by one CS in a chunk this CPU owns (owned: the
- * caller checked a->owners, and takes this branch in a function of its own,
- * so that the CAS path keeps its few registers).  False for everything else
+ * slot idx becomes the LIVE word desired, by CAS, or by one CS under this
+ * CPU's ownership of the slot's chunk or of the whole atlas (by: a
+ * constant at each call; the CS paths run in functions of their own, so
+ * that the CAS path keeps its few registers).  False for everything else
  * (lost, another owner, aborted: nothing was stored); the full sweep then
  * looks again with own_claim.
  */
 MIDATLAS_ALWAYS_INLINE
 static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t desired,
-                                  bool owned)
+                                  enum claim_by by)
 {
 #if MIDATLAS_HAVE_RSEQ
-    if (owned) {
-        atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
+    if (by != CLAIM_BY_CAS) {
         int32_t cpu = rseq_cpu();
         if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU)
             return false;
+        atomic_u8 *own;
+        uint8_t o;
+        /* relaxed: hints, as in own_claim; the CS compares again. */
+        if (by == CLAIM_BY_CHUNK) {
+            own = owner_of(a, idx >> a->chunk_shift);
+            o = load8_relaxed(own);
+        } else {
+            own = solo_owner_byte(a);
+            o = solo_state(solo_word(a));
+        }
 #if MIDATLAS_BROKEN != 4 /* deliberately broken: as in own_claim */
-        /* relaxed: a hint, as in own_claim. */
-        if (load8_relaxed(own) != (uint8_t)(cpu + 1))
+        if (o != (uint8_t)(cpu + 1))
             return false;
+#else
+        (void)o;
 #endif
         /* The store publishes as the claim CAS's release does (own_try_rseq). */
         return rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w,
                                 desired) == RSEQ_DONE;
     }
 #else
-    (void)owned;
+    (void)by;
 #endif
     return slot_claim_cas(a, idx, w, desired);
 }
@@ -176,6 +210,8 @@ static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_
             return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
         return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
     }
+    if (solo_on(a))
+        return midatlas__solo_claim(a, idx, w, ctx, count);
 #else
     (void)how;
 #endif

@@ -84,8 +84,12 @@ void midatlas__stats_fill(struct midatlas *a, struct midatlas_stats *st)
         max32_relaxed(&a->high_water, used);
     st->high_water = load32_relaxed(&a->high_water);
     st->bytes = a->bytes;
-    st->rseq_chunks = a->owners ? a->nchunks : 0;
-    st->owned_chunks = midatlas__own_count(a);
+    /* An atlas one CPU owns whole (solo.h) serves all its chunks by the
+     * path while its solo word is not SHARED, and a CPU owns them all. */
+    uint8_t solo = solo_state(solo_word(a)); /* a sample */
+    bool solo_owned = solo != SOLO_SHARED && solo != SOLO_UNOWNED && solo != SOLO_REVOKING;
+    st->rseq_chunks = a->owners || solo != SOLO_SHARED ? a->nchunks : 0;
+    st->owned_chunks = a->owners ? midatlas__own_count(a) : solo_owned ? a->nchunks : 0;
     st->slot_bytes = (uint32_t)sizeof(uint64_t) << a->slot_shift;
 }
 
@@ -134,6 +138,8 @@ int midatlas_validate(struct midatlas *a, const char **why)
     if (full)
         return fail(why, full);
     const char *own = midatlas__own_check(a);
+    if (!own)
+        own = midatlas__solo_check(a);
     if (own)
         return fail(why, own);
 

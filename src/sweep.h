@@ -301,9 +301,9 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
 
 /*
  * The common take, in a few dozen instructions and no call: the slot at the
- * home stripe's cursor is FREE and its claim (own_claim_fast: the CAS, or,
- * when owned says the atlas has owner bytes, the store in a chunk this CPU
- * owns) succeeds.  *mid is the MID.  Anything else (a scarce spell, an
+ * home stripe's cursor is FREE and its claim (own_claim_fast, as `by`
+ * says: the CAS, or the store under this CPU's ownership of the chunk or of
+ * the atlas) succeeds.  *mid is the MID.  Anything else (a scarce spell, an
  * empty cursor, a used slot, a claim that may skip a reserved MID or wrap
  * the slot's handouts, a lost claim, a chunk this CPU does not own)
  * returns false and leaves the take to midatlas__sweep_take_swept.  A
@@ -313,7 +313,8 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
  * right before its claim (sweep_chunk says why).
  */
 MIDATLAS_ALWAYS_INLINE
-static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid, bool owned)
+static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *mid,
+                                   enum claim_by by)
 {
     struct midatlas__sweep_tls *t = &midatlas__sweep_tls;
     if (__builtin_expect(t->scarce_serial == a->serial || !t->set, 0))
@@ -342,8 +343,8 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     if (__builtin_expect(load_relaxed(&s->cursor) != c, 0))
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
-    if (!own_claim_fast(a, i, w, slot_live(next, ctx), owned)) {
-        if (!owned) /* a CAS lost: the contention statistic (atlas.h) */
+    if (!own_claim_fast(a, i, w, slot_live(next, ctx), by)) {
+        if (by == CLAIM_BY_CAS) /* a CAS lost: the contention statistic (atlas.h) */
             add_relaxed(&s->cas_failures, 1);
         return false;
     }
@@ -364,7 +365,7 @@ bool midatlas__sweep_take_swept(struct midatlas *a, uint64_t ctx, uint16_t *mid)
  */
 static inline bool sweep_take(struct midatlas *a, uint64_t ctx, uint16_t *mid)
 {
-    if (a->owners == NULL && sweep_take_fast(a, ctx, mid, false))
+    if (sweep_take_fast(a, ctx, mid, claim_by_of(a)))
         return true;
     return midatlas__sweep_take_swept(a, ctx, mid);
 }

@@ -12,7 +12,8 @@
  *      before EFULL (the exact path revokes CPU 0's chunks; nothing is
  *      left PENDING or REVOKING), and FULL mode then serves frees made on
  *      CPU 0 to takes on CPU 1.
- *  (c) small_atlas_stays_cas: fewer than 4 chunks per stripe: no owners.
+ *  (c) small_atlas_is_solo: fewer than 4 chunks per stripe: no owner
+ *      bytes, a solo word instead (src/solo.h), UNOWNED until a claim.
  *      flag_stays_cas: MIDATLAS_F_NO_RSEQ: no owners at any capacity, and
  *      the atlas works (a lap of takes and frees, then EFULL exactly at
  *      capacity).
@@ -33,6 +34,15 @@
  *  (g) revoking_is_claimed_under: the same for a revoker stopped between
  *      its CAS to REVOKING and its final store: the associate claims the
  *      slot after a membarrier of its own.  It waited too.
+ *
+ *  (h) the solo path (src/solo.h): the first claim makes a small atlas its
+ *      CPU's (solo_owned_by_its_cpu); its thread, migrated, takes the
+ *      ownership along and back (solo_moves_with_its_thread); a claim from
+ *      a second thread on another CPU shares it for good
+ *      (solo_second_cpu_shares), also when that claim must prove EFULL
+ *      (solo_efull_from_second_cpu); a mover stopped at REVOKING stops
+ *      nobody (solo_revoking_is_helped); MIDATLAS_F_NO_RSEQ keeps it
+ *      SHARED (solo_off_with_flag).
  *
  * Skipped (77) where the path cannot run: a sanitizer build, no rseq in
  * glibc or the kernel, or one CPU.
@@ -148,12 +158,215 @@ static void efull_revokes(void **state)
     midatlas_destroy(a, NULL, NULL);
 }
 
-static void small_atlas_stays_cas(void **state)
+struct take {
+    struct midatlas *a;
+    uint16_t mid;
+    int rc;
+};
+
+static void *take_one(void *arg)
+{
+    struct take *t = arg;
+    t->rc = midatlas_associate(t->a, tctx(7), &t->mid);
+    return NULL;
+}
+
+static void small_atlas_is_solo(void **state)
 {
     (void)state;
     struct midatlas *a;
     assert_int_equal(midatlas_create(&a, 64, 0), MIDATLAS_OK);
     assert_null(a->owners);
+    assert_int_equal(solo_state(atomic_load(&a->solo)), SOLO_UNOWNED);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* ---- the solo path (src/solo.h): a small atlas owned whole ------------- */
+
+#define SOLO_CAP 64u
+
+static uint8_t solo_now(struct midatlas *a)
+{
+    return solo_state(atomic_load(&a->solo));
+}
+
+static uint64_t solo_epoch(struct midatlas *a)
+{
+    return atomic_load(&a->solo) >> 8;
+}
+
+/* n cycles on the calling thread, each MID checked against its context. */
+static void cycles(struct midatlas *a, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t mid;
+        void *ctx = NULL;
+        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mid), MIDATLAS_OK);
+        assert_ptr_equal(midatlas_map(a, mid), tctx(i + 1));
+        assert_int_equal(midatlas_dissociate(a, mid, &ctx), MIDATLAS_OK);
+        assert_ptr_equal(ctx, tctx(i + 1));
+    }
+}
+
+/* The first claim makes the atlas its CPU's; the statistics say so. */
+static void solo_owned_by_its_cpu(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    struct midatlas_stats st;
+    midatlas_stats_ex(a, &st, sizeof st);
+    assert_int_equal(st.rseq_chunks, a->nchunks);
+    assert_int_equal(st.owned_chunks, 0);
+    cycles(a, 3 * SOLO_CAP);
+    assert_int_equal(solo_now(a), cpu_a + 1);
+    midatlas_stats_ex(a, &st, sizeof st);
+    assert_int_equal(st.owned_chunks, a->nchunks);
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* The thread that owns it migrates: the ownership goes along (one move,
+ * one epoch), and comes back when the thread does. */
+static void solo_moves_with_its_thread(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    cycles(a, 10);
+    assert_int_equal(solo_now(a), cpu_a + 1);
+    uint64_t epoch = solo_epoch(a);
+    pin(cpu_b);
+    cycles(a, 3 * SOLO_CAP);
+    assert_int_equal(solo_now(a), cpu_b + 1);
+    assert_int_equal(solo_epoch(a), epoch + 1);
+    pin(cpu_a);
+    cycles(a, 10);
+    assert_int_equal(solo_now(a), cpu_a + 1);
+    assert_int_equal(solo_epoch(a), epoch + 2);
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+struct solo_claimer {
+    struct midatlas *a;
+    int cpu;
+    uint32_t cycles;
+};
+
+static void *solo_claim_on(void *arg)
+{
+    struct solo_claimer *c = arg;
+    pin(c->cpu);
+    cycles(c->a, c->cycles);
+    return NULL;
+}
+
+/* A second thread claims on another CPU: the atlas is shared for good, and
+ * both threads go on claiming (by CAS) with every MID right. */
+static void solo_second_cpu_shares(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    uint16_t held;
+    assert_int_equal(midatlas_associate(a, tctx(99), &held), MIDATLAS_OK);
+    assert_int_equal(solo_now(a), cpu_a + 1);
+    struct solo_claimer c = {a, cpu_b, 3 * SOLO_CAP};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, solo_claim_on, &c), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    cycles(a, 3 * SOLO_CAP);
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    struct midatlas_stats st;
+    midatlas_stats_ex(a, &st, sizeof st);
+    assert_int_equal(st.rseq_chunks, 0);
+    assert_ptr_equal(midatlas_map(a, held), tctx(99));
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* An atlas filled while CPU a owns it: a thread on CPU b gets EFULL exactly
+ * at capacity (its claim shares the atlas first), and FULL mode serves
+ * CPU a's frees to CPU b's takes. */
+static void solo_efull_from_second_cpu(void **state)
+{
+    (void)state;
+    static uint16_t mids[SOLO_CAP];
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    for (uint32_t i = 0; i < SOLO_CAP - 1; i++)
+        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+    assert_int_equal(solo_now(a), cpu_a + 1);
+    struct take t = {a, 0, -1};
+    pthread_t th;
+    pin(cpu_b); /* the new thread inherits CPU b */
+    assert_int_equal(pthread_create(&th, NULL, take_one, &t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.rc, MIDATLAS_OK);
+    mids[SOLO_CAP - 1] = t.mid;
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    uint16_t mid;
+    assert_int_equal(midatlas_associate(a, tctx(1), &mid), MIDATLAS_EFULL);
+    for (uint32_t i = 0; i < 16; i++) {
+        pin(cpu_a);
+        assert_int_equal(midatlas_dissociate(a, mids[i], NULL), MIDATLAS_OK);
+        pin(cpu_b);
+        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+        assert_int_equal(midatlas_associate(a, tctx(1), &mid), MIDATLAS_EFULL);
+    }
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* A thread stopped for good between its CAS to REVOKING and its last step
+ * (a mover or a sharer, preempted): an associate must still return, with
+ * the one FREE slot, after a membarrier of its own (it helps: SHARED). */
+static void solo_revoking_is_helped(void **state)
+{
+    (void)state;
+    static uint16_t mids[SOLO_CAP];
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    for (uint32_t i = 0; i < SOLO_CAP; i++)
+        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+    uint32_t idx = mids[SOLO_CAP / 2] & a->idx_mask;
+    assert_int_equal(midatlas_dissociate(a, mids[SOLO_CAP / 2], NULL), MIDATLAS_OK);
+    uint64_t w = atomic_load(&a->solo);
+    atomic_store(&a->solo, ((w >> 8) + 1) << 8 | SOLO_REVOKING);
+
+    struct take t = {a, 0, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, take_one, &t), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60; /* as in stopped_owner_is_no_obstacle */
+    if (pthread_timedjoin_np(th, NULL, &until) != 0)
+        fail_msg("associate waits for a thread that stopped with the atlas REVOKING");
+    assert_int_equal(t.rc, MIDATLAS_OK);
+    assert_int_equal(t.mid & a->idx_mask, idx);
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* MIDATLAS_F_NO_RSEQ: the solo word is SHARED from the start and stays. */
+static void solo_off_with_flag(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, MIDATLAS_F_NO_RSEQ), MIDATLAS_OK);
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    cycles(a, 3 * SOLO_CAP);
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    t_assert_valid(a);
     midatlas_destroy(a, NULL, NULL);
 }
 
@@ -188,19 +401,6 @@ static void flag_stays_cas(void **state)
         assert_non_null(a->owners);
         midatlas_destroy(a, NULL, NULL);
     }
-}
-
-struct take {
-    struct midatlas *a;
-    uint16_t mid;
-    int rc;
-};
-
-static void *take_one(void *arg)
-{
-    struct take *t = arg;
-    t->rc = midatlas_associate(t->a, tctx(7), &t->mid);
-    return NULL;
 }
 
 /* One FREE slot in an atlas of CAP, in a chunk whose owner byte a thread
@@ -368,11 +568,17 @@ int main(void)
         cmocka_unit_test(on_by_default),
         cmocka_unit_test(owns_its_chunk),
         cmocka_unit_test(efull_revokes),
-        cmocka_unit_test(small_atlas_stays_cas),
+        cmocka_unit_test(small_atlas_is_solo),
         cmocka_unit_test(flag_stays_cas),
         cmocka_unit_test(owner_layout),
         cmocka_unit_test(pending_is_stolen),
         cmocka_unit_test(revoking_is_claimed_under),
+        cmocka_unit_test(solo_owned_by_its_cpu),
+        cmocka_unit_test(solo_moves_with_its_thread),
+        cmocka_unit_test(solo_second_cpu_shares),
+        cmocka_unit_test(solo_efull_from_second_cpu),
+        cmocka_unit_test(solo_revoking_is_helped),
+        cmocka_unit_test(solo_off_with_flag),
     };
     return failed + cmocka_run_group_tests_name("rseq", tests, NULL, NULL);
 }

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * solo.c - claiming in an atlas one CPU owns whole: acquiring it, moving
+ * it with its thread, sharing it for good, and helping a stalled revoker.
+ * The protocol and why: solo.h; the model that checks it:
+ * tests/model/midatlas_solo.pml.
+ */
+#include "own.h"
+
+#if MIDATLAS_HAVE_RSEQ
+
+static uint64_t solo_make(uint8_t state, uint64_t word_with_epoch)
+{
+    return (word_with_epoch & ~(uint64_t)0xFF) | state;
+}
+
+/* This thread, as the solo word's owning thread names it: the address of
+ * its hints, unique among the threads alive (a hint: a thread that takes
+ * over a dead one's address may move an ownership instead of sharing it,
+ * which is a move like any other). */
+static uint64_t this_thread(void)
+{
+    return (uint64_t)(uintptr_t)sweep_hints();
+}
+
+/* UNOWNED -> CPU cpu + 1 (acquire), or -> SHARED for a thread without rseq
+ * (cpu < 0).  Nothing when the word changed since it was read. */
+static void solo_acquire(struct midatlas *a, uint64_t word, int32_t cpu)
+{
+    uint8_t to = cpu < 0 ? SOLO_SHARED : (uint8_t)(cpu + 1);
+    /* seq_cst: every transition of the solo word is, so that the word's
+     * history is one order that every claimer sees; no CS claimed and no
+     * CAS claimer claims under UNOWNED, so nothing else need be fenced. */
+    if (cas_seq_cst(&a->solo, &word, solo_make(to, word)) && cpu >= 0)
+        store_relaxed(&a->solo_thread, this_thread()); /* a hint: relaxed */
+}
+
+/*
+ * Throw out CPU owner - 1, whose ownership the word shows: REVOKING with the
+ * next epoch, a membarrier on that CPU, then `to` (this thread's CPU + 1: a
+ * move; SHARED: a share).  The last CAS fails when a helper ended our
+ * REVOKING first (it made the atlas SHARED): nothing more to do.  Nothing
+ * when the word changed since it was read.
+ */
+static void solo_take_over(struct midatlas *a, uint64_t word, uint8_t to)
+{
+    uint64_t revoking = solo_make(SOLO_REVOKING, word + SOLO_EPOCH_ONE);
+    /* seq_cst: as solo_acquire's.  After it, no CS passes its state check
+     * (it reads REVOKING, or a later state that is not its CPU's). */
+    if (!cas_seq_cst(&a->solo, &word, revoking))
+        return;
+    /* A CS of the old owner in flight (it passed its state check before
+     * our CAS) has committed or aborted when this returns (model mutant 1). */
+    midatlas__rseq_fence_cpu((uint32_t)solo_state(word) - 1u);
+    /* seq_cst: as above.  A CAS, not a store: a helper may have made it
+     * SHARED meanwhile, for good (mutant 5). */
+    (void)cas_seq_cst(&a->solo, &revoking, solo_make(to, revoking));
+}
+
+/* A claimer read (REVOKING, e): the revoker may be preempted for good, so
+ * end it without waiting.  A membarrier on every CPU first: whichever CPU
+ * owned the atlas before, its CS that passed the state check before that
+ * REVOKING is over by the end (mutant 2).  The CAS compares the epoch too:
+ * a later REVOKING (the owner moved on and is being thrown out again) has
+ * not had its fence yet (mutant 3). */
+static void solo_help(struct midatlas *a, uint64_t word)
+{
+    midatlas__rseq_fence_all();
+    /* seq_cst: as solo_acquire's. */
+    (void)cas_seq_cst(&a->solo, &word, solo_make(SOLO_SHARED, word));
+}
+
+enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
+                                    uint32_t *count)
+{
+    for (;;) {
+        int32_t cpu = rseq_cpu();
+        if (cpu > (int32_t)OWNER_MAX_CPU)
+            cpu = -1; /* no owner byte names it: as a thread without rseq */
+        /* acquire: pairs with the seq_cst CASes of the transitions; the
+         * SHARED a claimer reads was stored after the fence that ended
+         * every CS of the old owner, whose stores it then sees. */
+        uint64_t word = load_acquire(&a->solo);
+        uint8_t s = solo_state(word);
+#if MIDATLAS_BROKEN == 4
+        /* Deliberately broken: claim by store whatever the state (the CS
+         * checks no owner either), from any CPU. */
+        if (cpu >= 0 && s != SOLO_SHARED)
+            s = (uint8_t)(cpu + 1);
+#endif
+        if (s == SOLO_SHARED)
+            return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+        if (cpu >= 0 && s == (uint8_t)(cpu + 1)) {
+            enum rseq_result r =
+                own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, solo_owner_byte(a));
+            if (r == RSEQ_DONE)
+                return OWN_CLAIMED;
+            if (r == RSEQ_CHANGED)
+                return OWN_LOST;
+            continue; /* preempted, migrated, signalled or revoked: look again */
+        }
+        if (s == SOLO_UNOWNED) {
+            solo_acquire(a, word, cpu);
+        } else if (s == SOLO_REVOKING) {
+            solo_help(a, word);
+        } else {
+            /* Another CPU's (or this one's, for a thread without rseq):
+             * the thread that owns it takes it along; anyone else shares. */
+            bool mover = cpu >= 0 && load_relaxed(&a->solo_thread) == this_thread(); /* a hint */
+            solo_take_over(a, word, mover ? (uint8_t)(cpu + 1) : SOLO_SHARED);
+        }
+    }
+}
+
+const char *midatlas__solo_check(struct midatlas *a)
+{
+    uint8_t s = solo_state(load_relaxed(&a->solo)); /* quiescent: relaxed */
+    if (s == SOLO_REVOKING)
+        return "the solo word is left REVOKING";
+    if (s != SOLO_SHARED && a->owners)
+        return "an atlas with owner bytes has a solo owner";
+    return NULL;
+}
+
+#else /* !MIDATLAS_HAVE_RSEQ: the solo word is always SHARED */
+
+enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
+                                    uint32_t *count)
+{
+    return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+}
+
+const char *midatlas__solo_check(struct midatlas *a)
+{
+    return load_relaxed(&a->solo) == 0 ? NULL : "the solo word is set without the rseq path";
+}
+
+#endif

@@ -29,7 +29,8 @@
  *                  every MID (stress_final.c).
  *
  * Pressure: --preempt stalls random threads at random instructions with a
- * signal; --chaos stalls them at the plugin's own race windows (hooked
+ * signal; --migrate moves random threads to another CPU (an implementation
+ * that keeps per-CPU state, like midatlas's rseq paths, must follow); --chaos stalls them at the plugin's own race windows (hooked
  * midatlas plugins: the library's hook points).
  *
  * Replay: threads draw from xorshift streams seeded by --seed and their
@@ -143,6 +144,7 @@ struct stress_cfg {
     unsigned ncpus;
     bool quiet;       /* no progress lines */
     uint32_t preempt; /* signals per second that stall a random worker */
+    uint32_t migrate; /* moves per second of a random worker to another CPU */
     uint32_t chaos;   /* MID_IMPL_HAS_CHAOS: stall 1 in `chaos` hook passes */
     bool no_stats_check; /* skip the running stats cross-check (MID_IMPL_HAS_STATS) */
 };

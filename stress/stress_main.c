@@ -85,6 +85,8 @@ static void usage(FILE *f)
             "                   it is on for ~100 us (a signal whose handler sleeps), as a\n"
             "                   preempted thread is: races that need a thread delayed inside a\n"
             "                   few instructions show up far sooner (default 0: off)\n"
+            "  --migrate HZ     HZ times a second, move a random worker to another CPU this\n"
+            "                   process may run on (overrides --cpus for it; default 0: off)\n"
             "  --chaos N        plugins with the chaos call (hooked midatlas builds): sleep\n"
             "                   ~50 us in 1 of N passes of their race windows (default 0)\n"
             "  --no-stats-check skip the per-second stats cross-check (to see which\n"
@@ -146,7 +148,7 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         {"seed", required_argument, NULL, 'S'},     {"workload", required_argument, NULL, 'w'},
         {"window", required_argument, NULL, 'W'},   {"cpus", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"preempt", required_argument, NULL, 'P'},  {"skip", required_argument, NULL, 'K'},
+        {"preempt", required_argument, NULL, 'P'},  {"migrate", required_argument, NULL, 'M'},  {"skip", required_argument, NULL, 'K'},
         {"chaos", required_argument, NULL, 'X'},    {"no-stats-check", no_argument, NULL, 'N'},
         {"ops", required_argument, NULL, 'O'},      {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -181,6 +183,7 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         case 'X': c->chaos = (uint32_t)strtoul(optarg, &end, 10); break;
         case 'O': c->ops = strtoull(optarg, &end, 10); break;
         case 'P': c->preempt = (uint32_t)strtoul(optarg, &end, 10); break;
+        case 'M': c->migrate = (uint32_t)strtoul(optarg, &end, 10); break;
         default: return cli_other_option(PROG, o, argv, usage);
         }
         if (end && (*end || end == optarg))
@@ -393,6 +396,38 @@ static void *preempter(void *arg)
     return NULL;
 }
 
+/* ---- migration injection ---------------------------------------------------------- */
+
+/* --migrate: HZ times a second, pin a random worker to a random CPU of the
+ * process's set (another than its own, on 2 CPUs, half the time), as the
+ * scheduler's load balancing moves threads, far more often. */
+static void *migrator(void *arg)
+{
+    struct stress_run *run = arg;
+    uint64_t rng = splitmix64(run->cfg->seed ^ 0x313C);
+    long gap_ns = 1000000000L / (long)run->cfg->migrate;
+    struct timespec gap = {gap_ns / 1000000000L, gap_ns % 1000000000L};
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2)
+        return NULL; /* nowhere to move a thread to */
+    int n = CPU_COUNT(&allowed);
+    while (!stress_stopped(run)) {
+        rng = splitmix64(rng);
+        int k = (int)(rng % (uint64_t)n), cpu = -1;
+        for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+            if (CPU_ISSET(c, &allowed) && k-- == 0)
+                cpu = c;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        /* Threads are joined only after this thread is: handles are valid. */
+        pthread_setaffinity_np(run->threads[(rng >> 32) % run->nthreads].handle, sizeof one,
+                               &one);
+        nanosleep(&gap, NULL);
+    }
+    return NULL;
+}
+
 static void preempt_install(void)
 {
     struct sigaction sa;
@@ -550,9 +585,14 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct mid_impl *imp
         preempt_install();
         preempting = pthread_create(&preempt_thread, NULL, preempter, run) == 0;
     }
+    pthread_t migrate_thread;
+    bool migrating = cfg->migrate > 0 &&
+                     pthread_create(&migrate_thread, NULL, migrator, run) == 0;
     monitor(run);
     if (preempting)
         pthread_join(preempt_thread, NULL);
+    if (migrating)
+        pthread_join(migrate_thread, NULL);
     join_all(run);
     double elapsed = now_s() - start;
     if (cfg->chaos)

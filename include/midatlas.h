@@ -309,12 +309,14 @@ struct midatlas_stats {
     /* Appended after 0.1: midatlas_stats_ex() fills them, midatlas_stats()
      * does not (it writes the 0.1 layout only). */
     /** Chunks whose FREE slots the CPU that owns one claims by a plain store
-     * (the rseq claim path, midatlas_create); 0: this atlas claims by CAS
-     * only (too few chunks per stripe, MIDATLAS_F_NO_RSEQ,
+     * (the rseq claim path, midatlas_create): every chunk of an atlas with
+     * owned chunks, and of a small atlas owned whole until it is shared; 0:
+     * this atlas claims by CAS only (shared, MIDATLAS_F_NO_RSEQ,
      * MIDATLAS_RSEQ=0, or no rseq here). */
     uint32_t rseq_chunks;
     /** Of those, the ones a CPU owned when they were read (one byte each,
-     * read one after another: a sample, not an instant). */
+     * read one after another: a sample, not an instant; a small atlas's
+     * chunks are owned all together or not at all). */
     uint32_t owned_chunks;
     /** Bytes each slot word takes: 8, or 32 in a spread atlas (two a cache
      * line: MIDATLAS_F_SPREAD, midatlas_create). */
@@ -375,7 +377,12 @@ typedef struct midatlas_stats midatlas_stats_t;
  * freed last, "Stale window") announces itself with two more locked
  * instructions; at capacity 4096 kept 99% full by 2 threads a cycle took
  * about twice as long as by CAS, while at 1 thread it was faster (README,
- * "The rseq claim path by default").  The first create with it on registers
+ * "The rseq claim path by default").  A smaller atlas is owned whole: the
+ * CPU of its first claim claims by the same store, a thread that migrates
+ * takes the ownership along, and the first claim from another thread on
+ * another CPU (or from a thread without rseq) shares the atlas for good:
+ * it claims by CAS from then on, after one membarrier (README, "Small
+ * atlases owned whole").  The first create with it on registers
  * the process for membarrier's PRIVATE_EXPEDITED_RSEQ command, as liburcu
  * registers for PRIVATE_EXPEDITED, and keeps the object that holds the
  * library (the program, libmidatlas.so, or a plugin that embeds

@@ -290,6 +290,17 @@ static void solo_second_cpu_shares(void **state)
     midatlas_destroy(a, NULL, NULL);
 }
 
+/* A new atlas of SOLO_CAP with n MIDs (in mids[]) handed out on CPU a. */
+static struct midatlas *solo_filled(uint32_t n, uint16_t *mids)
+{
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+    return a;
+}
+
 /* An atlas filled while CPU a owns it: a thread on CPU b gets EFULL exactly
  * at capacity (its claim shares the atlas first), and FULL mode serves
  * CPU a's frees to CPU b's takes. */
@@ -297,11 +308,7 @@ static void solo_efull_from_second_cpu(void **state)
 {
     (void)state;
     static uint16_t mids[SOLO_CAP];
-    struct midatlas *a;
-    pin(cpu_a);
-    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
-    for (uint32_t i = 0; i < SOLO_CAP - 1; i++)
-        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+    struct midatlas *a = solo_filled(SOLO_CAP - 1, mids);
     assert_int_equal(solo_now(a), cpu_a + 1);
     struct take t = {a, 0, -1};
     pthread_t th;
@@ -331,11 +338,7 @@ static void solo_revoking_is_helped(void **state)
 {
     (void)state;
     static uint16_t mids[SOLO_CAP];
-    struct midatlas *a;
-    pin(cpu_a);
-    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
-    for (uint32_t i = 0; i < SOLO_CAP; i++)
-        assert_int_equal(midatlas_associate(a, tctx(i + 1), &mids[i]), MIDATLAS_OK);
+    struct midatlas *a = solo_filled(SOLO_CAP, mids);
     uint32_t idx = mids[SOLO_CAP / 2] & a->idx_mask;
     assert_int_equal(midatlas_dissociate(a, mids[SOLO_CAP / 2], NULL), MIDATLAS_OK);
     uint64_t w = atomic_load(&a->solo);

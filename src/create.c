@@ -150,8 +150,7 @@ static bool uses_owners(const struct midatlas *shape)
  * one CPU own it whole (solo.h)?  Wherever the rseq path runs. */
 static bool uses_solo(const struct midatlas *shape, bool owned)
 {
-    return !owned && !(shape->flags & MIDATLAS_F_NO_RSEQ) && MIDATLAS_HAVE_RSEQ &&
-           midatlas__rseq_on();
+    return !owned && !(shape->flags & MIDATLAS_F_NO_RSEQ) && midatlas__rseq_on();
 }
 
 /* Serial numbers of the atlases created so far (struct midatlas.serial). */

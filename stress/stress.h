@@ -29,7 +29,7 @@
  *                  every MID (stress_final.c).
  *
  * Pressure: --preempt stalls random threads at random instructions with a
- * signal; --migrate moves random threads to another CPU (an implementation
+ * signal; --migrate pins random threads to random CPUs (an implementation
  * that keeps per-CPU state, like midatlas's rseq paths, must follow); --chaos stalls them at the plugin's own race windows (hooked
  * midatlas plugins: the library's hook points).
  *

@@ -85,7 +85,7 @@ static void usage(FILE *f)
             "                   it is on for ~100 us (a signal whose handler sleeps), as a\n"
             "                   preempted thread is: races that need a thread delayed inside a\n"
             "                   few instructions show up far sooner (default 0: off)\n"
-            "  --migrate HZ     HZ times a second, move a random worker to another CPU this\n"
+            "  --migrate HZ     HZ times a second, pin a random worker to a random CPU this\n"
             "                   process may run on (overrides --cpus for it; default 0: off)\n"
             "  --chaos N        plugins with the chaos call (hooked midatlas builds): sleep\n"
             "                   ~50 us in 1 of N passes of their race windows (default 0)\n"
@@ -148,7 +148,8 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         {"seed", required_argument, NULL, 'S'},     {"workload", required_argument, NULL, 'w'},
         {"window", required_argument, NULL, 'W'},   {"cpus", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"preempt", required_argument, NULL, 'P'},  {"migrate", required_argument, NULL, 'M'},  {"skip", required_argument, NULL, 'K'},
+        {"preempt", required_argument, NULL, 'P'},  {"skip", required_argument, NULL, 'K'},
+        {"migrate", required_argument, NULL, 'M'},
         {"chaos", required_argument, NULL, 'X'},    {"no-stats-check", no_argument, NULL, 'N'},
         {"ops", required_argument, NULL, 'O'},      {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},

@@ -48,6 +48,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -58,6 +59,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cli.h"
@@ -68,6 +70,20 @@ extern "C" const struct mid_impl mid_impl_midatlas, mid_impl_mutex;
 namespace {
 
 constexpr int kMaxThreads = 64;
+
+// One copy of the driver, and so of every call site of its loop, per
+// implementation (Site: its index in g_impls, see DriverFor); the same for
+// the pipeline's receiver.  With one
+// copy shared by all, the indirect calls of a workload's loop saw every
+// implementation's functions in turn, and a branch predictor that has
+// seen several targets at a site predicts it worse from then on: lookup at
+// one thread ran midatlas 37 ns a cycle alone but 46 ns once the mutex had
+// run through the same loop, and idr 34 against 44, so a cell depended on
+// which implementations Google Benchmark's random order ran before it.
+// g_site_runs gives each copy a reference of its own (identical copies
+// could be folded into one by the linker's identical-code folding).
+constexpr size_t kDriverSites = 16;
+std::atomic<uint64_t> g_site_runs[kDriverSites];
 
 [[noreturn]] void Fail(const mid_impl* impl, const char* what, unsigned mid, int status) {
   std::fprintf(stderr, "midatlas-bench: %s: %s (MID 0x%04x, status %d)\n", impl->name, what,
@@ -199,6 +215,7 @@ struct Run {
   std::vector<std::unique_ptr<SpscRing>> rings;
   std::atomic<bool> stop{false};
   std::thread receiver;
+  void (*receiver_loop)(Run*) = nullptr;  // this implementation's copy
   ThreadContexts filler[1];  // the context of pre-filled / shared MIDs
 };
 
@@ -431,8 +448,11 @@ struct Exhaust {
   unsigned k = 0;
 };
 
-// pipeline: the receiver thread, started by thread 0 in Setup.
+// pipeline: the receiver thread, started by thread 0 in Setup; a copy per
+// implementation, as Drive.
+template <size_t Site>
 void ReceiverLoop(Run* r) {
+  g_site_runs[Site].fetch_add(1, std::memory_order_relaxed);
   const mid_impl* im = r->impl;
   if (im->thread_init != nullptr) im->thread_init();
   const size_t n = r->rings.size();
@@ -481,7 +501,7 @@ struct Pipeline {
     r.rings.clear();
     for (int t = 0; t < r.threads; t++) r.rings.emplace_back(new SpscRing(RingSize(r)));
     r.stop.store(false, std::memory_order_relaxed);
-    r.receiver = std::thread(ReceiverLoop, &r);
+    r.receiver = std::thread(r.receiver_loop, &r);
   }
   static void Teardown(Run& r) {
     r.stop.store(true, std::memory_order_release);  // pairs with ReceiverLoop
@@ -505,8 +525,10 @@ struct Pipeline {
 
 // ---------------------------------------------------------------- driver
 
-template <class W>
+template <class W, size_t Site>
 void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const char* event_name) {
+  static_assert(Site < kDriverSites, "a site per implementation");
+  g_site_runs[Site].fetch_add(1, std::memory_order_relaxed);
   const int tid = state.thread_index();
   const int n = state.threads();
   Run& r = g_run;
@@ -524,6 +546,7 @@ void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const ch
     }
     r.snapshot_taken.store(false, std::memory_order_relaxed);
     r.cut.store(false, std::memory_order_relaxed);
+    r.receiver_loop = &ReceiverLoop<Site>;
     W::Setup(r);
     r.cas_before = CasFailures(r);
   }
@@ -610,18 +633,34 @@ int RenderReport() {
 const mid_impl* const g_builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, nullptr};
 impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}};
 
+using DriveFn = void (*)(benchmark::State&, const mid_impl*, uint32_t, const char*);
+
+template <class W, size_t... Site>
+constexpr std::array<DriveFn, sizeof...(Site)> DriverTable(std::index_sequence<Site...>) {
+  return {&Drive<W, Site>...};
+}
+
+// The driver copy of the i-th implementation; past kDriverSites (more
+// --impl than anyone measures at once) the last copy is shared.
+template <class W>
+DriveFn DriverFor(size_t i) {
+  static constexpr auto table = DriverTable<W>(std::make_index_sequence<kDriverSites>{});
+  return table[std::min(i, kDriverSites - 1)];
+}
+
 template <class W>
 void Register(const char* workload, const char* event_name, const std::vector<uint32_t>& caps,
               uint32_t needs = 0) {
   for (size_t i = 0; i < g_impls.n; i++) {
     const mid_impl* impl = g_impls.impls[i];
     if ((impl->features & needs) != needs) continue;
+    DriveFn drive = DriverFor<W>(i);
     for (uint32_t cap : caps) {
       if (cap > impl_max_capacity(impl)) continue;
       std::string name = std::string(workload) + "/" + impl->name + "/cap:" + std::to_string(cap);
       benchmark::RegisterBenchmark(name.c_str(),
-                                   [impl, cap, event_name](benchmark::State& st) {
-                                     Drive<W>(st, impl, cap, event_name);
+                                   [drive, impl, cap, event_name](benchmark::State& st) {
+                                     drive(st, impl, cap, event_name);
                                    })
           ->UseRealTime()
           ->Threads(1)

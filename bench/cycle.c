@@ -30,6 +30,7 @@
 
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@
 #define MAPS 16u
 
 extern const struct mid_impl mid_impl_midatlas, mid_impl_mutex;
+
+/* Inlined into each worker (see WORKER), so that each has call sites of
+ * its own. */
+#define INLINE_COPY inline __attribute__((always_inline))
 static const struct mid_impl *const builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, NULL};
 static struct impl_list impls = {.prog = PROG, .builtins = builtins};
 
@@ -72,7 +77,7 @@ static void die(const struct mid_impl *impl, const char *what, int status)
     exit(1);
 }
 
-static uint16_t must_associate(const struct mid_impl *im, void *t, void *ctx)
+static INLINE_COPY uint16_t must_associate(const struct mid_impl *im, void *t, void *ctx)
 {
     uint16_t mid;
     int st = im->associate(t, ctx, &mid);
@@ -81,20 +86,20 @@ static uint16_t must_associate(const struct mid_impl *im, void *t, void *ctx)
     return mid;
 }
 
-static void must_map(const struct mid_impl *im, void *t, uint16_t mid, void *ctx)
+static INLINE_COPY void must_map(const struct mid_impl *im, void *t, uint16_t mid, void *ctx)
 {
     if (im->map(t, mid) != ctx)
         die(im, "map answered another context", 0);
 }
 
-static void must_dissociate(const struct mid_impl *im, void *t, uint16_t mid)
+static INLINE_COPY void must_dissociate(const struct mid_impl *im, void *t, uint16_t mid)
 {
     int st = im->dissociate(t, mid, NULL);
     if (st != MIDATLAS_OK)
         die(im, "dissociate failed", st);
 }
 
-static void churn(struct job *j)
+static INLINE_COPY void churn(struct job *j)
 {
     for (uint32_t k = 0; k < opt.cycles; k++) {
         void *ctx = j->ctx[k % WINDOW];
@@ -105,7 +110,7 @@ static void churn(struct job *j)
 }
 
 /* window and lookup: W MIDs in flight, the oldest replaced each cycle. */
-static void window(struct job *j, uint32_t maps)
+static INLINE_COPY void window(struct job *j, uint32_t maps)
 {
     uint32_t w = opt.capacity / opt.threads < WINDOW ? opt.capacity / opt.threads : WINDOW;
     uint16_t mid[WINDOW];
@@ -132,9 +137,8 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void *worker(void *arg)
+static INLINE_COPY void *work(struct job *j)
 {
-    struct job *j = arg;
     if (j->impl->thread_init)
         j->impl->thread_init();
     pthread_barrier_wait(j->start);
@@ -150,13 +154,40 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* One run of one implementation: ns per cycle per thread (wall time from
- * the first thread's start until the last one's end, over the cycles each
- * did).  The threads read the clock themselves: a main thread that read it
+/*
+ * One worker, and so one copy of the patterns' loops and their indirect
+ * calls, per implementation (its index in impls; past WORKERS the last is
+ * shared).  With one worker for all, a call site saw every implementation
+ * in the rotation, and once a site has seen several targets the branch
+ * predictor serves it worse for the rest of the process: lookup at
+ * capacity 64, one thread, pinned (AMD EPYC family 26 model 2), midatlas
+ * ran a median of 35.5 ns a cycle alone and 48.6 ns with idr and the mutex
+ * in the rotation.  worker_runs gives each copy a reference of its own, so
+ * that identical-code folding cannot merge them.
+ */
+#define WORKERS 16u
+static atomic_ulong worker_runs[WORKERS];
+#define WORKER(k)                                                                                  \
+    static void *worker_##k(void *arg)                                                             \
+    {                                                                                              \
+        atomic_fetch_add_explicit(&worker_runs[k], 1, memory_order_relaxed);                       \
+        return work(arg);                                                                          \
+    }
+WORKER(0) WORKER(1) WORKER(2) WORKER(3) WORKER(4) WORKER(5) WORKER(6) WORKER(7)
+WORKER(8) WORKER(9) WORKER(10) WORKER(11) WORKER(12) WORKER(13) WORKER(14) WORKER(15)
+static void *(*const workers[WORKERS])(void *) = {
+    worker_0, worker_1, worker_2,  worker_3,  worker_4,  worker_5,  worker_6,  worker_7,
+    worker_8, worker_9, worker_10, worker_11, worker_12, worker_13, worker_14, worker_15,
+};
+
+/* One run of implementation i (im), on its own worker: ns per cycle per
+ * thread (wall time from the first thread's start until the last one's end,
+ * over the cycles each did).  The threads read the clock themselves: a main thread that read it
  * after the barrier could be scheduled only once a worker had finished,
  * and a run then seemed to take no time at all (best 0.0 ns, once). */
-static double run_once(const struct mid_impl *im, void *table)
+static double run_once(size_t i, const struct mid_impl *im, void *table)
 {
+    void *(*worker)(void *) = workers[i < WORKERS ? i : WORKERS - 1];
     static struct job jobs[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
     pthread_barrier_t start;
@@ -213,7 +244,7 @@ static int measure(void)
     for (uint32_t r = 0; r < opt.runs; r++)
         for (size_t k = 0; k < impls.n; k++) {
             size_t i = (k + r) % impls.n; /* a rotating order */
-            ns[i][r] = run_once(impls.impls[i], tables[i]);
+            ns[i][r] = run_once(i, impls.impls[i], tables[i]);
         }
     static const char *const names[] = {"churn", "window", "lookup"};
     char cpu[192];

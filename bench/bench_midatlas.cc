@@ -73,15 +73,16 @@ constexpr int kMaxThreads = 64;
 
 // One copy of the driver, and so of every call site of its loop, per
 // implementation (Site: its index in g_impls, see DriverFor); the same for
-// the pipeline's receiver.  With one
-// copy shared by all, the indirect calls of a workload's loop saw every
-// implementation's functions in turn, and a branch predictor that has
-// seen several targets at a site predicts it worse from then on: lookup at
-// one thread ran midatlas 37 ns a cycle alone but 46 ns once the mutex had
-// run through the same loop, and idr 34 against 44, so a cell depended on
-// which implementations Google Benchmark's random order ran before it.
-// g_site_runs gives each copy a reference of its own (identical copies
-// could be folded into one by the linker's identical-code folding).
+// the pipeline's receiver.  With one copy shared by all, the indirect calls
+// of a workload's loop saw every implementation's functions in turn, and
+// the implementation that ran after others paid for it for the rest of the
+// process: lookup at one thread ran midatlas 37 ns a cycle alone but 46 ns
+// once the mutex had run through the same loop, and idr 34 against 44, so
+// a cell depended on which implementations Google Benchmark's random order
+// ran before it.  (The likeliest reading: a call site that has seen several
+// targets is predicted worse from then on; this VM has no counters to show
+// it.)  g_site_runs gives each copy a reference of its own, so that
+// identical-code folding (GCC's -fipa-icf) cannot merge the copies.
 constexpr size_t kDriverSites = 16;
 std::atomic<uint64_t> g_site_runs[kDriverSites];
 

@@ -51,6 +51,7 @@ extern const struct mid_impl mid_impl_midatlas, mid_impl_mutex;
 /* Inlined into each worker (see WORKER), so that each has call sites of
  * its own. */
 #define INLINE_COPY inline __attribute__((always_inline))
+
 static const struct mid_impl *const builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, NULL};
 static struct impl_list impls = {.prog = PROG, .builtins = builtins};
 
@@ -158,12 +159,13 @@ static INLINE_COPY void *work(struct job *j)
  * One worker, and so one copy of the patterns' loops and their indirect
  * calls, per implementation (its index in impls; past WORKERS the last is
  * shared).  With one worker for all, a call site saw every implementation
- * in the rotation, and once a site has seen several targets the branch
- * predictor serves it worse for the rest of the process: lookup at
+ * in the rotation, and the implementations paid for each other: lookup at
  * capacity 64, one thread, pinned (AMD EPYC family 26 model 2), midatlas
  * ran a median of 35.5 ns a cycle alone and 48.6 ns with idr and the mutex
- * in the rotation.  worker_runs gives each copy a reference of its own, so
- * that identical-code folding cannot merge them.
+ * in the rotation (the likeliest reading: a call site that has seen several
+ * targets is predicted worse from then on).  worker_runs gives each copy a
+ * reference of its own, so that identical-code folding (GCC's -fipa-icf)
+ * cannot merge them.
  */
 #define WORKERS 16u
 static atomic_ulong worker_runs[WORKERS];

@@ -71,9 +71,13 @@ struct worker {
     uint64_t ops;
 };
 
-static void *worker_main(void *p)
+/* The loop, inlined into a copy per library (worker_main_a, _b): with one
+ * loop for both, its indirect calls would have seen both libraries'
+ * functions, and a call site with several targets can be predicted worse
+ * for the rest of the process than one with a single target (README, "One
+ * driver loop per implementation"). */
+static inline __attribute__((always_inline)) void *worker_loop(struct worker *w)
 {
-    struct worker *w = p;
     struct run *r = w->run;
     const struct lib *l = r->lib;
     void *ctx = (void *)(uintptr_t)((w->id + 1) << 4);
@@ -96,6 +100,24 @@ static void *worker_main(void *p)
     return NULL;
 }
 
+static void *worker_main_a(void *p)
+{
+    return worker_loop(p);
+}
+
+/* A store of its own, so that identical-code folding cannot merge this
+ * copy into worker_main_a.  Relaxed: nothing reads it. */
+static atomic_int worker_b_runs;
+
+static void *worker_main_b(void *p)
+{
+    atomic_store_explicit(&worker_b_runs, 1, memory_order_relaxed);
+    return worker_loop(p);
+}
+
+/* The loop copy of library 0 (A) and 1 (B). */
+static void *(*const worker_mains[2])(void *) = {worker_main_a, worker_main_b};
+
 static double now_s(void)
 {
     struct timespec t;
@@ -103,8 +125,10 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static double churn(const struct lib *l, uint32_t capacity, unsigned threads, double seconds)
+static double churn(const struct lib *lib, int k, uint32_t capacity, unsigned threads,
+                    double seconds)
 {
+    const struct lib *l = &lib[k];
     struct run r = {.lib = l};
     struct worker w[64];
     pthread_t th[64];
@@ -114,7 +138,7 @@ static double churn(const struct lib *l, uint32_t capacity, unsigned threads, do
     }
     for (unsigned i = 0; i < threads; i++) {
         w[i] = (struct worker){.run = &r, .id = i};
-        if (pthread_create(&th[i], NULL, worker_main, &w[i])) {
+        if (pthread_create(&th[i], NULL, worker_mains[k], &w[i])) {
             fprintf(stderr, "churn_ab: pthread_create failed\n");
             exit(1);
         }
@@ -184,7 +208,7 @@ int main(int argc, char **argv)
         double *v[2] = {calloc(runs, sizeof(double)), calloc(runs, sizeof(double))};
         for (unsigned r = 0; r < runs; r++)
             for (int k = 0; k < 2; k++) /* alternate, and swap who goes first */
-                v[(k + r) % 2][r] = churn(&lib[(k + r) % 2], capacity, threads, seconds);
+                v[(k + r) % 2][r] = churn(lib, (k + r) % 2, capacity, threads, seconds);
         for (int k = 0; k < 2; k++)
             qsort(v[k], runs, sizeof(double), cmp_double);
         double ma = v[0][runs / 2], mb = v[1][runs / 2];

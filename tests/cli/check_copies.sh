@@ -3,7 +3,8 @@
 # check_copies.sh BIN REGEX MIN
 # The benchmark programs run each implementation through a copy of their
 # loops of its own (bench_midatlas.cc: Drive<W, Site> and
-# ReceiverLoop<Site>; cycle.c: worker_N): with one copy shared by all, a
+# ReceiverLoop<Site>; cycle.c: worker_N; bench/wait: churner_main_N,
+# worker_main_a/b): with one copy shared by all, a
 # cell depended on which implementations had run before it (README, "One
 # driver loop per implementation").  Nothing at run time shows the copies,
 # so this looks at the program: it fails when BIN defines fewer than MIN

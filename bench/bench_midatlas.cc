@@ -71,6 +71,10 @@ namespace {
 
 constexpr int kMaxThreads = 64;
 
+// The implementations measured: the built-in two, then each --impl.
+const mid_impl* const g_builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, nullptr};
+impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}};
+
 // One copy of the driver, and so of every call site of its loop, per
 // implementation (Site: its index in g_impls, see DriverFor); the same for
 // the pipeline's receiver.  With one copy shared by all, the indirect calls
@@ -81,15 +85,39 @@ constexpr int kMaxThreads = 64;
 // a cell depended on which implementations Google Benchmark's random order
 // ran before it.  (The likeliest reading: a call site that has seen several
 // targets is predicted worse from then on; this VM has no counters to show
-// it.)  g_site_runs gives each copy a reference of its own, so that
-// identical-code folding (GCC's -fipa-icf) cannot merge the copies.
+// it.)  g_site_impls gives each copy a reference of its own, so that
+// identical-code folding (GCC's -fipa-icf) cannot merge the copies, and
+// records which implementations each copy ran (--report_copies prints it:
+// bench.copies.registered checks that each ran its own).
 constexpr size_t kDriverSites = 16;
-std::atomic<uint64_t> g_site_runs[kDriverSites];
+std::atomic<uint64_t> g_site_impls[kDriverSites];
+bool g_report_copies = false;
 
 [[noreturn]] void Fail(const mid_impl* impl, const char* what, unsigned mid, int status) {
   std::fprintf(stderr, "midatlas-bench: %s: %s (MID 0x%04x, status %d)\n", impl->name, what,
                mid, status);
   std::abort();
+}
+
+// Copy `site` of the driver or receiver loop ran `impl`: its bit (its
+// index in g_impls, the last bit for any past 63) in g_site_impls[site].
+// Relaxed: read only after every run has ended (ReportCopies).
+void NoteCopyRan(size_t site, const mid_impl* impl) {
+  size_t i = 0;
+  while (i < g_impls.n && g_impls.impls[i] != impl) i++;
+  g_site_impls[site].fetch_or(uint64_t{1} << std::min<size_t>(i, 63), std::memory_order_relaxed);
+}
+
+// --report_copies: which implementations each loop copy ran, a line a copy.
+void ReportCopies() {
+  for (size_t site = 0; site < kDriverSites; site++) {
+    uint64_t ran = g_site_impls[site].load(std::memory_order_relaxed);
+    if (ran == 0) continue;
+    std::printf("loop copy %zu ran:", site);
+    for (size_t i = 0; i < g_impls.n && i < 64; i++)
+      if (ran & (uint64_t{1} << i)) std::printf(" %s", g_impls.impls[i]->name);
+    std::printf("\n");
+  }
 }
 
 inline void CpuRelax() {
@@ -453,8 +481,8 @@ struct Exhaust {
 // implementation, as Drive.
 template <size_t Site>
 void ReceiverLoop(Run* r) {
-  g_site_runs[Site].fetch_add(1, std::memory_order_relaxed);
   const mid_impl* im = r->impl;
+  NoteCopyRan(Site, im);
   if (im->thread_init != nullptr) im->thread_init();
   const size_t n = r->rings.size();
   unsigned spins = 0;
@@ -529,7 +557,7 @@ struct Pipeline {
 template <class W, size_t Site>
 void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const char* event_name) {
   static_assert(Site < kDriverSites, "a site per implementation");
-  g_site_runs[Site].fetch_add(1, std::memory_order_relaxed);
+  NoteCopyRan(Site, impl);
   const int tid = state.thread_index();
   const int n = state.threads();
   Run& r = g_run;
@@ -631,9 +659,6 @@ int RenderReport() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-const mid_impl* const g_builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, nullptr};
-impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}};
-
 using DriveFn = void (*)(benchmark::State&, const mid_impl*, uint32_t, const char*);
 
 template <class W, size_t... Site>
@@ -696,6 +721,8 @@ void Usage() {
       "                    the ratio to the mutex of the same row) and draw\n"
       "                    DIR/bench-latest.png (needs python3; the plot gnuplot)\n"
       "  --run_budget=S    cap one run's wall time at S seconds (marked cut:1)\n"
+      "  --report_copies   at the end, which implementations each copy of the\n"
+      "                    driver loop ran (one copy per implementation)\n"
       "  --help, --version\n"
       "Google Benchmark's flags apply (--benchmark_filter, --benchmark_out=F.json,\n"
       "--benchmark_min_time...).\n"
@@ -727,6 +754,8 @@ int ParseOwnFlags(int* argc, char** argv) {
       if (v == nullptr || *v == '\0')
         return cli_usage_error("midatlas-bench", "--report needs a directory");
       g_report_dir = v;
+    } else if (a == "--report_copies") {
+      g_report_copies = true;
     } else if (a.compare(0, flag.size(), flag) == 0) {
       double s = std::atof(a.c_str() + flag.size());
       if (s <= 0) return cli_usage_error("midatlas-bench", "bad %s", argv[i]);
@@ -783,6 +812,7 @@ int main(int argc, char** argv) {
   std::thread([] {}).join();
   size_t ran = benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  if (g_report_copies) ReportCopies();
   if (ran == 0) {  // a filter that matches nothing must not pass as a smoke test
     std::fprintf(stderr, "midatlas-bench: no benchmark matched\n");
     return 1;

@@ -4,10 +4,12 @@
 # The benchmark programs run each implementation through a copy of their
 # loops of its own (bench_midatlas.cc: Drive<W, Site> and
 # ReceiverLoop<Site>; cycle.c: worker_N; bench/wait: churner_main_N,
-# worker_main_a/b): with one copy shared by all, a
-# cell depended on which implementations had run before it (README, "One
-# driver loop per implementation").  Nothing at run time shows the copies,
-# so this looks at the program: it fails when BIN defines fewer than MIN
+# worker_main_a/b): with one copy shared by all, a cell depended on which
+# implementations had run before it (README, "One driver loop per
+# implementation").  Which copy ran which implementation shows at run time
+# only in midatlas-bench (--report_copies, bench.copies.registered); that
+# the copies are distinct code shows only in the program, so this looks
+# there: it fails when BIN defines fewer than MIN
 # distinct code addresses for the functions whose demangled names match
 # the extended regular expression REGEX in full (copies that a compiler or
 # a linker folded into one share its address).

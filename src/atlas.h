@@ -131,18 +131,24 @@ struct midatlas {
     atomic_u8 *owners;
     struct announce *announce;
     uint32_t capacity;
+    uint32_t match_idx_mask; /* idx_mask, and at capacity 1 bit 15 (0x8000):
+                                the fast paths that compare a word with a
+                                MID take this MID's index; an index at or
+                                above capacity leaves them (word_is_mid) */
+    uint64_t match_mul;  /* 1 << (48 - idx_bits): a MID times this has its
+                            generation bits where a slot word has its
+                            count's low bits (word_is_mid)                */
+    uint64_t match_mask; /* gen_mask << 48, and bit 63 (D): the bits
+                            word_is_mid compares                          */
+    uint32_t slot_mul;   /* 1 << slot_shift: slot_word's stride, a
+                            multiply where a shift would need its count
+                            in CL (slot_word)                             */
     uint32_t slot_shift; /* log2 of the words a slot takes: 0 (8 slots to
                             a line), or 2 in a spread atlas (2 a line,
-                            MIDATLAS_F_SPREAD; slot_word): beside the
-                            fields map reads, on the header's first line */
+                            MIDATLAS_F_SPREAD)                            */
     uint32_t idx_mask;   /* (1 << idx_bits) - 1                           */
     uint32_t idx_bits;   /* ceil(log2(capacity))                          */
     uint32_t gen_mask;   /* (1 << generation bits) - 1; 0 above 32768     */
-    uint32_t match_shift; /* 48 - idx_bits: a slot word shifted right this
-                              far puts its count's generation bits where a
-                              MID has them, and D above (word_is_mid)     */
-    uint64_t match_mask; /* 0xFFFF & ~idx_mask, and bit 63: a MID's bits
-                            above its index, and D (word_is_mid)          */
     uint32_t stripe_mask; /* nstripes - 1 (nstripes is a power of two)    */
     uint32_t chunk_shift; /* the rotor hands out chunks of 2^chunk_shift
                              slots (sweep.h)                              */
@@ -162,7 +168,6 @@ struct midatlas {
     uint32_t prefetch;   /* nonzero: claims prefetch slot lines for writing
                             (prefetch.h; the CPU has PREFETCHW)          */
     unsigned flags;
-    size_t bytes;        /* the whole allocation                          */
     uint64_t serial;     /* this atlas's number among all the process has
                             created (from 1): what a thread's hints name
                             (claim.h), as a new atlas may lie at a
@@ -200,6 +205,9 @@ struct midatlas {
      * (solo.c; its hint address): read only when another CPU's ownership
      * is met, so it shares the rotor's line rather than take one. */
     atomic_u64 solo_thread;
+    /* The whole allocation: read by destroy's callers and stats only, so
+     * it lies here, off the header's read-mostly lines. */
+    size_t bytes;
 
     /* The wait queue itself, touched only once waiters exist. */
     _Alignas(MIDATLAS_CACHE_LINE) struct waitq wq;
@@ -218,11 +226,13 @@ _Static_assert(sizeof(struct midatlas) % MIDATLAS_CACHE_LINE == 0,
 
 /* Slot idx's word: the slot words start right after the header (create.c),
  * whose size is a multiple of the cache line (its first member's
- * alignment), one word apart, or four (half a line) in a spread atlas.
- * Const callers only read through it. */
+ * alignment), one word apart, or four (half a line) in a spread atlas: a
+ * multiply by slot_mul, which reads its factor from the header, where a
+ * shift by slot_shift would need the count in CL first.  Const callers
+ * only read through it. */
 static inline atomic_u64 *slot_word(const struct midatlas *a, uint32_t idx)
 {
-    return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + ((size_t)idx << a->slot_shift);
+    return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + (size_t)(idx * a->slot_mul);
 }
 
 /* Slot words that share a cache line: 8, or 2 in a spread atlas. */
@@ -236,6 +246,14 @@ static inline uint32_t slots_per_line(const struct midatlas *a)
 static inline uint32_t mid_index(const struct midatlas *a, uint16_t mid)
 {
     return mid & a->idx_mask;
+}
+
+/* mid's index, or at capacity 1 an index out of range when its bit 15 is
+ * set (a generation the count cannot hold: never handed out): what the
+ * paths that compare a word with a MID (word_is_mid) index by. */
+static inline uint32_t mid_match_index(const struct midatlas *a, uint16_t mid)
+{
+    return mid & a->match_idx_mask;
 }
 
 static inline uint32_t mid_gen(const struct midatlas *a, uint16_t mid)

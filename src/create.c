@@ -109,9 +109,16 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
     if (gen_bits > SLOT_COUNT_BITS)
         gen_bits = SLOT_COUNT_BITS; /* capacity 1: 15 of 16 bits (midatlas.h) */
     a->gen_mask = ((uint32_t)1 << gen_bits) - 1;
-    /* word_is_mid: the MID's bits above its index, and the sign (D). */
-    a->match_shift = SLOT_COUNT_SHIFT - a->idx_bits;
-    a->match_mask = (uint64_t)(0xFFFFu & ~a->idx_mask) | SLOT_D_BIT;
+    a->slot_mul = (uint32_t)1 << a->slot_shift;
+    /* word_is_mid: a MID times match_mul puts its generation on the
+     * count's low bits; match_mask keeps those, and D. */
+    a->match_mul = (uint64_t)1 << (SLOT_COUNT_SHIFT - a->idx_bits);
+    a->match_mask = (uint64_t)a->gen_mask << SLOT_COUNT_SHIFT | SLOT_D_BIT;
+    /* ... and a MID's bits above its index and its generation (bit 15 at
+     * capacity 1, where the count holds 15 of the 16) go with the index,
+     * so that such a MID's index is out of range and no word is compared
+     * with it: its bit 15 would cancel D. */
+    a->match_idx_mask = a->idx_mask | (0xFFFFu & ~(((uint32_t)1 << (a->idx_bits + gen_bits)) - 1));
     a->stripe_mask = stripe_count(capacity) - 1;
     a->chunk_shift = chunk_shift(capacity, a->stripe_mask + 1);
     a->nchunks = (capacity + ((uint32_t)1 << a->chunk_shift) - 1) >> a->chunk_shift;

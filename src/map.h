@@ -18,19 +18,21 @@
 
 #include "atlas.h"
 
-/* Does word w hold the LIVE association of exactly this MID?  Shifted right
- * by match_shift, the word has its count's low bits where the MID has its
- * generation, and D (the sign bit, copied down by the arithmetic shift)
- * above them; XOR with the MID clears the bits that match, and match_mask
- * keeps the MID's generation bits and the sign: zero means D clear and the
- * MID's generation.  A shift, a XOR and a TEST.  A reserved MID never
- * matches (no slot is ever LIVE under it), nor does one whose generation
- * the count cannot hold: at capacity 1 a MID's bit 15 meets a copy of D,
- * so with D clear it must be clear too (create.c, match_mask). */
+/* Does word w hold the LIVE association of exactly this MID?  The MID
+ * times match_mul has its generation bits where the word has its count's
+ * low bits; XOR with the word clears the bits that match, and match_mask
+ * keeps those and D (bit 63): zero means D clear and the MID's generation.
+ * A multiply, a XOR and a TEST, each with an operand read from the
+ * header; the right shift this replaced needed its count in CL, two more
+ * instructions (README, "Where lookup at one thread loses").  A reserved
+ * MID never matches (no slot is ever LIVE under it).  Callers first take
+ * the index with mid_match_index and leave at an index at or above
+ * capacity: at capacity 1 a MID's bit 15, which the count cannot hold,
+ * would land on D and cancel a set D (test_wire's capacity 1 saw a FREE
+ * word map to 0x10000 without that). */
 static inline bool word_is_mid(const struct midatlas *a, uint64_t w, uint16_t mid)
 {
-    uint64_t shifted = (uint64_t)((int64_t)w >> a->match_shift);
-    return ((shifted ^ mid) & a->match_mask) == 0;
+    return ((w ^ (uint64_t)mid * a->match_mul) & a->match_mask) == 0;
 }
 
 /* The context a LIVE word holds. */
@@ -43,7 +45,7 @@ static inline void *ctx_ptr(uint64_t w)
  * (midatlas_map's contract, for an atlas that is not NULL). */
 static inline void *atlas_map(const struct midatlas *a, uint16_t mid)
 {
-    uint32_t idx = mid_index(a, mid);
+    uint32_t idx = mid_match_index(a, mid);
     if (idx >= a->capacity)
         return NULL;
     /* acquire: pairs with the claim's release CAS (claim.h,

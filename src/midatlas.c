@@ -353,7 +353,7 @@ static int dissociate_to_free(struct midatlas *a, uint16_t mid, const void *expe
 static inline bool dissociate_fast(struct midatlas *a, uint16_t mid, const void *expected,
                                    void **ctx, bool *lost)
 {
-    uint32_t idx = mid_index(a, mid);
+    uint32_t idx = mid_match_index(a, mid);
     if (__builtin_expect(idx >= a->capacity, 0))
         return false;
     atomic_u64 *slot = slot_word(a, idx);

@@ -23,12 +23,12 @@
  *   value it held while passing through FREE, short of 2^15 handouts of that
  *   one slot: that is what makes the double collects of sweep.c sound.
  *
- *   Why D is the top bit: map compares a MID with a word in one shift, one
- *   XOR and one TEST (map.h, word_is_mid).  Shifted right so that the
- *   count's bit 0 lands on the MID's first generation bit, the word has
- *   copies of D (the sign) above the generation bits and payload bits
- *   below them; one mask keeps the sign and the generation, and a LIVE word
- *   of that MID leaves zero.
+ *   Why D is the top bit: LIVE is the sign bit clear, and map compares a
+ *   MID with a word in one multiply, one XOR and one TEST (map.h,
+ *   word_is_mid): the MID times a power of two has its generation where
+ *   the count's low bits are, its index among the payload bits and nothing
+ *   at bit 63, so one mask keeps the generation and D, and a LIVE word of
+ *   that MID leaves zero.
  */
 #ifndef MIDATLAS_WORD_H
 #define MIDATLAS_WORD_H
@@ -48,9 +48,6 @@
 
 _Static_assert(SLOT_COUNT_SHIFT + SLOT_COUNT_BITS == SLOT_D_SHIFT, "the count fills bits 48..62");
 _Static_assert(sizeof(void *) <= sizeof(uint64_t), "contexts are packed into 64-bit words");
-/* Implementation-defined in C11, arithmetic in GCC and Clang: map copies D
- * down with it (map.h, word_is_mid). */
-_Static_assert((-2 >> 1) == -1, "a right shift of a negative value is arithmetic");
 
 static inline uint64_t slot_live(uint32_t count, uint64_t ctx)
 {

@@ -27,8 +27,9 @@
  *   MID with a word in one multiply, one XOR and one TEST (map.h,
  *   word_is_mid): the MID times a power of two has its generation where
  *   the count's low bits are, its index among the payload bits and nothing
- *   at bit 63, so one mask keeps the generation and D, and a LIVE word of
- *   that MID leaves zero.
+ *   at bit 63 (a MID that would put its bit 15 there, at capacity 1, never
+ *   reaches the compare: map.h), so one mask keeps the generation and D,
+ *   and a LIVE word of that MID leaves zero.
  */
 #ifndef MIDATLAS_WORD_H
 #define MIDATLAS_WORD_H

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# check_ab_report.sh BENCH_AB_REPORT
+# tools/bench-ab-report.py on a made-up run of two builds and a peer: a
+# cell's figure is the median of its repetitions in ns per item (one slow
+# repetition must not move it), B's speed-up over A is A's ns / B's ns,
+# "apart" only when every repetition of the faster build beat every one of
+# the other, each build is set against the peer, and the ABSUMMARY line
+# counts the cells.  A run without both builds is an error.
+set -u
+report=$1
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+status=0
+bad() { echo "check_ab_report: $*" >&2; status=1; }
+
+# bench NAME ITEMS_PER_SECOND: one repetition of one benchmark.
+bench() {
+    printf '    {"name": "%s", "run_name": "%s", "run_type": "iteration", "items_per_second": %s},\n' \
+        "$1" "$1" "$2"
+}
+{
+    printf '{"context": {"host_name": "h", "num_cpus": 2,\n'
+    printf '  "cpu_model": "\\"Some CPU\\" family 6 model 207"},\n "benchmarks": [\n'
+    # lookup 64: A 40 ns (25M/s) with one slow repetition (10M/s = 100 ns),
+    # B 32 ns (31.25M/s) every time: B 1.25x faster, apart; idr 36 ns.
+    for v in 25e6 10e6 25e6; do bench lookup/midatlas@A.so/cap:64/real_time/threads:1 "$v"; done
+    for v in 31.25e6 31.25e6 31.25e6; do bench lookup/midatlas@B.so/cap:64/real_time/threads:1 "$v"; done
+    for v in 27.777778e6 27.777778e6 27.777778e6; do bench lookup/idr/cap:64/real_time/threads:1 "$v"; done
+    # churn 4096, 2 threads: A 20 ns, B 25 ns by the medians, yet one
+    # repetition of B (12.5 ns) beat all of A's: overlap, B/A 0.8.
+    for v in 50e6 50e6 50e6; do bench churn/midatlas@A.so/cap:4096/real_time/threads:2 "$v"; done
+    for v in 40e6 80e6 40e6; do bench churn/midatlas@B.so/cap:4096/real_time/threads:2 "$v"; done
+    # A cell with only the peer: not a line of the table.
+    bench window/idr/cap:64/real_time/threads:1 1e7
+    printf '    {"name": "lookup/midatlas@A.so/cap:64/real_time/threads:1_median", "run_type": "aggregate", "items_per_second": 1}\n'
+    printf ' ]}\n'
+} >"$dir/run.json"
+
+out=$("$py" "$report" "$dir/run.json" idr) || bad "exits $? on a good run"
+printf '%s\n' "$out" | grep -q '^bench-ab: h, "Some CPU" family 6 model 207, 2 CPUs; medians of 3 repetitions' ||
+    bad "the header does not name the CPU and the repetitions: $(printf '%s\n' "$out" | head -1)"
+line=$(printf '%s\n' "$out" | grep '^lookup/cap:64/t:1 ')
+set -- $line
+[ "${2:-}" = 40.00 ] || bad "lookup A is not the median 40.00 ns: $line"
+[ "${3:-}" = 32.00 ] || bad "lookup B is not 32.00 ns: $line"
+[ "${4:-}" = 36.00 ] || bad "lookup idr is not 36.00 ns: $line"
+[ "${5:-}" = 1.250x ] || bad "lookup B/A is not 1.250x: $line"
+[ "${6:-}" = apart ] || bad "lookup is not apart: $line"
+[ "${7:-}" = 0.900 ] || bad "lookup A against idr is not 0.900: $line"
+[ "${8:-}" = 1.125 ] || bad "lookup B against idr is not 1.125: $line"
+line=$(printf '%s\n' "$out" | grep '^churn/cap:4096/t:2 ')
+set -- $line
+[ "${4:-}" = - ] || bad "churn has no idr figure, yet shows '${4:-}': $line"
+[ "${5:-}" = 0.800x ] || bad "churn B/A is not 0.800x: $line"
+[ "${6:-}" = overlap ] || bad "churn is not overlap: $line"
+printf '%s\n' "$out" | grep -q '^window' && bad "a cell without the builds has a line"
+printf '%s\n' "$out" | grep -q '^ABSUMMARY cells=2 b_faster=1 b_faster_apart=1 a_faster_apart=0 geomean_b_over_a=1.000$' ||
+    bad "wrong ABSUMMARY: $(printf '%s\n' "$out" | tail -1)"
+
+# Only the peer: an error, one line on stderr.
+printf '{"benchmarks": [{"name": "lookup/idr/cap:64/real_time/threads:1", "run_type": "iteration", "items_per_second": 1e7}]}\n' \
+    >"$dir/none.json"
+if err=$("$py" "$report" "$dir/none.json" idr 2>&1 >/dev/null); then
+    bad "a run without the builds exits 0"
+else
+    printf '%s\n' "$err" | grep -q 'no cell has both' || bad "no reason given: $err"
+fi
+[ $status = 0 ] && echo "check_ab_report: ok"
+exit $status

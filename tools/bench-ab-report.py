@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""bench-ab-report.py - the table of tools/bench-ab.sh: two builds of midatlas
+(plugins midatlas@A.so and midatlas@B.so) and a peer, measured in one run.
+
+Usage: bench-ab-report.py RESULT.json [PEER]
+
+One line per cell (workload, capacity, threads): the medians of the cell's
+repetitions in ns per item (1e9 / items_per_second, so that cells whose
+iterations count several items compare alike) for A, B and PEER; B's
+speed-up over A (A's ns / B's ns: above 1, B is faster); "apart" when every
+repetition of the faster build beat every repetition of the slower one,
+else "overlap" ("single" with one repetition a side); and each build
+against the peer (the peer's ns / the build's: at least 1, the build is
+ahead).  A value from a run cut at its time budget is marked *.  The last
+line is greppable: "ABSUMMARY cells=N b_faster=K b_faster_apart=K2
+a_faster_apart=K3 geomean_b_over_a=X".
+
+Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
+"""
+import json
+import math
+import sys
+from collections import defaultdict
+
+A, B = "midatlas@A.so", "midatlas@B.so"
+
+
+def parse_name(name):
+    """WORKLOAD/IMPL/cap:C[/real_time]/threads:T -> (cell, impl), or None."""
+    parts = name.split("/")
+    if len(parts) < 3 or not parts[2].startswith("cap:"):
+        return None
+    threads = 1
+    for p in parts[3:]:
+        if p.startswith("threads:"):
+            threads = int(p.split(":", 1)[1])
+    return (parts[0], int(parts[2].split(":", 1)[1]), threads), parts[1]
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def load(path):
+    """cell -> impl -> [ns per item ...], the cut cells, the run's context."""
+    with open(path) as f:
+        doc = json.load(f)
+    runs = defaultdict(lambda: defaultdict(list))
+    cut = set()
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
+            continue
+        parsed = parse_name(b.get("run_name", b["name"]))
+        ips = b.get("items_per_second")
+        if parsed is None or not ips:
+            continue
+        cell, impl = parsed
+        runs[cell][impl].append(1e9 / ips)
+        if b.get("cut"):
+            cut.add((cell, impl))
+    return runs, cut, doc.get("context", {})
+
+
+def spread(a, b):
+    """Do the two sides' repetitions lie apart?"""
+    if len(a) < 2 or len(b) < 2:
+        return "single"
+    return "apart" if max(a) < min(b) or max(b) < min(a) else "overlap"
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        sys.stdout.write(__doc__)
+        return 0 if len(argv) >= 2 else 2
+    peer = argv[2] if len(argv) > 2 and argv[2] != "none" else None
+    runs, cut, ctx = load(argv[1])
+    cells = sorted(c for c in runs if A in runs[c] and B in runs[c])
+    if not cells:
+        sys.stderr.write("bench-ab-report: no cell has both %s and %s\n" % (A, B))
+        return 1
+
+    def fmt(cell, impl):
+        xs = runs[cell].get(impl)
+        if not xs:
+            return "-"
+        return "%.2f%s" % (median(xs), "*" if (cell, impl) in cut else "")
+
+    reps = max(len(runs[c][A]) for c in cells)
+    print("bench-ab: %s, %s, %s CPUs; medians of %d repetitions, ns per item; "
+          "A and B in one process, random interleaving"
+          % (ctx.get("host_name", "?"), ctx.get("cpu_model", "unknown CPU"),
+             ctx.get("num_cpus", "?"), reps))
+    head = "%-22s %10s %10s" % ("cell", "A", "B")
+    if peer:
+        head += " %10s" % peer
+    head += " %8s %8s" % ("B/A", "")
+    if peer:
+        head += " %8s %8s" % ("A:" + peer, "B:" + peer)
+    print(head)
+    b_faster = b_apart = a_apart = 0
+    logs = []
+    for cell in cells:
+        a, b = runs[cell][A], runs[cell][B]
+        ma, mb = median(a), median(b)
+        speedup = ma / mb
+        logs.append(math.log(speedup))
+        sp = spread(a, b)
+        b_faster += speedup > 1
+        b_apart += speedup > 1 and sp == "apart"
+        a_apart += speedup < 1 and sp == "apart"
+        line = "%-22s %10s %10s" % ("%s/cap:%d/t:%d" % cell, fmt(cell, A), fmt(cell, B))
+        if peer:
+            line += " %10s" % fmt(cell, peer)
+        line += " %7.3fx %8s" % (speedup, sp)
+        if peer:
+            p = runs[cell].get(peer)
+            if p:
+                line += " %8.3f %8.3f" % (median(p) / ma, median(p) / mb)
+        print(line)
+    print("ABSUMMARY cells=%d b_faster=%d b_faster_apart=%d a_faster_apart=%d "
+          "geomean_b_over_a=%.3f" % (len(cells), b_faster, b_apart, a_apart,
+                                     math.exp(sum(logs) / len(logs))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench-ab.sh - compare two builds of the library inside ONE benchmark
+# process: each build's midatlas plugin and a peer, every cell in random
+# interleaving, medians side by side.
+#
+# Why: two builds measured in two processes differ by where the linker put
+# their code and by the minutes the VM ran slow between them, often by more
+# than the change measured (the same binary ran lookup at 33 and 42 ns in two
+# processes; README, "Rotation is what lookup at one thread pays for").  Here
+# a slow phase falls on both builds and on the peer alike.
+#
+#   tools/bench-ab.sh REV_A [REV_B]   build the midatlas plugin of git
+#                                     revision REV_A and of REV_B (default:
+#                                     the working tree, uncommitted changes
+#                                     included), then compare them
+#   tools/bench-ab.sh --so A.so B.so  compare two midatlas plugins already
+#                                     built (a plugin of any build tree:
+#                                     BUILD/plugins/midatlas.so)
+# Options:
+#   --workloads RE   workloads (default 'lookup|churn|window')
+#   --caps RE        capacities (default '64|4096')
+#   --threads RE     thread counts (default 1)
+#   --peer NAME      the peer measured beside them (default idr; 'none')
+#   --repetitions N  repetitions of every cell (default 9: a median that one
+#                    slow phase does not move)
+#   --min-time S     seconds per repetition (default 0.1)
+#   --out DIR        results (default out/ab): A.so, B.so, ab.json, ab.txt
+#   --build-dir DIR  the tree whose midatlas-bench runs them and whose peer
+#                    plugin is measured (default build/bench-release)
+#   --no-build       run that tree's programs as they are (no cmake)
+#   --no-deps        do not run tools/install-deps.sh
+#   -h, --help       this text;  --version  the midatlas version
+# Prints one line per cell: the medians in ns per item (A, B, the peer),
+# B's speed-up over A (A's time / B's time, above 1: B is faster), whether
+# every repetition of the faster one beat every repetition of the other
+# (apart) or not (overlap), and each build against the peer.  Wall time:
+# cells x 3 x repetitions x min-time, plus two builds of about a minute each.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+usage() {
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+
+usage_error() {
+    echo "bench-ab.sh: $1 (try 'tools/bench-ab.sh --help')" >&2
+    exit 2
+}
+
+version() {
+    sed -n 's/^#define MIDATLAS_VERSION "\(.*\)"$/\1/p' "$root/include/midatlas/version.h"
+}
+
+# need OPTION ARGC: the option takes a value.
+need() {
+    [ "$2" -ge 2 ] || usage_error "$1 needs a value"
+}
+
+workloads='lookup|churn|window'
+caps='64|4096'
+threads='1'
+peer=idr
+repetitions=9
+min_time=0.1
+out=$root/out/ab
+runner=$root/build/bench-release
+build_runner=1
+deps=1
+sos=()
+revs=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --workloads) need "$1" $#; workloads=$2; shift ;;
+        --caps) need "$1" $#; caps=$2; shift ;;
+        --threads) need "$1" $#; threads=$2; shift ;;
+        --peer) need "$1" $#; peer=$2; shift ;;
+        --repetitions) need "$1" $#; repetitions=$2; shift ;;
+        --min-time) need "$1" $#; min_time=$2; shift ;;
+        --out) need "$1" $#; out=$2; shift ;;
+        --build-dir) need "$1" $#; runner=$2; shift ;;
+        --no-build) build_runner=0 ;;
+        --no-deps) deps=0 ;;
+        --so) [ $# -ge 3 ] || usage_error "--so needs two plugins"
+              sos=("$2" "$3"); shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        --version) echo "tools/bench-ab.sh (midatlas $(version))"; exit 0 ;;
+        -*) usage_error "unknown option '$1'" ;;
+        *) git -C "$root" rev-parse --verify --quiet "$1^{commit}" >/dev/null ||
+               usage_error "'$1' is not a git revision of this checkout"
+           revs+=("$1") ;;
+    esac
+    shift
+done
+case "$repetitions" in ''|*[!0-9]*|0) usage_error "--repetitions needs a positive number" ;; esac
+if [ ${#sos[@]} -ne 0 ] && [ ${#revs[@]} -ne 0 ]; then
+    usage_error "revisions and --so exclude each other"
+fi
+if [ ${#sos[@]} -eq 0 ] && { [ ${#revs[@]} -lt 1 ] || [ ${#revs[@]} -gt 2 ]; }; then
+    usage_error "name one or two git revisions, or --so A.so B.so"
+fi
+[ "$deps" = 1 ] && "$root/tools/install-deps.sh" base
+
+mkdir -p "$out"
+jobs=$(nproc 2>/dev/null || echo 2)
+generator=()
+command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+
+# configure_release SRC BUILD: a Release tree with the benchmark, no tests.
+configure_release() {
+    [ -f "$2/CMakeCache.txt" ] && return 0
+    mkdir -p "$2"
+    cmake -S "$1" -B "$2" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+        -DMIDATLAS_BUILD_BENCH=ON -DMIDATLAS_BUILD_TESTS=OFF >"$2/configure.log" 2>&1 || {
+        cat "$2/configure.log" >&2
+        return 1
+    }
+}
+
+# plugin_of REV LABEL: build REV's midatlas plugin (REV '.': the working
+# tree) and copy it to $out/LABEL.so.
+plugin_of() {
+    local rev=$1 label=$2 src build
+    if [ "$rev" = . ]; then
+        src=$root
+        build=$out/build-worktree
+        rm -rf "$build"
+    else
+        local commit
+        commit=$(git -C "$root" rev-parse --verify --quiet "$rev^{commit}")
+        src=$out/src-$label
+        build=$out/build-$label
+        rm -rf "$src" "$build"
+        mkdir -p "$src"
+        git -C "$root" archive --format=tar "$commit" | tar -x -C "$src"
+    fi
+    echo "bench-ab.sh: building $label from $rev" >&2
+    configure_release "$src" "$build"
+    cmake --build "$build" --target midatlas-plugin-midatlas -j "$jobs" >"$build/build.log" 2>&1 || {
+        tail -n 30 "$build/build.log" >&2
+        return 1
+    }
+    cp "$build/plugins/midatlas.so" "$out/$label.so"
+}
+
+if [ ${#sos[@]} -eq 2 ]; then
+    for k in 0 1; do
+        [ -f "${sos[$k]}" ] || { echo "bench-ab.sh: no plugin '${sos[$k]}'" >&2; exit 1; }
+    done
+    # Copies under the labels: the benchmark names a plugin by its file.
+    cp "${sos[0]}" "$out/A.so.new" && mv "$out/A.so.new" "$out/A.so"
+    cp "${sos[1]}" "$out/B.so.new" && mv "$out/B.so.new" "$out/B.so"
+else
+    plugin_of "${revs[0]}" A
+    plugin_of "${revs[1]:-.}" B
+fi
+
+# The runner: this tree's midatlas-bench and the peer's plugin.
+if [ "$build_runner" = 1 ]; then
+    configure_release "$root" "$runner"
+    targets=(midatlas-bench)
+    [ "$peer" = none ] || targets+=("midatlas-plugin-$peer")
+    cmake --build "$runner" --target "${targets[@]}" -j "$jobs" >"$out/runner-build.log" 2>&1 || {
+        tail -n 30 "$out/runner-build.log" >&2
+        exit 1
+    }
+fi
+[ -x "$runner/bench/midatlas-bench" ] || {
+    echo "bench-ab.sh: no $runner/bench/midatlas-bench" >&2
+    exit 1
+}
+impls=(--impl "$out/A.so" --impl "$out/B.so")
+names='midatlas@A\.so|midatlas@B\.so'
+if [ "$peer" != none ]; then
+    impls+=(--impl "$runner/plugins/$peer.so")
+    names="$names|$peer"
+fi
+
+"$runner/bench/midatlas-bench" "${impls[@]}" \
+    --benchmark_filter="^($workloads)/($names)/cap:($caps)/real_time/threads:($threads)\$" \
+    --benchmark_min_time="$min_time" --benchmark_repetitions="$repetitions" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_out="$out/ab.json" --benchmark_out_format=json >"$out/ab.log" 2>&1 || {
+    tail -n 20 "$out/ab.log" >&2
+    exit 1
+}
+"$py" "$root/tools/bench-ab-report.py" "$out/ab.json" "$peer" | tee "$out/ab.txt"

@@ -3,18 +3,23 @@
 """bench-ab-report.py - the table of tools/bench-ab.sh: two builds of midatlas
 (plugins midatlas@A.so and midatlas@B.so) and a peer, measured in one run.
 
-Usage: bench-ab-report.py RESULT.json [PEER]
+Usage: bench-ab-report.py [--peer NAME] RESULT.json...
 
-One line per cell (workload, capacity, threads): the medians of the cell's
-repetitions in ns per item (1e9 / items_per_second, so that cells whose
-iterations count several items compare alike) for A, B and PEER; B's
-speed-up over A (A's ns / B's ns: above 1, B is faster); "apart" when every
-repetition of the faster build beat every repetition of the slower one,
-else "overlap" ("single" with one repetition a side); and each build
-against the peer (the peer's ns / the build's: at least 1, the build is
-ahead).  A value from a run cut at its time budget is marked *.  The last
-line is greppable: "ABSUMMARY cells=N b_faster=K b_faster_apart=K2
-a_faster_apart=K3 geomean_b_over_a=X".
+Each RESULT.json is one process's run (tools/bench-ab.sh runs several,
+alternating which build loads first: two copies of one plugin file ran 3
+to 10% apart in one process, the faster one changing from process to
+process, so one process cannot tell a 5% change from where the loader put
+each copy).  One line per cell (workload, capacity, threads): the medians
+of the cell's repetitions of all processes, in ns per item (1e9 /
+items_per_second, so that cells whose iterations count several items
+compare alike) for A, B and the peer; B's speed-up over A (A's ns / B's
+ns: above 1, B is faster); in how many processes B's median beat A's;
+"apart" when every repetition of the faster build beat every repetition of
+the slower one, else "overlap" ("single" with one repetition a side); and
+each build against the peer (the peer's ns / the build's: at least 1, the
+build is ahead).  A value from a run cut at its time budget is marked *.
+The last line is greppable: "ABSUMMARY cells=N processes=P b_faster=K
+b_faster_apart=K2 a_faster_apart=K3 geomean_b_over_a=X".
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 """
@@ -45,7 +50,8 @@ def median(xs):
 
 
 def load(path):
-    """cell -> impl -> [ns per item ...], the cut cells, the run's context."""
+    """One process's run: cell -> impl -> [ns per item ...], its cut
+    cells, its context."""
     with open(path) as f:
         doc = json.load(f)
     runs = defaultdict(lambda: defaultdict(list))
@@ -64,6 +70,21 @@ def load(path):
     return runs, cut, doc.get("context", {})
 
 
+def pool(paths):
+    """Every process's repetitions together, the processes apart."""
+    runs = defaultdict(lambda: defaultdict(list))
+    cut, procs, ctx = set(), [], {}
+    for path in paths:
+        r, c, x = load(path)
+        procs.append(r)
+        cut |= c
+        ctx = ctx or x
+        for cell in r:
+            for impl, xs in r[cell].items():
+                runs[cell][impl].extend(xs)
+    return runs, cut, ctx, procs
+
+
 def spread(a, b):
     """Do the two sides' repetitions lie apart?"""
     if len(a) < 2 or len(b) < 2:
@@ -72,11 +93,15 @@ def spread(a, b):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+    args = argv[1:]
+    peer = None
+    if args[:1] == ["--peer"] and len(args) >= 2:
+        peer = None if args[1] == "none" else args[1]
+        args = args[2:]
+    if not args or args[0] in ("-h", "--help"):
         sys.stdout.write(__doc__)
-        return 0 if len(argv) >= 2 else 2
-    peer = argv[2] if len(argv) > 2 and argv[2] != "none" else None
-    runs, cut, ctx = load(argv[1])
+        return 0 if args else 2
+    runs, cut, ctx, procs = pool(args)
     cells = sorted(c for c in runs if A in runs[c] and B in runs[c])
     if not cells:
         sys.stderr.write("bench-ab-report: no cell has both %s and %s\n" % (A, B))
@@ -88,15 +113,24 @@ def main(argv):
             return "-"
         return "%.2f%s" % (median(xs), "*" if (cell, impl) in cut else "")
 
+    def b_wins(cell):
+        """Processes where B's median beat A's, of those that ran both."""
+        won = ran = 0
+        for r in procs:
+            if r.get(cell) and r[cell].get(A) and r[cell].get(B):
+                ran += 1
+                won += median(r[cell][B]) < median(r[cell][A])
+        return "%d/%d" % (won, ran)
+
     reps = max(len(runs[c][A]) for c in cells)
-    print("bench-ab: %s, %s, %s CPUs; medians of %d repetitions, ns per item; "
-          "A and B in one process, random interleaving"
+    print("bench-ab: %s, %s, %s CPUs; %d processes, medians of %d repetitions, "
+          "ns per item; A and B in each process, random interleaving"
           % (ctx.get("host_name", "?"), ctx.get("cpu_model", "unknown CPU"),
-             ctx.get("num_cpus", "?"), reps))
+             ctx.get("num_cpus", "?"), len(procs), reps))
     head = "%-22s %10s %10s" % ("cell", "A", "B")
     if peer:
         head += " %10s" % peer
-    head += " %8s %8s" % ("B/A", "")
+    head += " %8s %6s %8s" % ("B/A", "B won", "")
     if peer:
         head += " %8s %8s" % ("A:" + peer, "B:" + peer)
     print(head)
@@ -114,14 +148,14 @@ def main(argv):
         line = "%-22s %10s %10s" % ("%s/cap:%d/t:%d" % cell, fmt(cell, A), fmt(cell, B))
         if peer:
             line += " %10s" % fmt(cell, peer)
-        line += " %7.3fx %8s" % (speedup, sp)
+        line += " %7.3fx %6s %8s" % (speedup, b_wins(cell), sp)
         if peer:
             p = runs[cell].get(peer)
             if p:
                 line += " %8.3f %8.3f" % (median(p) / ma, median(p) / mb)
         print(line)
-    print("ABSUMMARY cells=%d b_faster=%d b_faster_apart=%d a_faster_apart=%d "
-          "geomean_b_over_a=%.3f" % (len(cells), b_faster, b_apart, a_apart,
+    print("ABSUMMARY cells=%d processes=%d b_faster=%d b_faster_apart=%d a_faster_apart=%d "
+          "geomean_b_over_a=%.3f" % (len(cells), len(procs), b_faster, b_apart, a_apart,
                                      math.exp(sum(logs) / len(logs))))
     return 0
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench-ab.sh - compare two builds of the library inside ONE benchmark
-# process: each build's midatlas plugin and a peer, every cell in random
-# interleaving, medians side by side.
+# bench-ab.sh - compare two builds of the library side by side in the same
+# benchmark processes: each build's midatlas plugin and a peer, every cell in
+# random interleaving, over several processes.
 #
-# Why: two builds measured in two processes differ by where the linker put
-# their code and by the minutes the VM ran slow between them, often by more
-# than the change measured (the same binary ran lookup at 33 and 42 ns in two
-# processes; README, "Rotation is what lookup at one thread pays for").  Here
-# a slow phase falls on both builds and on the peer alike.
+# Why: two builds measured in two processes differ by where the linker and
+# the loader put their code and by the minutes the VM ran slow between
+# them, often by more than the change measured (the same binary ran lookup
+# at 33 and 42 ns in two processes; README, "Measuring a change to the
+# sweep").  In one process a slow phase falls on both builds and on the
+# peer alike; over several processes, with the load order alternating,
+# where each copy landed averages out.
 #
 #   tools/bench-ab.sh REV_A [REV_B]   build the midatlas plugin of git
 #                                     revision REV_A and of REV_B (default:
@@ -22,20 +24,25 @@
 #   --caps RE        capacities (default '64|4096')
 #   --threads RE     thread counts (default 1)
 #   --peer NAME      the peer measured beside them (default idr; 'none')
-#   --repetitions N  repetitions of every cell (default 9: a median that one
-#                    slow phase does not move)
+#   --repetitions N  repetitions of every cell in each process (default 5)
+#   --processes N    processes (default 4), A loaded first in the odd ones,
+#                    B in the even: two copies of one plugin file ran 3 to
+#                    10% apart in one process, the faster one changing from
+#                    process to process
 #   --min-time S     seconds per repetition (default 0.1)
-#   --out DIR        results (default out/ab): A.so, B.so, ab.json, ab.txt
+#   --out DIR        results (default out/ab): A.so, B.so, ab-P.json (one
+#                    a process), ab.txt
 #   --build-dir DIR  the tree whose midatlas-bench runs them and whose peer
 #                    plugin is measured (default build/bench-release)
 #   --no-build       run that tree's programs as they are (no cmake)
 #   --no-deps        do not run tools/install-deps.sh
 #   -h, --help       this text;  --version  the midatlas version
-# Prints one line per cell: the medians in ns per item (A, B, the peer),
-# B's speed-up over A (A's time / B's time, above 1: B is faster), whether
-# every repetition of the faster one beat every repetition of the other
-# (apart) or not (overlap), and each build against the peer.  Wall time:
-# cells x 3 x repetitions x min-time, plus two builds of about a minute each.
+# Prints one line per cell: the medians of all processes' repetitions in ns
+# per item (A, B, the peer), B's speed-up over A (A's time / B's time, above
+# 1: B is faster), in how many processes B's median beat A's, whether every
+# repetition of the faster one beat every repetition of the other (apart)
+# or not (overlap), and each build against the peer.  Wall time: processes x
+# cells x 3 x repetitions x min-time, plus two builds of a minute or two.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,7 +71,8 @@ workloads='lookup|churn|window'
 caps='64|4096'
 threads='1'
 peer=idr
-repetitions=9
+repetitions=5
+processes=4
 min_time=0.1
 out=$root/out/ab
 runner=$root/build/bench-release
@@ -79,6 +87,7 @@ while [ $# -gt 0 ]; do
         --threads) need "$1" $#; threads=$2; shift ;;
         --peer) need "$1" $#; peer=$2; shift ;;
         --repetitions) need "$1" $#; repetitions=$2; shift ;;
+        --processes) need "$1" $#; processes=$2; shift ;;
         --min-time) need "$1" $#; min_time=$2; shift ;;
         --out) need "$1" $#; out=$2; shift ;;
         --build-dir) need "$1" $#; runner=$2; shift ;;
@@ -96,6 +105,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 case "$repetitions" in ''|*[!0-9]*|0) usage_error "--repetitions needs a positive number" ;; esac
+case "$processes" in ''|*[!0-9]*|0) usage_error "--processes needs a positive number" ;; esac
 if [ ${#sos[@]} -ne 0 ] && [ ${#revs[@]} -ne 0 ]; then
     usage_error "revisions and --so exclude each other"
 fi
@@ -172,19 +182,30 @@ fi
     echo "bench-ab.sh: no $runner/bench/midatlas-bench" >&2
     exit 1
 }
-impls=(--impl "$out/A.so" --impl "$out/B.so")
 names='midatlas@A\.so|midatlas@B\.so'
+peer_impl=()
 if [ "$peer" != none ]; then
-    impls+=(--impl "$runner/plugins/$peer.so")
+    peer_impl=(--impl "$runner/plugins/$peer.so")
     names="$names|$peer"
 fi
 
-"$runner/bench/midatlas-bench" "${impls[@]}" \
-    --benchmark_filter="^($workloads)/($names)/cap:($caps)/real_time/threads:($threads)\$" \
-    --benchmark_min_time="$min_time" --benchmark_repetitions="$repetitions" \
-    --benchmark_enable_random_interleaving=true \
-    --benchmark_out="$out/ab.json" --benchmark_out_format=json >"$out/ab.log" 2>&1 || {
-    tail -n 20 "$out/ab.log" >&2
-    exit 1
-}
-"$py" "$root/tools/bench-ab-report.py" "$out/ab.json" "$peer" | tee "$out/ab.txt"
+# One process per pass, A loaded first in the odd ones and B in the even.
+rm -f "$out"/ab-*.json "$out"/ab-*.log
+runs=()
+for p in $(seq 1 "$processes"); do
+    if [ $((p % 2)) = 1 ]; then
+        impls=(--impl "$out/A.so" --impl "$out/B.so")
+    else
+        impls=(--impl "$out/B.so" --impl "$out/A.so")
+    fi
+    "$runner/bench/midatlas-bench" "${impls[@]}" "${peer_impl[@]}" \
+        --benchmark_filter="^($workloads)/($names)/cap:($caps)/real_time/threads:($threads)\$" \
+        --benchmark_min_time="$min_time" --benchmark_repetitions="$repetitions" \
+        --benchmark_enable_random_interleaving=true \
+        --benchmark_out="$out/ab-$p.json" --benchmark_out_format=json >"$out/ab-$p.log" 2>&1 || {
+        tail -n 20 "$out/ab-$p.log" >&2
+        exit 1
+    }
+    runs+=("$out/ab-$p.json")
+done
+"$py" "$root/tools/bench-ab-report.py" --peer "$peer" "${runs[@]}" | tee "$out/ab.txt"

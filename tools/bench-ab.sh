@@ -25,13 +25,18 @@
 #   --threads RE     thread counts (default 1)
 #   --peer NAME      the peer measured beside them (default idr; 'none')
 #   --repetitions N  repetitions of every cell in each process (default 5)
-#   --processes N    processes (default 4), A loaded first in the odd ones,
-#                    B in the even: two copies of one plugin file ran 3 to
-#                    10% apart in one process, the faster one changing from
-#                    process to process
+#   --layouts L      build each revision in L code layouts (default 4): a
+#                    pad of 0, 528, 1056... bytes linked ahead of the
+#                    library moves all of its code, as another change to
+#                    the tree would (--so: one layout, the plugins' own)
+#   --processes N    processes (default 2 x L, at least 4): process p runs
+#                    layout (p - 1) mod L, A loaded first in the first L
+#                    processes, B in the next L: two copies of one plugin
+#                    file ran 3 to 10% apart in one process, the faster one
+#                    changing from process to process
 #   --min-time S     seconds per repetition (default 0.1)
-#   --out DIR        results (default out/ab): A.so, B.so, ab-P.json (one
-#                    a process), ab.txt
+#   --out DIR        results (default out/ab): LN/A.so and LN/B.so (layout
+#                    N), ab-P.json (one a process), ab.txt
 #   --build-dir DIR  the tree whose midatlas-bench runs them and whose peer
 #                    plugin is measured (default build/bench-release)
 #   --no-build       run that tree's programs as they are (no cmake)
@@ -72,7 +77,8 @@ caps='64|4096'
 threads='1'
 peer=idr
 repetitions=5
-processes=4
+processes=
+layouts=4
 min_time=0.1
 out=$root/out/ab
 runner=$root/build/bench-release
@@ -88,6 +94,7 @@ while [ $# -gt 0 ]; do
         --peer) need "$1" $#; peer=$2; shift ;;
         --repetitions) need "$1" $#; repetitions=$2; shift ;;
         --processes) need "$1" $#; processes=$2; shift ;;
+        --layouts) need "$1" $#; layouts=$2; shift ;;
         --min-time) need "$1" $#; min_time=$2; shift ;;
         --out) need "$1" $#; out=$2; shift ;;
         --build-dir) need "$1" $#; runner=$2; shift ;;
@@ -105,7 +112,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 case "$repetitions" in ''|*[!0-9]*|0) usage_error "--repetitions needs a positive number" ;; esac
-case "$processes" in ''|*[!0-9]*|0) usage_error "--processes needs a positive number" ;; esac
+case "$processes" in ''|*[!0-9]*|0) [ -z "$processes" ] || usage_error "--processes needs a positive number" ;; esac
+case "$layouts" in ''|*[!0-9]*|0) usage_error "--layouts needs a positive number" ;; esac
 if [ ${#sos[@]} -ne 0 ] && [ ${#revs[@]} -ne 0 ]; then
     usage_error "revisions and --so exclude each other"
 fi
@@ -119,50 +127,75 @@ jobs=$(nproc 2>/dev/null || echo 2)
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 
-# configure_release SRC BUILD: a Release tree with the benchmark, no tests.
+# configure_release SRC BUILD [CMAKE ARGS]: a Release tree with the
+# benchmark, no tests.
 configure_release() {
-    [ -f "$2/CMakeCache.txt" ] && return 0
-    mkdir -p "$2"
-    cmake -S "$1" -B "$2" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-        -DMIDATLAS_BUILD_BENCH=ON -DMIDATLAS_BUILD_TESTS=OFF >"$2/configure.log" 2>&1 || {
-        cat "$2/configure.log" >&2
+    local src=$1 build=$2
+    shift 2
+    [ -f "$build/CMakeCache.txt" ] && return 0
+    mkdir -p "$build"
+    cmake -S "$src" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+        -DMIDATLAS_BUILD_BENCH=ON -DMIDATLAS_BUILD_TESTS=OFF "$@" >"$build/configure.log" 2>&1 || {
+        cat "$build/configure.log" >&2
         return 1
     }
 }
 
+# pad_object BYTES: an object whose code is BYTES long, linked ahead of
+# the library so that every function of it moves by that much (layout L's
+# pad: L x 528 bytes, a multiple of 16 that is not one of 64, so that each
+# layout starts the code at another offset in a cache line and a page).
+pad_object() {
+    local o=$out/pad-$1.o
+    [ -f "$o" ] || printf 'void midatlas_ab_pad(void) { __asm__(".skip %d"); }\n' "$1" |
+        cc -x c -c -o "$o" - || return 1
+    echo "$o"
+}
+
 # plugin_of REV LABEL: build REV's midatlas plugin (REV '.': the working
-# tree) and copy it to $out/LABEL.so.
+# tree) in each layout L and copy it to $out/L$L/LABEL.so.
 plugin_of() {
-    local rev=$1 label=$2 src build
+    local rev=$1 label=$2 src layout build pad
     if [ "$rev" = . ]; then
         src=$root
-        build=$out/build-worktree
-        rm -rf "$build"
     else
         local commit
         commit=$(git -C "$root" rev-parse --verify --quiet "$rev^{commit}")
         src=$out/src-$label
-        build=$out/build-$label
-        rm -rf "$src" "$build"
+        rm -rf "$src"
         mkdir -p "$src"
         git -C "$root" archive --format=tar "$commit" | tar -x -C "$src"
     fi
-    echo "bench-ab.sh: building $label from $rev" >&2
-    configure_release "$src" "$build"
-    cmake --build "$build" --target midatlas-plugin-midatlas -j "$jobs" >"$build/build.log" 2>&1 || {
-        tail -n 30 "$build/build.log" >&2
-        return 1
-    }
-    cp "$build/plugins/midatlas.so" "$out/$label.so"
+    for layout in $(seq 0 $((layouts - 1))); do
+        echo "bench-ab.sh: building $label from $rev, layout $layout" >&2
+        build=$out/build-$label-L$layout
+        rm -rf "$build"
+        pad=$(pad_object $((layout * 528)))
+        # The pad goes in the module linker flags: CMake puts them before
+        # the plugin's objects and libraries on the link line.
+        pad_flags=()
+        [ "$layout" = 0 ] || pad_flags=(-DCMAKE_MODULE_LINKER_FLAGS="$pad")
+        configure_release "$src" "$build" "${pad_flags[@]}"
+        cmake --build "$build" --target midatlas-plugin-midatlas -j "$jobs" >"$build/build.log" 2>&1 || {
+            tail -n 30 "$build/build.log" >&2
+            return 1
+        }
+        mkdir -p "$out/L$layout"
+        cp "$build/plugins/midatlas.so" "$out/L$layout/$label.so"
+    done
 }
 
+rm -rf "$out"/L[0-9]*
 if [ ${#sos[@]} -eq 2 ]; then
     for k in 0 1; do
         [ -f "${sos[$k]}" ] || { echo "bench-ab.sh: no plugin '${sos[$k]}'" >&2; exit 1; }
     done
-    # Copies under the labels: the benchmark names a plugin by its file.
-    cp "${sos[0]}" "$out/A.so.new" && mv "$out/A.so.new" "$out/A.so"
-    cp "${sos[1]}" "$out/B.so.new" && mv "$out/B.so.new" "$out/B.so"
+    # Built already: one layout, theirs.  Copies under the labels: the
+    # benchmark names a plugin by its file.
+    layouts=1
+    mkdir -p "$out/L0"
+    cp "${sos[0]}" "$out/L0/A.so"
+    cp "${sos[1]}" "$out/L0/B.so"
 else
     plugin_of "${revs[0]}" A
     plugin_of "${revs[1]:-.}" B
@@ -189,14 +222,17 @@ if [ "$peer" != none ]; then
     names="$names|$peer"
 fi
 
-# One process per pass, A loaded first in the odd ones and B in the even.
+# Process p runs layout (p - 1) mod L, A loaded first in the first L
+# processes, B in the next L, and so on.
+[ -n "$processes" ] || processes=$((layouts < 2 ? 4 : 2 * layouts))
 rm -f "$out"/ab-*.json "$out"/ab-*.log
 runs=()
 for p in $(seq 1 "$processes"); do
-    if [ $((p % 2)) = 1 ]; then
-        impls=(--impl "$out/A.so" --impl "$out/B.so")
+    dir=$out/L$(((p - 1) % layouts))
+    if [ $(((p - 1) / layouts % 2)) = 0 ]; then
+        impls=(--impl "$dir/A.so" --impl "$dir/B.so")
     else
-        impls=(--impl "$out/B.so" --impl "$out/A.so")
+        impls=(--impl "$dir/B.so" --impl "$dir/A.so")
     fi
     "$runner/bench/midatlas-bench" "${impls[@]}" "${peer_impl[@]}" \
         --benchmark_filter="^($workloads)/($names)/cap:($caps)/real_time/threads:($threads)\$" \

@@ -23,30 +23,38 @@ b_faster_apart=K2 a_faster_apart=K3 geomean_b_over_a=X".
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 """
+import importlib.util
 import json
 import math
+import os
 import sys
 from collections import defaultdict
 
 A, B = "midatlas@A.so", "midatlas@B.so"
 
 
+def _bench_report():
+    """tools/bench-report.py, next to this file: its name parsing and its
+    median are this report's too."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-report.py")
+    spec = importlib.util.spec_from_file_location("bench_report", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_br = _bench_report()
+median = _br.median
+
+
 def parse_name(name):
-    """WORKLOAD/IMPL/cap:C[/real_time]/threads:T -> (cell, impl), or None."""
-    parts = name.split("/")
-    if len(parts) < 3 or not parts[2].startswith("cap:"):
+    """WORKLOAD/IMPL/cap:C[/real_time]/threads:T -> ((workload, cap,
+    threads), impl), or None."""
+    parsed = _br.parse_name(name)
+    if parsed is None:
         return None
-    threads = 1
-    for p in parts[3:]:
-        if p.startswith("threads:"):
-            threads = int(p.split(":", 1)[1])
-    return (parts[0], int(parts[2].split(":", 1)[1]), threads), parts[1]
-
-
-def median(xs):
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    workload, impl, cap, threads = parsed
+    return (workload, cap, threads), impl
 
 
 def load(path):

@@ -11,18 +11,9 @@
 # is an error.
 set -u
 report=$1
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-status=0
-bad() { echo "check_ab_report: $*" >&2; status=1; }
-
-# bench NAME ITEMS_PER_SECOND: one repetition of one benchmark.
-bench() {
-    printf '    {"name": "%s", "run_name": "%s", "run_type": "iteration", "items_per_second": %s},\n' \
-        "$1" "$1" "$2"
-}
+check=check_ab_report
+# shellcheck source=made_up_run.sh
+. "$(dirname "$0")/made_up_run.sh"
 {
     printf '{"context": {"host_name": "h", "num_cpus": 2,\n'
     printf '  "cpu_model": "\\"Some CPU\\" family 6 model 207"},\n "benchmarks": [\n'

@@ -47,7 +47,8 @@
 # 1: B is faster), in how many processes B's median beat A's, whether every
 # repetition of the faster one beat every repetition of the other (apart)
 # or not (overlap), and each build against the peer.  Wall time: processes x
-# cells x 3 x repetitions x min-time, plus two builds of a minute or two.
+# cells x 3 x repetitions x min-time (lookup and churn at both capacities:
+# about 100 s), plus 2 x L builds of the plugin alone (seconds each).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

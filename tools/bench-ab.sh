@@ -156,7 +156,7 @@ pad_object() {
 # plugin_of REV LABEL: build REV's midatlas plugin (REV '.': the working
 # tree) in each layout L and copy it to $out/L$L/LABEL.so.
 plugin_of() {
-    local rev=$1 label=$2 src layout build pad
+    local rev=$1 label=$2 src layout build pad pad_flags
     if [ "$rev" = . ]; then
         src=$root
     else

@@ -124,6 +124,8 @@ fi
 [ "$deps" = 1 ] && "$root/tools/install-deps.sh" base
 
 mkdir -p "$out"
+# Absolute: the builds link the pad objects from their own trees.
+out=$(cd "$out" && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)

@@ -173,11 +173,14 @@ plugin_of() {
         echo "bench-ab.sh: building $label from $rev, layout $layout" >&2
         build=$out/build-$label-L$layout
         rm -rf "$build"
-        pad=$(pad_object $((layout * 528)))
         # The pad goes in the module linker flags: CMake puts them before
-        # the plugin's objects and libraries on the link line.
+        # the plugin's objects and libraries on the link line.  Layout 0
+        # has none (an empty .skip only draws an assembler warning).
         pad_flags=()
-        [ "$layout" = 0 ] || pad_flags=(-DCMAKE_MODULE_LINKER_FLAGS="$pad")
+        if [ "$layout" != 0 ]; then
+            pad=$(pad_object $((layout * 528)))
+            pad_flags=(-DCMAKE_MODULE_LINKER_FLAGS="$pad")
+        fi
         configure_release "$src" "$build" "${pad_flags[@]}"
         cmake --build "$build" --target midatlas-plugin-midatlas -j "$jobs" >"$build/build.log" 2>&1 || {
             tail -n 30 "$build/build.log" >&2

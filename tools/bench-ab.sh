@@ -50,6 +50,11 @@
 # cells x 3 x repetitions x min-time (lookup and churn at both capacities:
 # about 100 s), plus 2 x L builds of the plugin alone (seconds each).
 set -euo pipefail
+# The rest of the script is one brace group, which bash reads to its end
+# before it runs any of it: a run of several minutes is then not broken by
+# an edit of this file, or a checkout of another revision, while it goes
+# (bash reads a script as it runs it otherwise).
+{
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
@@ -251,3 +256,5 @@ for p in $(seq 1 "$processes"); do
     runs+=("$out/ab-$p.json")
 done
 "$py" "$root/tools/bench-ab-report.py" --peer "$peer" "${runs[@]}" | tee "$out/ab.txt"
+exit
+}

@@ -104,13 +104,23 @@ static const struct mid_impl *find(const struct impl_list *l, const char *name)
     return NULL;
 }
 
-static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m)
+/* Append m; path: the plugin's file (copied), NULL for a compiled-in
+ * table. */
+static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m,
+                 const char *path)
 {
     if (l->n == IMPL_LIST_MAX) {
         fprintf(stderr, "%s: %s: more than %d implementations\n", l->prog, arg, IMPL_LIST_MAX);
         return false;
     }
+    char *copy = NULL;
+    if (path && !(copy = strdup(path))) {
+        fprintf(stderr, "%s: %s: out of memory\n", l->prog, arg);
+        return false;
+    }
     l->args[l->n] = strcmp(arg, "all") == 0 ? m->name : arg;
+    l->table_names[l->n] = path ? m->name : NULL;
+    l->paths[l->n] = copy;
     l->impls[l->n++] = m;
     return true;
 }
@@ -152,7 +162,42 @@ static char *search(const char *name)
     return found;
 }
 
-/* dlopen path, check its table, add a copy (renamed when the name is taken). */
+/* Is name a listed table's name, or the name a listed plugin gives its
+ * table? */
+static bool name_taken(const struct impl_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->impls[i]->name, name) == 0 ||
+            (l->table_names[i] && strcmp(l->table_names[i], name) == 0))
+            return true;
+    return false;
+}
+
+/* A copy of table m, calls unchanged, named "NAME@FILE" after the file at
+ * path, or "NAME@PATH" when that name is listed already (two files of
+ * one name in two directories).  NULL after an error line. */
+static const struct mid_impl *named_by_file(const struct impl_list *l, const char *arg,
+                                            const struct mid_impl *m, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    size_t n = strlen(m->name) + strlen(path) + 2;
+    struct mid_impl *copy = malloc(sizeof *copy);
+    char *name = malloc(n);
+    if (!copy || !name) {
+        free(copy);
+        free(name);
+        fprintf(stderr, "%s: %s: out of memory\n", l->prog, arg);
+        return NULL;
+    }
+    snprintf(name, n, "%s@%s", m->name, base ? base + 1 : path);
+    if (find(l, name))
+        snprintf(name, n, "%s@%s", m->name, path);
+    *copy = *m;
+    copy->name = name;
+    return copy;
+}
+
+/* dlopen path, check its table, add it (renamed when the name is taken). */
 static bool load(struct impl_list *l, const char *arg, const char *path)
 {
     /* RTLD_LOCAL: two plugins may both define midatlas_* symbols (a broken
@@ -176,38 +221,35 @@ static bool load(struct impl_list *l, const char *arg, const char *path)
         fprintf(stderr, "%s: %s: refused: %s\n", l->prog, arg, why);
         return false;
     }
-    if (find(l, m->name)) {
-        /* Same name as one already listed (a plugin of a compiled-in table):
-         * a copy of the table under NAME@FILE, calls unchanged. */
-        struct mid_impl *copy = malloc(sizeof *copy);
-        const char *base = strrchr(path, '/');
-        size_t n = strlen(m->name) + strlen(path) + 2;
-        char *name = malloc(n);
-        if (!copy || !name) {
-            free(copy);
-            free(name);
-            fprintf(stderr, "%s: %s: out of memory\n", l->prog, arg);
+    for (size_t i = 0; i < l->n; i++)
+        if (l->paths[i] && strcmp(l->paths[i], path) == 0)
+            return true; /* this file is listed already: as builtins are */
+    if (name_taken(l, m->name)) {
+        /* Every plugin of this name is listed by its file from now on, the
+         * one listed before included (a compiled-in table keeps its name). */
+        for (size_t i = 0; i < l->n; i++)
+            if (l->table_names[i] && strcmp(l->table_names[i], m->name) == 0 &&
+                strcmp(l->impls[i]->name, m->name) == 0 &&
+                !(l->impls[i] = named_by_file(l, l->args[i], l->impls[i], l->paths[i])))
+                return false;
+        const struct mid_impl *table = m;
+        if (!(m = named_by_file(l, arg, table, path)))
             return false;
-        }
-        snprintf(name, n, "%s@%s", m->name, base ? base + 1 : path);
-        *copy = *m;
-        copy->name = name;
-        m = copy;
     }
-    return push(l, arg, m); /* the handle stays open for the process's life */
+    return push(l, arg, m, path); /* the handle stays open for the process's life */
 }
 
 bool impl_list_add(struct impl_list *l, const char *arg)
 {
     if (strcmp(arg, "all") == 0) {
         for (size_t i = 0; l->builtins[i]; i++)
-            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i]))
+            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i], NULL))
                 return false;
         return true;
     }
     for (size_t i = 0; l->builtins[i]; i++)
         if (strcmp(l->builtins[i]->name, arg) == 0)
-            return find(l, arg) ? true : push(l, arg, l->builtins[i]);
+            return find(l, arg) ? true : push(l, arg, l->builtins[i], NULL);
     if (is_path(arg))
         return load(l, arg, arg);
     char *path = search(arg);

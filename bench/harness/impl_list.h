@@ -25,6 +25,10 @@ struct impl_list {
     size_t n;
     const struct mid_impl *impls[IMPL_LIST_MAX];
     const char *args[IMPL_LIST_MAX]; /* the --impl that named each (replay lines) */
+    /* A plugin's table name as the plugin gives it, and its path (the
+     * list may rename it, impl_list_add); NULL for a compiled-in table. */
+    const char *table_names[IMPL_LIST_MAX];
+    const char *paths[IMPL_LIST_MAX];
 };
 
 /* The largest capacity impl's create accepts (max_capacity, 0: 65536). */
@@ -41,7 +45,12 @@ const char *impl_abi_problem(const struct mid_impl *impl);
  * compiled-in one), a path to a plugin (contains a '/' or ends in ".so"), or
  * NAME looked up as NAME.so and libmidatlas-NAME.so in the directories of
  * $MIDATLAS_PLUGIN_PATH (colon-separated) and then the installed plugin
- * directory.  A plugin whose name is taken gets "NAME@FILE".  On failure
+ * directory.  A plugin whose table name is a compiled-in table's is listed
+ * as "NAME@FILE" (FILE: the file's name; its path when another plugin of
+ * that name has the same file name).  When two plugins give one name, both
+ * are listed by file, whichever came first, so that their names do not
+ * depend on the order of the --impl options (two builds of one allocator,
+ * tools/bench-ab.sh).  One file listed twice is listed once.  On failure
  * prints one line "PROG: ARG: why" and returns false. */
 bool impl_list_add(struct impl_list *l, const char *arg);
 

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""bench-ab-report.py - the table of tools/bench-ab.sh: two builds of midatlas
-(plugins midatlas@A.so and midatlas@B.so) and a peer, measured in one run.
+"""bench-ab-report.py - the table of tools/bench-ab.sh: two builds of one
+allocator (plugins A.so and B.so, listed by the harness as NAME@A.so and
+NAME@B.so: midatlas@A.so for the library's own) and a peer, measured in
+one run.
 
 Usage: bench-ab-report.py [--peer NAME] RESULT.json...
 
@@ -30,7 +32,19 @@ import os
 import sys
 from collections import defaultdict
 
-A, B = "midatlas@A.so", "midatlas@B.so"
+
+
+def sides(runs):
+    """The names of build A and build B: the one implementation whose name
+    ends in @A.so and the one in @B.so; None for a side with none or with
+    two (two allocators are not two builds of one)."""
+    found = {"@A.so": set(), "@B.so": set()}
+    for cell in runs:
+        for impl in runs[cell]:
+            for suffix in found:
+                if impl.endswith(suffix):
+                    found[suffix].add(impl)
+    return [next(iter(v)) if len(v) == 1 else None for v in (found["@A.so"], found["@B.so"])]
 
 
 def _bench_report():
@@ -110,6 +124,11 @@ def main(argv):
         sys.stdout.write(__doc__)
         return 0 if args else 2
     runs, cut, ctx, procs = pool(args)
+    A, B = sides(runs)
+    if A is None or B is None:
+        sys.stderr.write("bench-ab-report: want one implementation named NAME@A.so and one "
+                         "NAME@B.so\n")
+        return 1
     cells = sorted(c for c in runs if A in runs[c] and B in runs[c])
     if not cells:
         sys.stderr.write("bench-ab-report: no cell has both %s and %s\n" % (A, B))

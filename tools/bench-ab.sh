@@ -16,9 +16,12 @@
 #                                     revision REV_A and of REV_B (default:
 #                                     the working tree, uncommitted changes
 #                                     included), then compare them
-#   tools/bench-ab.sh --so A.so B.so  compare two midatlas plugins already
-#                                     built (a plugin of any build tree:
-#                                     BUILD/plugins/midatlas.so)
+#   tools/bench-ab.sh --so A.so B.so  compare two plugins already built:
+#                                     two of midatlas (a build tree's
+#                                     BUILD/plugins/midatlas.so), or two
+#                                     builds of your own allocator (their
+#                                     tables give one name; README, "Test
+#                                     and benchmark your own allocator")
 # Options:
 #   --workloads RE   workloads (default 'lookup|churn|window')
 #   --caps RE        capacities (default '64|4096')
@@ -226,7 +229,9 @@ fi
     echo "bench-ab.sh: no $runner/bench/midatlas-bench" >&2
     exit 1
 }
-names='midatlas@A\.so|midatlas@B\.so'
+# The harness lists two plugins whose tables give one name (or midatlas's,
+# which is compiled in) as NAME@A.so and NAME@B.so, whichever loads first.
+names='[^/]+@A\.so|[^/]+@B\.so'
 peer_impl=()
 if [ "$peer" != none ]; then
     peer_impl=(--impl "$runner/plugins/$peer.so")

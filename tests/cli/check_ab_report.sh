@@ -64,13 +64,32 @@ printf '%s\n' "$out" | grep -q '^window' && bad "a cell without the builds has a
 printf '%s\n' "$out" | grep -q '^ABSUMMARY cells=2 processes=2 b_faster=1 b_faster_apart=0 a_faster_apart=0 geomean_b_over_a=1.000$' ||
     bad "wrong ABSUMMARY: $(printf '%s\n' "$out" | tail -1)"
 
-# Only the peer: an error, one line on stderr.
-printf '{"benchmarks": [{"name": "lookup/idr/cap:64/real_time/threads:1", "run_type": "iteration", "items_per_second": 1e7}]}\n' \
-    >"$dir/none.json"
-if err=$("$py" "$report" --peer idr "$dir/none.json" 2>&1 >/dev/null); then
-    bad "a run without the builds exits 0"
-else
-    printf '%s\n' "$err" | grep -q 'no cell has both' || bad "no reason given: $err"
-fi
+# Two builds of another allocator: found by their @A.so / @B.so names.
+one_rep() { printf '{"name": "%s", "run_type": "iteration", "items_per_second": %s}' "$1" "$2"; }
+printf '{"benchmarks": [%s, %s]}\n' "$(one_rep churn/mine@A.so/cap:64/real_time/threads:1 1e7)" \
+    "$(one_rep churn/mine@B.so/cap:64/real_time/threads:1 2e7)" >"$dir/own.json"
+out=$("$py" "$report" --peer none "$dir/own.json") || bad "two builds of 'mine' exit nonzero"
+printf '%s\n' "$out" | grep -q '^churn/cap:64/t:1 *100.00 *50.00 *2.000x ' ||
+    bad "two builds of 'mine': $(printf '%s\n' "$out" | grep '^churn')"
+
+# error_case WHAT WANT FILE: the report of FILE exits nonzero with WANT on stderr.
+error_case() {
+    what=$1 want=$2 file=$3
+    if err=$("$py" "$report" --peer idr "$file" 2>&1 >/dev/null); then
+        bad "$what exits 0"
+    else
+        printf '%s\n' "$err" | grep -q "$want" || bad "$what: no reason given: $err"
+    fi
+}
+# Only the peer; A and B in different cells; two allocators on one side.
+printf '{"benchmarks": [%s]}\n' "$(one_rep lookup/idr/cap:64/real_time/threads:1 1e7)" >"$dir/none.json"
+error_case "a run without the builds" 'want one implementation named' "$dir/none.json"
+printf '{"benchmarks": [%s, %s]}\n' "$(one_rep churn/mine@A.so/cap:64/real_time/threads:1 1e7)" \
+    "$(one_rep lookup/mine@B.so/cap:64/real_time/threads:1 1e7)" >"$dir/apart.json"
+error_case "builds in different cells" 'no cell has both' "$dir/apart.json"
+printf '{"benchmarks": [%s, %s, %s]}\n' "$(one_rep churn/mine@A.so/cap:64/real_time/threads:1 1e7)" \
+    "$(one_rep churn/yours@A.so/cap:64/real_time/threads:1 1e7)" \
+    "$(one_rep churn/mine@B.so/cap:64/real_time/threads:1 1e7)" >"$dir/two.json"
+error_case "two allocators as A" 'want one implementation named' "$dir/two.json"
 [ $status = 0 ] && echo "check_ab_report: ok"
 exit $status

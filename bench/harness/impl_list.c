@@ -104,10 +104,11 @@ static const struct mid_impl *find(const struct impl_list *l, const char *name)
     return NULL;
 }
 
-/* Append m; path: the plugin's file (copied), NULL for a compiled-in
- * table. */
+/* Append m; path: the plugin's file (copied) and table_name the name its
+ * table gives (m's own name unless the list renamed it), both NULL for a
+ * compiled-in table. */
 static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m,
-                 const char *path)
+                 const char *path, const char *table_name)
 {
     if (l->n == IMPL_LIST_MAX) {
         fprintf(stderr, "%s: %s: more than %d implementations\n", l->prog, arg, IMPL_LIST_MAX);
@@ -119,7 +120,7 @@ static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m,
         return false;
     }
     l->args[l->n] = strcmp(arg, "all") == 0 ? m->name : arg;
-    l->table_names[l->n] = path ? m->name : NULL;
+    l->table_names[l->n] = table_name;
     l->paths[l->n] = copy;
     l->impls[l->n++] = m;
     return true;
@@ -224,32 +225,33 @@ static bool load(struct impl_list *l, const char *arg, const char *path)
     for (size_t i = 0; i < l->n; i++)
         if (l->paths[i] && strcmp(l->paths[i], path) == 0)
             return true; /* this file is listed already: as builtins are */
-    if (name_taken(l, m->name)) {
+    const char *table_name = m->name;
+    if (name_taken(l, table_name)) {
         /* Every plugin of this name is listed by its file from now on, the
          * one listed before included (a compiled-in table keeps its name). */
         for (size_t i = 0; i < l->n; i++)
-            if (l->table_names[i] && strcmp(l->table_names[i], m->name) == 0 &&
-                strcmp(l->impls[i]->name, m->name) == 0 &&
+            if (l->table_names[i] && strcmp(l->table_names[i], table_name) == 0 &&
+                strcmp(l->impls[i]->name, table_name) == 0 &&
                 !(l->impls[i] = named_by_file(l, l->args[i], l->impls[i], l->paths[i])))
                 return false;
-        const struct mid_impl *table = m;
-        if (!(m = named_by_file(l, arg, table, path)))
+        if (!(m = named_by_file(l, arg, m, path)))
             return false;
     }
-    return push(l, arg, m, path); /* the handle stays open for the process's life */
+    /* The handle stays open for the process's life. */
+    return push(l, arg, m, path, table_name);
 }
 
 bool impl_list_add(struct impl_list *l, const char *arg)
 {
     if (strcmp(arg, "all") == 0) {
         for (size_t i = 0; l->builtins[i]; i++)
-            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i], NULL))
+            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i], NULL, NULL))
                 return false;
         return true;
     }
     for (size_t i = 0; l->builtins[i]; i++)
         if (strcmp(l->builtins[i]->name, arg) == 0)
-            return find(l, arg) ? true : push(l, arg, l->builtins[i], NULL);
+            return find(l, arg) ? true : push(l, arg, l->builtins[i], NULL, NULL);
     if (is_path(arg))
         return load(l, arg, arg);
     char *path = search(arg);

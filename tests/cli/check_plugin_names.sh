@@ -31,6 +31,9 @@ want() {
 
 want "$(names --impl "$dir/one.so" --impl "$dir/two.so")" "$name@one.so $name@two.so" "one, two"
 want "$(names --impl "$dir/two.so" --impl "$dir/one.so")" "$name@two.so $name@one.so" "two, one"
+cp "$plugin" "$dir/three.so"
+want "$(names --impl "$dir/one.so" --impl "$dir/two.so" --impl "$dir/three.so")" \
+    "$name@one.so $name@two.so $name@three.so" "three of one name"
 want "$(names --impl "$dir/one.so" --impl "$dir/one.so")" "$name" "one file twice"
 want "$(names --impl midatlas --impl "$dir/one.so")" "midatlas $name" "distinct names"
 mkdir "$dir/sub"

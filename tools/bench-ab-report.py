@@ -33,7 +33,6 @@ import sys
 from collections import defaultdict
 
 
-
 def sides(runs):
     """The names of build A and build B: the one implementation whose name
     ends in @A.so and the one in @B.so; None for a side with none or with
@@ -127,7 +126,8 @@ def main(argv):
     A, B = sides(runs)
     if A is None or B is None:
         sys.stderr.write("bench-ab-report: want one implementation named NAME@A.so and one "
-                         "NAME@B.so\n")
+                         "NAME@B.so (two builds of one allocator: their tables give one "
+                         "name)\n")
         return 1
     cells = sorted(c for c in runs if A in runs[c] and B in runs[c])
     if not cells:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench-ab.sh - compare two builds of the library side by side in the same
-# benchmark processes: each build's midatlas plugin and a peer, every cell in
-# random interleaving, over several processes.
+# bench-ab.sh - compare two builds of the library (or of any allocator's
+# plugin, --so) side by side in the same benchmark processes: each build's
+# plugin and a peer, every cell in random interleaving, over several
+# processes.
 #
 # Why: two builds measured in two processes differ by where the linker and
 # the loader put their code and by the minutes the VM ran slow between

@@ -154,12 +154,16 @@ def main(argv):
           "ns per item; A and B in each process, random interleaving"
           % (ctx.get("host_name", "?"), ctx.get("cpu_model", "unknown CPU"),
              ctx.get("num_cpus", "?"), len(procs), reps))
+    # The peer's columns widen for a long name (idr@idr.so beside two
+    # builds of idr).
+    pw = max(10, len(peer or ""))
+    rw = max(8, len(peer or "") + 2)
     head = "%-22s %10s %10s" % ("cell", "A", "B")
     if peer:
-        head += " %10s" % peer
+        head += " %*s" % (pw, peer)
     head += " %8s %6s %8s" % ("B/A", "B won", "")
     if peer:
-        head += " %8s %8s" % ("A:" + peer, "B:" + peer)
+        head += " %*s %*s" % (rw, "A:" + peer, rw, "B:" + peer)
     print(head)
     b_faster = b_apart = a_apart = 0
     logs = []
@@ -174,12 +178,12 @@ def main(argv):
         a_apart += speedup < 1 and sp == "apart"
         line = "%-22s %10s %10s" % ("%s/cap:%d/t:%d" % cell, fmt(cell, A), fmt(cell, B))
         if peer:
-            line += " %10s" % fmt(cell, peer)
+            line += " %*s" % (pw, fmt(cell, peer))
         line += " %7.3fx %6s %8s" % (speedup, b_wins(cell), sp)
         if peer:
             p = runs[cell].get(peer)
             if p:
-                line += " %8.3f %8.3f" % (median(p) / ma, median(p) / mb)
+                line += " %*.3f %*.3f" % (rw, median(p) / ma, rw, median(p) / mb)
         print(line)
     print("ABSUMMARY cells=%d processes=%d b_faster=%d b_faster_apart=%d a_faster_apart=%d "
           "geomean_b_over_a=%.3f" % (len(cells), len(procs), b_faster, b_apart, a_apart,

@@ -234,9 +234,20 @@ fi
 # which is compiled in) as NAME@A.so and NAME@B.so, whichever loads first.
 names='[^/]+@A\.so|[^/]+@B\.so'
 peer_impl=()
+peer_name=$peer
 if [ "$peer" != none ]; then
     peer_impl=(--impl "$runner/plugins/$peer.so")
-    names="$names|$peer"
+    # A peer whose table gives the builds' name (idr beside two builds of
+    # idr) is listed by its file too, as $peer@$peer.so: ask the harness.
+    listed=$("$runner/bench/midatlas-bench" --impl "$out/L0/A.so" --impl "$out/L0/B.so" \
+                 "${peer_impl[@]}" --benchmark_list_tests=true)
+    peer_name=$(printf '%s\n' "$listed" |
+                awk -F/ -v a="$peer" -v b="$peer@$peer.so" '($2 == a || $2 == b) && !n++ { print $2 }')
+    [ -n "$peer_name" ] || {
+        echo "bench-ab.sh: midatlas-bench does not list the peer $peer" >&2
+        exit 1
+    }
+    names="$names|${peer_name//./\\.}"
 fi
 
 # Process p runs layout (p - 1) mod L, A loaded first in the first L
@@ -261,6 +272,6 @@ for p in $(seq 1 "$processes"); do
     }
     runs+=("$out/ab-$p.json")
 done
-"$py" "$root/tools/bench-ab-report.py" --peer "$peer" "${runs[@]}" | tee "$out/ab.txt"
+"$py" "$root/tools/bench-ab-report.py" --peer "$peer_name" "${runs[@]}" | tee "$out/ab.txt"
 exit
 }

@@ -159,28 +159,18 @@ static inline uint32_t sweep_pair_ahead(const struct midatlas *a, uint32_t i, ui
  * pairs lie on different lines of the chunk) or spread (a line is a
  * pair).  Never outside the chunk: the next chunk is likely another
  * thread's.  i is the last slot of its pair (sweep_step calls this when
- * it leaves a line).  Spread, the sweep's own steps from pair to pair,
- * taken here ahead of it; packed, any slot of the line does: i's offset
- * plus or minus that many packed lines, masked with perm_back (chunks
- * are whole lines, aligned to their size).  Either costs a few
- * instructions on the claims' path; sweep_pair_ahead's general formula
- * cost 3% of a churn cycle at one thread. */
+ * it leaves a line).  Spread, the pair that many pairs on
+ * (sweep_pair_ahead: a few shifts and masks, no branch); packed, any
+ * slot of the line does: i's offset plus or minus that many packed
+ * lines, masked with perm_back (chunks are whole lines, aligned to their
+ * size), three instructions where the general formula cost 3% of a churn
+ * cycle at one thread.  A loop that stepped the spread sweep ahead pair
+ * by pair (two compares a step) made lookup at capacity 64, one thread,
+ * 5% slower than this formula (README, "The spread prefetch's target"). */
 static inline uint32_t sweep_ahead(const struct midatlas *a, uint32_t i, bool descending)
 {
-    if (a->slot_shift != 0) {
-        /* In the offset from the chunk's start, mirrored when descending
-         * (the descending order is the ascending one's mirror image): the
-         * next pair's first slot as sweep_step goes, round the chunk
-         * after its last pair; then, but for the last, its last slot. */
-        uint32_t base = i & ~a->perm_back, back = a->perm_back;
-        uint32_t o = descending ? back - (i - base) : i - base;
-        for (uint32_t k = 0; k < PREFETCH_LINES_AHEAD; k++) {
-            o = o + 7 <= back ? o + 7 : (o + 8 - back) & 7;
-            if (k + 1 < PREFETCH_LINES_AHEAD)
-                o++;
-        }
-        return descending ? base + back - o : base + o;
-    }
+    if (a->slot_shift != 0)
+        return sweep_pair_ahead(a, i, PREFETCH_LINES_AHEAD, descending);
     const uint32_t lines = PREFETCH_LINES_AHEAD * (MIDATLAS_CACHE_LINE / sizeof(uint64_t));
     uint32_t to = descending ? i - lines : i + lines;
     return (i & ~a->perm_back) | (to & a->perm_back);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """bench-report.py - turn midatlas-bench's JSON into a table and plot data.
 
-Usage: bench-report.py RESULT.json [--png FILE] [--plot-data FILE] [--baseline NAME]
+Usage: bench-report.py RESULT.json... [--png FILE] [--plot-data FILE] [--baseline NAME]
+                       [--pooled-json FILE]
 
 Prints, per workload and capacity, one row per thread count and one column
 per implementation: items per second (the median of the cell's repetitions)
@@ -22,6 +23,14 @@ the best other implementation (B of them): "BEHIND cell ratio
 midatlas=LO..HI other=LO..HI apart|overlap|single", the two sides'
 repetitions (slowest..fastest) and whether every repetition of midatlas
 trailed every one of the other (apart, A of the B) or not.
+
+Several RESULT.json (one per process of one configuration: tools/bench.sh
+--processes) are pooled: a cell's repetitions are those of every process,
+so that where the loader and the allocator put each implementation in one
+process (which moved a one-thread cell by up to 15% from process to
+process) is averaged like a slow phase is; the header says how many
+processes.  --pooled-json writes the pooled run as one JSON of the same
+form (the first file's context, "processes" added, every repetition).
 
 Standard library only: runs with Debian's /usr/bin/python3 on a bare machine.
 Benchmark names are WORKLOAD/IMPL/cap:C[/real_time]/threads:T.
@@ -50,9 +59,24 @@ def parse_name(name):
     return parts[0], parts[1], int(parts[2].split(":", 1)[1]), threads
 
 
-def load(path):
-    with open(path) as f:
-        doc = json.load(f)
+def pool(paths):
+    """One run from the JSON files of several processes: the first file's
+    context with "processes" set, and the repetitions of every file."""
+    docs = []
+    for path in paths:
+        with open(path) as f:
+            docs.append(json.load(f))
+    doc = {"context": dict(docs[0].get("context", {})), "benchmarks": []}
+    if len(docs) > 1:
+        doc["context"]["processes"] = len(docs)
+    for d in docs:
+        doc["benchmarks"].extend(b for b in d.get("benchmarks", [])
+                                 if b.get("run_type", "iteration") == "iteration")
+    return doc
+
+
+def load(paths):
+    doc = pool(paths)
     impls = []
     ctx_impls = doc.get("context", {}).get("implementations")
     if ctx_impls:
@@ -115,9 +139,11 @@ def print_table(doc, impls, data, cut, baseline, out):
         ctx.get("date", "?")))
     reps = max((len(v) for rows in data.values() for row in rows.values()
                 for v in row.values()), default=1)
-    out.write("items per second, median of %d repetition%s (ratio to %s, same "
+    procs = ctx.get("processes", 1)
+    out.write("items per second, median of %d repetition%s%s (ratio to %s, same "
               "workload/capacity/threads, same run)\n"
-              % (reps, "" if reps == 1 else "s", baseline))
+              % (reps, "" if reps == 1 else "s",
+                 " from %d processes" % procs if procs > 1 else "", baseline))
     width = max(18, max((len(i) for i in impls), default=8) + 2)
     for key in panel_keys(data):
         workload, cap = key
@@ -239,7 +265,7 @@ def draw_png(impls, data, png):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("json")
+    ap.add_argument("json", nargs="+", help="one run, or one per process of a run")
     ap.add_argument("--baseline", default="mutex")
     ap.add_argument("--subject", default="midatlas",
                     help="implementation the SUMMARY line is about")
@@ -247,11 +273,15 @@ def main():
     ap.add_argument("--png", help="draw the plot here (gnuplot, bench-plot.gp)")
     ap.add_argument("--panels-line", action="store_true",
                     help="end with a line 'PANELS title...' (for the plot script)")
+    ap.add_argument("--pooled-json", help="write the pooled run here (one JSON)")
     args = ap.parse_args()
     doc, impls, data, cut, errors = load(args.json)
     if not data:
-        sys.stderr.write("bench-report: no benchmark results in %s\n" % args.json)
+        sys.stderr.write("bench-report: no benchmark results in %s\n" % " ".join(args.json))
         return 1
+    if args.pooled_json:
+        with open(args.pooled_json, "w") as f:
+            json.dump(doc, f, indent=1)
     print_table(doc, impls, data, cut, args.baseline, sys.stdout)
     for e in errors:
         sys.stdout.write("ERROR %s\n" % e)

@@ -62,4 +62,24 @@ for want in midatlas_vs_best_other_min=0.8 worst_cell=pipeline/cap:64/threads:1/
         *) bad "SUMMARY lacks $want: $summary" ;;
     esac
 done
+
+# Several processes of one run (tools/bench.sh --processes): the same
+# repetitions split over two files give the same cells and SUMMARY, the
+# header says from how many processes, and --pooled-json writes them back
+# as one run that reports the same again.
+"$py" - "$dir/run.json" "$dir/p1.json" "$dir/p2.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+rows = doc["benchmarks"]
+for k, path in enumerate(sys.argv[2:]):
+    json.dump({"context": doc["context"], "benchmarks": rows[k::2]}, open(path, "w"))
+PY
+pooled=$("$py" "$report" "$dir/p1.json" "$dir/p2.json" --pooled-json "$dir/pooled.json") ||
+    bad "exits $? on two files of one run"
+printf '%s\n' "$pooled" | grep -q 'median of 3 repetitions from 2 processes' ||
+    bad "the pooled header does not say 2 processes: $(printf '%s\n' "$pooled" | sed -n 2p)"
+[ "$(printf '%s\n' "$pooled" | sed 1,2d)" = "$(printf '%s\n' "$out" | sed 1,2d)" ] ||
+    bad "two files of one run report other cells than the one file"
+again=$("$py" "$report" "$dir/pooled.json") || bad "exits $? on the pooled JSON"
+[ "$again" = "$pooled" ] || bad "the pooled JSON reports otherwise than its two files"
 exit "$status"

@@ -42,11 +42,12 @@
 #                     and pool their repetitions (default 1): where the
 #                     loader and the allocator put each implementation's
 #                     code and data changes from process to process and
-#                     moved lookup at one thread by up to 15% (README, "The
-#                     spread prefetch's target"); N processes average that
-#                     as the repetitions average a slow minute.  N times
-#                     the wall time; out/bench-<stamp>-p<K>.json are the
-#                     processes', out/bench-<stamp>.json the pooled run
+#                     moved lookup at one thread by up to 15% (README,
+#                     "Function placement in the main job"); N processes
+#                     average that as the repetitions average a slow
+#                     minute.  N times the wall time;
+#                     out/bench-<stamp>-p<K>.json are the processes',
+#                     out/bench-<stamp>.json the pooled run
 #   --build-dir DIR   build tree (default build/bench-release)
 #   --out DIR         results (default out/)
 #   --no-clean        reuse the build tree instead of rebuilding it

@@ -60,8 +60,9 @@ def parse_name(name):
 
 
 def pool(paths):
-    """One run from the JSON files of several processes: the first file's
-    context with "processes" set, and the repetitions of every file."""
+    """One run from the JSON files of several processes (or one): the first
+    file's context with "processes" set, and the repetitions of every file
+    (not Google Benchmark's aggregates: the report takes its own medians)."""
     docs = []
     for path in paths:
         with open(path) as f:
@@ -85,9 +86,7 @@ def load(paths):
     data = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     cut = set()  # (workload, cap, threads, impl) of runs that hit the budget
     errors = []
-    for b in doc.get("benchmarks", []):
-        if b.get("run_type", "iteration") != "iteration":
-            continue  # aggregates of repetitions: recomputed below
+    for b in doc.get("benchmarks", []):  # repetitions only (pool): medians below
         parsed = parse_name(b.get("run_name", b["name"]))
         if parsed is None:
             continue

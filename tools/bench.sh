@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: MIT
 # bench.sh - build a Release tree from scratch and run midatlas-bench, the
 # contention benchmark: midatlas against the mutex baseline (compiled in) and
-# every peer plugin the tree builds (build/.../plugins/*.so: idr, sbitmap, and
-# with CK and liburcu ck-spin, ck-stack, urcu-lfs), plus any --impl.
+# every peer plugin the tree builds (build/.../plugins/*.so: idr, idr-cyclic,
+# sbitmap, and with CK and liburcu ck-spin, ck-stack, urcu-lfs), plus any
+# --impl.
 #
 #   tools/bench.sh                  main run (churn, window, pipeline, lookup;
 #                                   every implementation; threads 1 2 4 8;
 #                                   capacities 64 and 4096; min_time 0.05 s;
 #                                   3 repetitions, the table takes their
-#                                   median): 224 benchmarks (7
+#                                   median): 256 benchmarks (8
 #                                   implementations), about 4 min on a
 #                                   2-core VM
 #   tools/bench.sh --long           every workload, capacities 64 and 4096,
 #                                   min_time 0.5 s, one repetition each
-#                                   (448 benchmarks: about 12+
+#                                   (512 benchmarks: about 14+
 #                                   minutes)
 #   tools/bench.sh --compare A.json B.json
 #                                   Google Benchmark's compare.py on two runs

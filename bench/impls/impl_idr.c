@@ -14,6 +14,14 @@
  * again simply names the new request (as in 9P, where tags are reused at
  * once); contexts are unique, so the harness's stale checks still hold.
  *
+ * Built with IDR_CYCLIC=1 (impl_idr_cyclic.c) it is idr-cyclic: Linux's
+ * idr_alloc_cyclic, the lowest free id above the one handed out last, else
+ * the lowest free id (round from 0).  An id then comes back only after the
+ * other free ids have had their turn, where idr's lowest free id is often
+ * the one just freed: a peer that rotates, as midatlas does for its stale
+ * window (README, "What the one-thread lookup gap is not";
+ * bench/peer_order.c checks both orders).
+ *
  * The lock: test-and-test-and-set on one atomic flag.  A kernel spin lock
  * never has a preempted holder; here one would make waiters burn whole time
  * slices, so a waiter yields its CPU after SPINS failed looks.
@@ -30,6 +38,10 @@
 #define SPINS 128
 #define WORD_BITS 64u
 
+#ifndef IDR_CYCLIC
+#define IDR_CYCLIC 0
+#endif
+
 struct idr {
     _Alignas(64) atomic_bool locked;
     uint32_t capacity;
@@ -37,6 +49,7 @@ struct idr {
     uint64_t *used;
     uint64_t *full;          /* one bit per word of used[] */
     _Atomic(void *) *slots;  /* map reads them without the lock */
+    uint32_t next;           /* idr-cyclic: where the next search starts */
 };
 
 /* ---- the lock ----------------------------------------------------------------- */
@@ -78,6 +91,37 @@ static uint32_t lowest_free(const struct idr *t)
         return id < t->capacity ? id : t->capacity;
     }
     return t->capacity;
+}
+
+#if IDR_CYCLIC
+/* The lowest free id at or above t->next, else the lowest free id, or
+ * capacity when none is.  Word by word from t->next's: in a rotating table
+ * the ids ahead of the last handout are mostly free, so the first word or
+ * two answer. */
+static uint32_t next_free(const struct idr *t)
+{
+    uint32_t w = t->next / WORD_BITS;
+    uint64_t free = ~t->used[w] & (~0ull << (t->next % WORD_BITS));
+    for (;;) {
+        if (free != 0) {
+            uint32_t id = w * WORD_BITS + (uint32_t)__builtin_ctzll(free);
+            return id < t->capacity ? id : t->capacity;
+        }
+        if (++w == t->nwords)
+            return lowest_free(t);
+        free = ~t->used[w];
+    }
+}
+#endif
+
+/* The id associate hands out: idr's lowest free one, or idr-cyclic's. */
+static uint32_t pick_free(const struct idr *t)
+{
+#if IDR_CYCLIC
+    return next_free(t);
+#else
+    return lowest_free(t);
+#endif
 }
 
 static void mark(struct idr *t, uint32_t id, bool live)
@@ -139,12 +183,14 @@ static int idr_associate(void *p, void *ctx, uint16_t *mid)
     if (ctx == NULL || mid == NULL)
         return MIDATLAS_EINVAL;
     idr_lock(t);
-    uint32_t id = lowest_free(t);
+    uint32_t id = pick_free(t);
     if (id == t->capacity) {
         idr_unlock(t);
         return MIDATLAS_EFULL;
     }
     mark(t, id, true);
+    if (IDR_CYCLIC)
+        t->next = id + 1 == t->capacity ? 0 : id + 1;
     /* release: pairs with map's acquire load; what the caller wrote before
      * associating ctx is visible to whoever maps it. */
     atomic_store_explicit(&t->slots[id], ctx, memory_order_release);
@@ -221,12 +267,19 @@ static int idr_reassociate_if(void *p, uint16_t mid, void *expected, void *desir
     return st;
 }
 
+#if IDR_CYCLIC
+const struct mid_impl mid_impl_idr_cyclic = {
+    .name = "idr-cyclic",
+    .description = "Linux's idr_alloc_cyclic: the next free id after the last one handed "
+                   "out, under a spin lock, lock-free map",
+#else
 const struct mid_impl mid_impl_idr = {
-    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
-    .features = MID_IMPL_HAS_REASSOCIATE_IF | MID_IMPL_HAS_LOOKUP | MID_IMPL_HAS_DISSOCIATE_IF,
     .name = "idr",
     .description = "Linux 9P's tag allocator: lowest free id under a spin lock, "
                    "two-level bitmap, lock-free map",
+#endif
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .features = MID_IMPL_HAS_REASSOCIATE_IF | MID_IMPL_HAS_LOOKUP | MID_IMPL_HAS_DISSOCIATE_IF,
     .create = idr_create,
     .destroy = idr_destroy,
     .associate = idr_associate,

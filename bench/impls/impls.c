@@ -13,12 +13,13 @@ extern const struct mid_impl mid_impl_ck_stack;
 extern const struct mid_impl mid_impl_urcu_lfs;
 extern const struct mid_impl mid_impl_sbitmap;
 extern const struct mid_impl mid_impl_idr;
+extern const struct mid_impl mid_impl_idr_cyclic;
 
 /* midatlas first, the mutex baseline second (impl.h promises the order). */
 const struct mid_impl *const mid_impls[] = {
     &mid_impl_midatlas, &mid_impl_mutex,    &mid_impl_ck_spin,
     &mid_impl_ck_stack, &mid_impl_urcu_lfs, &mid_impl_sbitmap, &mid_impl_idr,
-    NULL,
+    &mid_impl_idr_cyclic, NULL,
 };
 
 const struct mid_impl *mid_impl_find(const char *name)

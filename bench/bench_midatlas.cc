@@ -73,7 +73,7 @@ constexpr int kMaxThreads = 64;
 
 // The implementations measured: the built-in two, then each --impl.
 const mid_impl* const g_builtins[] = {&mid_impl_midatlas, &mid_impl_mutex, nullptr};
-impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}, {}, {}};
+impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}, {}, {}, {}};
 
 // One copy of the driver, and so of every call site of its loop, per
 // implementation (Site: its index in g_impls, see DriverFor); the same for

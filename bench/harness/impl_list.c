@@ -108,7 +108,7 @@ static const struct mid_impl *find(const struct impl_list *l, const char *name)
  * table gives (m's own name unless the list renamed it), both NULL for a
  * compiled-in table. */
 static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m,
-                 const char *path, const char *table_name)
+                 const char *path, const char *table_name, void *handle)
 {
     if (l->n == IMPL_LIST_MAX) {
         fprintf(stderr, "%s: %s: more than %d implementations\n", l->prog, arg, IMPL_LIST_MAX);
@@ -122,6 +122,7 @@ static bool push(struct impl_list *l, const char *arg, const struct mid_impl *m,
     l->args[l->n] = strcmp(arg, "all") == 0 ? m->name : arg;
     l->table_names[l->n] = table_name;
     l->paths[l->n] = copy;
+    l->handles[l->n] = handle;
     l->impls[l->n++] = m;
     return true;
 }
@@ -223,7 +224,7 @@ static bool load(struct impl_list *l, const char *arg, const char *path)
         return false;
     }
     for (size_t i = 0; i < l->n; i++)
-        if (l->paths[i] && strcmp(l->paths[i], path) == 0)
+        if (l->handles[i] == h)
             return true; /* this file is listed already: as builtins are */
     const char *table_name = m->name;
     if (name_taken(l, table_name)) {
@@ -238,20 +239,20 @@ static bool load(struct impl_list *l, const char *arg, const char *path)
             return false;
     }
     /* The handle stays open for the process's life. */
-    return push(l, arg, m, path, table_name);
+    return push(l, arg, m, path, table_name, h);
 }
 
 bool impl_list_add(struct impl_list *l, const char *arg)
 {
     if (strcmp(arg, "all") == 0) {
         for (size_t i = 0; l->builtins[i]; i++)
-            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i], NULL, NULL))
+            if (!find(l, l->builtins[i]->name) && !push(l, arg, l->builtins[i], NULL, NULL, NULL))
                 return false;
         return true;
     }
     for (size_t i = 0; l->builtins[i]; i++)
         if (strcmp(l->builtins[i]->name, arg) == 0)
-            return find(l, arg) ? true : push(l, arg, l->builtins[i], NULL, NULL);
+            return find(l, arg) ? true : push(l, arg, l->builtins[i], NULL, NULL, NULL);
     if (is_path(arg))
         return load(l, arg, arg);
     char *path = search(arg);

@@ -29,6 +29,10 @@ struct impl_list {
      * list may rename it, impl_list_add); NULL for a compiled-in table. */
     const char *table_names[IMPL_LIST_MAX];
     const char *paths[IMPL_LIST_MAX];
+    /* A plugin's dlopen handle: one per file however its path is spelt
+     * (the loader knows a file by device and inode), so a file named
+     * twice is listed once; NULL for a compiled-in table. */
+    void *handles[IMPL_LIST_MAX];
 };
 
 /* The largest capacity impl's create accepts (max_capacity, 0: 65536). */
@@ -50,7 +54,8 @@ const char *impl_abi_problem(const struct mid_impl *impl);
  * that name has the same file name).  When two plugins give one name, both
  * are listed by file, whichever came first, so that their names do not
  * depend on the order of the --impl options (two builds of one allocator,
- * tools/bench-ab.sh).  One file listed twice is listed once.  On failure
+ * tools/bench-ab.sh).  One file listed twice (by any path, or through a
+ * link) is listed once.  On failure
  * prints one line "PROG: ARG: why" and returns false. */
 bool impl_list_add(struct impl_list *l, const char *arg);
 

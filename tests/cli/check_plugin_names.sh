@@ -3,8 +3,9 @@
 # check_plugin_names.sh CYCLE PLUGIN
 # How the harness programs name plugins (bench/harness/impl_list.h): two
 # files whose tables give one name are listed as NAME@FILE, both of them,
-# whichever comes first; one file listed twice is listed once; a plugin of
-# a compiled-in table's name is NAME@FILE beside the compiled-in NAME.
+# whichever comes first; one file listed twice (by any path) is listed once;
+# a plugin of a compiled-in table's name is NAME@FILE beside the compiled-in
+# NAME.
 # CYCLE is midatlas-cycle (it prints the names in its table), PLUGIN a
 # plugin whose table is not compiled in (idr.so).
 set -eu
@@ -35,6 +36,11 @@ cp "$plugin" "$dir/three.so"
 want "$(names --impl "$dir/one.so" --impl "$dir/two.so" --impl "$dir/three.so")" \
     "$name@one.so $name@two.so $name@three.so" "three of one name"
 want "$(names --impl "$dir/one.so" --impl "$dir/one.so")" "$name" "one file twice"
+# One file under two spellings of its path, or through a link: still one
+# file (it was once listed twice, as NAME@one.so and NAME@./one.so).
+want "$(cd "$dir" && names --impl "$dir/one.so" --impl ./one.so)" "$name" "one file, two paths"
+ln -s one.so "$dir/link.so"
+want "$(names --impl "$dir/one.so" --impl "$dir/link.so")" "$name" "one file and a link to it"
 want "$(names --impl midatlas --impl "$dir/one.so")" "midatlas $name" "distinct names"
 mkdir "$dir/sub"
 cp "$plugin" "$dir/sub/one.so"

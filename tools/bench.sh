@@ -11,8 +11,8 @@
 #                                   capacities 64 and 4096; min_time 0.05 s;
 #                                   3 repetitions, the table takes their
 #                                   median): 256 benchmarks (8
-#                                   implementations), about 4 min on a
-#                                   2-core VM
+#                                   implementations), about 5 min on a
+#                                   2-core VM, the build included
 #   tools/bench.sh --long           every workload, capacities 64 and 4096,
 #                                   min_time 0.5 s, one repetition each
 #                                   (512 benchmarks: about 14+

@@ -55,8 +55,8 @@ const char *impl_abi_problem(const struct mid_impl *impl);
  * are listed by file, whichever came first, so that their names do not
  * depend on the order of the --impl options (two builds of one allocator,
  * tools/bench-ab.sh).  One file listed twice (by any path, or through a
- * link) is listed once.  On failure
- * prints one line "PROG: ARG: why" and returns false. */
+ * link) is listed once.  On failure prints one line "PROG: ARG: why" and
+ * returns false. */
 bool impl_list_add(struct impl_list *l, const char *arg);
 
 /* True when at least one --impl was given; else prints the usage error

@@ -49,7 +49,9 @@ struct idr {
     uint64_t *used;
     uint64_t *full;          /* one bit per word of used[] */
     _Atomic(void *) *slots;  /* map reads them without the lock */
-    uint32_t next;           /* idr-cyclic: where the next search starts */
+#if IDR_CYCLIC
+    uint32_t next; /* where the next search starts */
+#endif
 };
 
 /* ---- the lock ----------------------------------------------------------------- */
@@ -189,8 +191,9 @@ static int idr_associate(void *p, void *ctx, uint16_t *mid)
         return MIDATLAS_EFULL;
     }
     mark(t, id, true);
-    if (IDR_CYCLIC)
-        t->next = id + 1 == t->capacity ? 0 : id + 1;
+#if IDR_CYCLIC
+    t->next = id + 1 == t->capacity ? 0 : id + 1;
+#endif
     /* release: pairs with map's acquire load; what the caller wrote before
      * associating ctx is visible to whoever maps it. */
     atomic_store_explicit(&t->slots[id], ctx, memory_order_release);

@@ -32,7 +32,9 @@
 #   --layouts L      build each revision in L code layouts (default 4): a
 #                    pad of 0, 528, 1056... bytes linked ahead of the
 #                    library moves all of its code, as another change to
-#                    the tree would (--so: one layout, the plugins' own)
+#                    the tree would (--so: one layout, the plugins' own).
+#                    Every build aligns its functions to 64 bytes, as the
+#                    main job's does (tools/bench.sh)
 #   --processes N    processes (default 2 x L, at least 4): process p runs
 #                    layout (p - 1) mod L, A loaded first in the first L
 #                    processes, B in the next L: two copies of one plugin
@@ -140,13 +142,17 @@ generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 
 # configure_release SRC BUILD [CMAKE ARGS]: a Release tree with the
-# benchmark, no tests.
+# benchmark, no tests, and every C function on a cache line of its own, as
+# in the main job's tree (tools/bench.sh, README "Function placement in the
+# main job"): the peer runs from such a tree, and A and B stand for builds
+# laid out that way.  CMAKE_C_FLAGS, so that any revision builds so.
 configure_release() {
     local src=$1 build=$2
     shift 2
     [ -f "$build/CMakeCache.txt" ] && return 0
     mkdir -p "$build"
     cmake -S "$src" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_C_FLAGS=-falign-functions=64 \
         -DMIDATLAS_BUILD_BENCH=ON -DMIDATLAS_BUILD_TESTS=OFF "$@" >"$build/configure.log" 2>&1 || {
         cat "$build/configure.log" >&2
         return 1
@@ -155,8 +161,9 @@ configure_release() {
 
 # pad_object BYTES: an object whose code is BYTES long, linked ahead of
 # the library so that every function of it moves by that much (layout L's
-# pad: L x 528 bytes, a multiple of 16 that is not one of 64, so that each
-# layout starts the code at another offset in a cache line and a page).
+# pad: L x 528 bytes; the functions after it start on 64-byte lines
+# (configure_release), so each layout moves them by whole lines, 576, 1088...
+# bytes: another offset in a page, other cache sets).
 pad_object() {
     local o=$out/pad-$1.o
     [ -f "$o" ] || printf 'void midatlas_ab_pad(void) { __asm__(".skip %d"); }\n' "$1" |

@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "atlas.h" /* midatlas__cpus_prefetch: the library's own answer */
+#include "trip.h"
 
 #define LINE 64
 #define MAX_LINES 4096
@@ -175,39 +176,10 @@ static double measure_claims(enum mode m, int k)
     return spent / ((double)rounds * nlines);
 }
 
-/* One line handed back and forth: ns per one-way handoff. */
-static _Alignas(LINE) _Atomic uint64_t ball;
-static void *bouncer(void *arg)
-{
-    uint64_t n = *(uint64_t *)arg;
-    pin(cpus[1]);
-    for (uint64_t i = 0; i < n; i++) {
-        /* acquire: pairs with measure_ping_pong's release store */
-        while (atomic_load_explicit(&ball, memory_order_acquire) != 2 * i + 1)
-            ;
-        /* release: pairs with measure_ping_pong's acquire load */
-        atomic_store_explicit(&ball, 2 * i + 2, memory_order_release);
-    }
-    return NULL;
-}
-
+/* One line handed back and forth: ns per one-way handoff (trip.h). */
 static double measure_ping_pong(void)
 {
-    uint64_t n = (uint64_t)rounds * nlines / 4;
-    pthread_t t;
-    atomic_store_explicit(&ball, 0, memory_order_relaxed);
-    if (pthread_create(&t, NULL, bouncer, &n) != 0)
-        exit(1);
-    double t0 = now_ns();
-    for (uint64_t i = 0; i < n; i++) {
-        /* release / acquire: pair with bouncer's acquire load / release store */
-        atomic_store_explicit(&ball, 2 * i + 1, memory_order_release);
-        while (atomic_load_explicit(&ball, memory_order_acquire) != 2 * i + 2)
-            ;
-    }
-    double spent = now_ns() - t0;
-    pthread_join(t, NULL);
-    return spent / (2.0 * n);
+    return trip_one_way_ns(cpus[0], cpus[1], (uint64_t)rounds * nlines / 4);
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -252,13 +224,7 @@ int main(int argc, char **argv)
             return usage();
         i++;
     }
-    cpu_set_t allowed;
-    int found = 0;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
-        for (int c = 0; c < CPU_SETSIZE && found < 2; c++)
-            if (CPU_ISSET(c, &allowed))
-                cpus[found++] = c;
-    if (found < 2) {
+    if (trip_cpus(cpus) < 2) {
         fprintf(stderr, "midatlas-handoff: needs two CPUs\n");
         return 77;
     }

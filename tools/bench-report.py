@@ -70,6 +70,10 @@ def pool(paths):
     doc = {"context": dict(docs[0].get("context", {})), "benchmarks": []}
     if len(docs) > 1:
         doc["context"]["processes"] = len(docs)
+        # Each process measured its own cross-CPU trip: keep them all.
+        trips = [d.get("context", {}).get("cross_cpu_trip_ns") for d in docs]
+        if all(t is not None for t in trips):
+            doc["context"]["cross_cpu_trip_ns"] = ",".join(str(t) for t in trips)
     for d in docs:
         doc["benchmarks"].extend(b for b in d.get("benchmarks", [])
                                  if b.get("run_type", "iteration") == "iteration")
@@ -136,6 +140,14 @@ def print_table(doc, impls, data, cut, baseline, out):
     out.write("midatlas contention benchmark: %s, %s%s CPUs, %s\n" % (
         ctx.get("host_name", "?"), cpu + ", " if cpu else "", ctx.get("num_cpus", "?"),
         ctx.get("date", "?")))
+    trip = ctx.get("cross_cpu_trip_ns")
+    if trip is not None:
+        # Workloads that hand lines between threads (the pipeline) move with
+        # it by a factor of three or more (bench/harness/trip.h).
+        out.write("cross-CPU trip at the start%s (one way, CPUs %s): %s ns\n" % (
+            " of each process" if "," in str(trip) else "",
+            ctx.get("cross_cpu_trip_cpus", "?").replace(",", " and "),
+            str(trip).replace(",", ", ")))
     reps = max((len(v) for rows in data.values() for row in rows.values()
                 for v in row.values()), default=1)
     procs = ctx.get("processes", 1)

@@ -82,4 +82,25 @@ printf '%s\n' "$pooled" | grep -q 'median of 3 repetitions from 2 processes' ||
     bad "two files of one run report other cells than the one file"
 again=$("$py" "$report" "$dir/pooled.json") || bad "exits $? on the pooled JSON"
 [ "$again" = "$pooled" ] || bad "the pooled JSON reports otherwise than its two files"
+
+# The cross-CPU trip that midatlas-bench measures as a process starts
+# (bench/harness/trip.h) is named under the CPU: one process's, or each
+# process's in a pooled run (and again from the pooled JSON); a run
+# without it has no such line.
+"$py" - "$dir/run.json" "$dir/t1.json" "$dir/t2.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for path, ns in zip(sys.argv[2:], ("52", "231")):
+    ctx = dict(doc["context"], cross_cpu_trip_ns=ns, cross_cpu_trip_cpus="0,1")
+    json.dump({"context": ctx, "benchmarks": doc["benchmarks"]}, open(path, "w"))
+PY
+printf '%s\n' "$out" | grep -q 'cross-CPU' && bad "a run without a trip names one"
+want='cross-CPU trip at the start (one way, CPUs 0 and 1): 52 ns'
+got=$("$py" "$report" "$dir/t1.json" | sed -n 2p)
+[ "$got" = "$want" ] || bad "one process's trip: '$got', want '$want'"
+want='cross-CPU trip at the start of each process (one way, CPUs 0 and 1): 52, 231 ns'
+got=$("$py" "$report" "$dir/t1.json" "$dir/t2.json" --pooled-json "$dir/tp.json" | sed -n 2p)
+[ "$got" = "$want" ] || bad "two processes' trips: '$got', want '$want'"
+got=$("$py" "$report" "$dir/tp.json" | sed -n 2p)
+[ "$got" = "$want" ] || bad "the pooled JSON's trips: '$got', want '$want'"
 exit "$status"

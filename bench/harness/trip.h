@@ -4,8 +4,8 @@
  * line bounced between two threads pinned to two CPUs.
  *
  * Why the benchmark reports it.  On the 2-vCPU VMs this project is
- * measured on, that trip is sometimes about 50 ns and sometimes about
- * 220 ns, for minutes at a time, wherever the host puts the two vCPUs; the
+ * measured on, that trip is sometimes about 50 ns and sometimes 200 to
+ * 300 ns, for minutes at a time, wherever the host puts the two vCPUs; the
  * workloads whose threads hand lines to each other (the pipeline above
  * all) change by a factor of three or four with it, and every
  * implementation with them (README, "Two kinds of phase").  A table that

@@ -149,11 +149,23 @@
  *   above as usable - W - 64 (tests/reuse/lap.c, --rseq --migrate).
  *
  *   Several threads sweep different parts of the order at once; a slot is
- *   still met once per lap by the sweep as a whole.  The test (tests/reuse,
- *   counted in handouts, never in time) requires at least 16384 handouts for
- *   2 threads and 4096 for 4, on a loaded 2-core machine too; measured
- *   minima are above 61000 at capacities 64 to 4096 and 32747 at 32768
- *   (one generation bit: two handouts of a slot, one lap apart).
+ *   still met once per lap by the sweep as a whole.  A thread stopped in
+ *   the middle of its part (descheduled) while the others go on cannot
+ *   hand out a slot early when it comes back: its part ends once the
+ *   others are a quarter of the order past it (or two chunks of the sweep
+ *   per stripe, or at the latest when the order comes round to its part
+ *   again), and the slots it left wait for the next lap.  So two handouts
+ *   of one slot are at least three quarters of a lap of the order apart
+ *   in an atlas of 8 chunks per stripe or more (512 slots per stripe, at
+ *   chunks of 64); in a smaller one a thread that comes back never hands
+ *   out what the next lap has handed out already (tests/reuse/stale.c).  Two threads that claim on one CPU's part at
+ *   the same instant from two CPUs can still bring one slot back early
+ *   (a thread moved between CPUs in mid-part).  The test (tests/reuse,
+ *   counted in handouts, never in time) requires at least 16384 handouts
+ *   for 2 threads and 4096 for 4, on a loaded 2-core machine too; minima
+ *   measured under ASan with a CPU hog, 15 runs: above 61000 at capacities
+ *   64 to 4096, and 32703 to 64210 at 32768 (one generation bit: two
+ *   handouts of a slot).
  *
  *   An atlas more than half in use: when an associate had to pass over half
  *   the usable slots in use before it found a free one, rotation cannot buy
@@ -337,13 +349,18 @@ typedef struct midatlas_stats midatlas_stats_t;
  * Memory: 8 bytes per slot (32 in a spread atlas, below) plus one 64-byte
  * line per stripe plus a 384-byte header and 512 unused bytes (the slots'
  * distance from the stripes, which keeps the hardware prefetchers off
- * them), whatever the number of threads that use it.  Stripes (each holds
+ * them), plus 4 bytes per chunk of the sweep (64 slots; smaller chunks
+ * below capacity 128 x stripes), spread over 16 lines per 256 chunks (a
+ * line per chunk below 16 chunks): the tickets that end a stopped thread's
+ * part of the sweep ("Stale window"), whatever the number of threads that
+ * use it.  Stripes (each holds
  * the sweep cursor of the threads running on its CPUs): as many as the CPUs
  * this process may run on (sched_getaffinity), rounded up to a power of two,
  * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot (32 spread) + 1.9 KiB; an atlas
- * that uses the rseq claim path (below) has 1 KiB of owner bytes and one
- * more line per stripe: at most 8 bytes per slot + 3.9 KiB.
+ * count.  So at most 8 bytes per slot (32 spread) + 2.9 KiB up to capacity
+ * 16384, and + 1.9 KiB + capacity / 16 bytes above; an atlas that uses the
+ * rseq claim path (below) has 1 KiB of owner bytes and one more line per
+ * stripe: 2 KiB more.
  *
  * Spread atlases: an atlas of at most MIDATLAS_SPREAD_MAX_CAPACITY (64)
  * slots, or one created with MIDATLAS_F_SPREAD, puts two slot words in a

@@ -19,6 +19,10 @@
  *                        per stripe, its CAS claimers' count (own.c)
  *   owners               only with the rseq claim path: one byte per chunk,
  *                        spread over 16 lines (own.h, owner_of): 1 KiB
+ *   stamps               32 bits per chunk, the ticket of its visit
+ *                        (sweep.h, "Laps"), spread over 16 lines per 256
+ *                        chunks (stamp_of): 1 KiB per 256 chunks, a line
+ *                        per chunk below 16
  *
  * There are no free lists: a slot is free when its word says FREE, and an
  * associate claims it with one CAS (sweep.h).  Invariants (checked by
@@ -153,8 +157,8 @@ struct midatlas {
     uint32_t chunk_shift; /* the rotor hands out chunks of 2^chunk_shift
                              slots (sweep.h)                              */
     uint32_t nchunks;    /* ceil(capacity / chunk)                        */
-    uint32_t chunk_stride; /* the rotor's r-th chunk is r * chunk_stride
-                              mod nchunks (coprime: every chunk once a lap) */
+    uint32_t stamps_off; /* where the visit stamps lie, in bytes from the
+                            atlas (stamp_of)                              */
     uint32_t perm_end;   /* chunks ending at or below this index are swept
                             a line apart (sweep.h, sweep_next): the whole
                             chunks; 0 below one chunk (index order)      */
@@ -201,6 +205,12 @@ struct midatlas {
      * to sweep).  Taken once per chunk by a sweeping thread: its own line,
      * so it disturbs neither the gate nor the header. */
     _Alignas(MIDATLAS_CACHE_LINE) atomic_u32 rotor;
+    /* The rotor's r-th chunk is r * chunk_stride mod nchunks (coprime:
+     * every chunk once a lap): read with the rotor, so on its line. */
+    uint32_t chunk_stride;
+    /* A chunk's visit claims until the rotor is this many tickets past its
+     * own (sweep.h, "Laps"): read when a chunk is taken, with the rotor. */
+    uint32_t visit_tickets;
     /* The thread that acquired or last moved the solo word's ownership
      * (solo.c; its hint address): read only when another CPU's ownership
      * is met, so it shares the rotor's line rather than take one. */
@@ -233,6 +243,35 @@ _Static_assert(sizeof(struct midatlas) % MIDATLAS_CACHE_LINE == 0,
 static inline atomic_u64 *slot_word(const struct midatlas *a, uint32_t idx)
 {
     return (atomic_u64 *)((uintptr_t)a + sizeof(struct midatlas)) + (size_t)(idx * a->slot_mul);
+}
+
+/* Visit stamps (sweep.h, "Laps"): a 32-bit ticket per chunk.  In each block
+ * of 256 chunks, chunk k's stamp lies on line k mod 16 of the block's 16
+ * (as the owner bytes are spread, own.h, owner_of): the chunks that
+ * stripes sweep at once are a rotor stride apart, so their stamps lie on
+ * different lines, and a take that writes one stamp does not take the line
+ * another CPU's claims are reading theirs from.  32 bits: a narrower
+ * stamp comes round too soon (8 bits at capacity 32768, 512 chunks: every
+ * visit's). */
+#define STAMP_LINES 16u
+#define STAMP_BLOCK (STAMP_LINES * (MIDATLAS_CACHE_LINE / sizeof(uint32_t))) /* 256 */
+
+/* Bytes of visit stamps in an atlas of nchunks chunks: a line per chunk
+ * below 16 chunks, else 1 KiB per block of 256 (4 KiB at 1024 chunks). */
+static inline size_t stamp_bytes(uint32_t nchunks)
+{
+    if (nchunks < STAMP_LINES)
+        return (size_t)nchunks * MIDATLAS_CACHE_LINE;
+    return (nchunks + STAMP_BLOCK - 1) / STAMP_BLOCK * STAMP_BLOCK * sizeof(uint32_t);
+}
+
+/* Chunk k's visit stamp: in k's block, word (k / 16) mod 16 of line
+ * k mod 16: k's low byte rotated by 4 bits (one rotate on x86). */
+static inline atomic_u32 *stamp_of(const struct midatlas *a, uint32_t k)
+{
+    uint8_t low = (uint8_t)k;
+    uint32_t at = (k & ~(STAMP_BLOCK - 1)) | (uint8_t)(low << 4 | low >> 4);
+    return (atomic_u32 *)((uintptr_t)a + a->stamps_off) + at;
 }
 
 /* Slot words that share a cache line: 8, or 2 in a spread atlas. */

@@ -109,6 +109,11 @@ static inline void store32_relaxed(atomic_u32 *p, uint32_t v)
     atomic_store_explicit(p, v, memory_order_relaxed);
 }
 
+static inline void store32_seq_cst(atomic_u32 *p, uint32_t v)
+{
+    atomic_store_explicit(p, v, memory_order_seq_cst);
+}
+
 static inline uint32_t add32_relaxed(atomic_u32 *p, uint32_t v)
 {
     return atomic_fetch_add_explicit(p, v, memory_order_relaxed);

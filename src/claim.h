@@ -59,9 +59,49 @@ static inline struct stripe *sweep_home(struct midatlas *a)
     return stripe_of(a, sweep_hints()->own);
 }
 
-static inline uint64_t cursor_make(uint32_t pos, uint32_t end)
+/* A stripe's cursor (struct stripe): the next slot to look at (bits 0-16),
+ * the end of the chunk being swept (past its last slot, bits 17-33; both
+ * at most 65536), and the low 30 bits of the rotor ticket that handed the
+ * chunk out (bits 34-63): what tells a cursor left behind for a lap from
+ * the sweep (sweep.h, "Laps"). */
+#define CURSOR_SLOT_BITS 17
+#define CURSOR_SLOT_MASK ((1u << CURSOR_SLOT_BITS) - 1)
+#define CURSOR_TICKET_SHIFT (2 * CURSOR_SLOT_BITS)
+#define CURSOR_TICKET_MASK ((1u << (64 - CURSOR_TICKET_SHIFT)) - 1)
+_Static_assert(MIDATLAS_MAX_CAPACITY <= CURSOR_SLOT_MASK, "a cursor holds every slot and end");
+
+static inline uint64_t cursor_make(uint32_t pos, uint32_t end, uint32_t ticket)
 {
-    return (uint64_t)end << 32 | pos;
+    return (uint64_t)(ticket & CURSOR_TICKET_MASK) << CURSOR_TICKET_SHIFT |
+           (uint64_t)end << CURSOR_SLOT_BITS | pos;
+}
+
+static inline uint32_t cursor_pos(uint64_t c)
+{
+    return (uint32_t)c & CURSOR_SLOT_MASK;
+}
+
+static inline uint32_t cursor_end(uint64_t c)
+{
+    return (uint32_t)(c >> CURSOR_SLOT_BITS) & CURSOR_SLOT_MASK;
+}
+
+static inline uint32_t cursor_ticket(uint64_t c)
+{
+    return (uint32_t)(c >> CURSOR_TICKET_SHIFT);
+}
+
+/* The stamp of the visit with ticket r (sweep.h, "Laps"): the bits of it a
+ * cursor keeps, so that a visit compares its cursor's with one load. */
+static inline uint32_t stamp_make(uint32_t r)
+{
+    return r & CURSOR_TICKET_MASK;
+}
+
+/* Cursor c moved on to slot pos of the same chunk (the ticket stays). */
+static inline uint64_t cursor_at(uint64_t c, uint32_t pos)
+{
+    return (c & ~(uint64_t)CURSOR_SLOT_MASK) | pos;
 }
 
 /* ---- the claim ---------------------------------------------------------- */

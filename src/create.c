@@ -46,6 +46,19 @@ static uint32_t chunk_shift(uint32_t capacity, uint32_t nstripes)
     return shift;
 }
 
+/* How long a chunk's visit may claim (sweep.h, "Laps"): until the rotor is
+ * a quarter of a lap past the visit's ticket, so that a slot's two
+ * handouts are at least three quarters of a lap of tickets apart however
+ * long a sweeping thread stalls.  Never fewer than two tickets per stripe
+ * (the stripes' visits run side by side, and a visit cut short only
+ * delays its slots to the next lap), nor more than a lap (then another
+ * visit of the chunk has begun). */
+static uint32_t visit_tickets(uint32_t nchunks, uint32_t nstripes)
+{
+    uint32_t least = 2 * nstripes < nchunks ? 2 * nstripes : nchunks;
+    return nchunks / 4 > least ? nchunks / 4 : least;
+}
+
 static uint32_t gcd(uint32_t x, uint32_t y)
 {
     while (y) {
@@ -122,6 +135,7 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
     a->stripe_mask = stripe_count(capacity) - 1;
     a->chunk_shift = chunk_shift(capacity, a->stripe_mask + 1);
     a->nchunks = (capacity + ((uint32_t)1 << a->chunk_shift) - 1) >> a->chunk_shift;
+    a->visit_tickets = visit_tickets(a->nchunks, a->stripe_mask + 1);
     sweep_order(a);
     /* A claim that passed over half the atlas in use: rotation can no
      * longer buy much reuse distance (sweep.h, "Scarce atlases"). */
@@ -183,7 +197,8 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     bool owned = uses_owners(&shape);
     size_t announce_bytes = owned ? nstripes * sizeof(struct announce) : 0;
     size_t owner_bytes = owned ? OWN_BYTES : 0;
-    size_t bytes = head_bytes + slot_bytes + stripe_bytes + announce_bytes + owner_bytes;
+    size_t stamps = stamp_bytes(shape.nchunks);
+    size_t bytes = head_bytes + slot_bytes + stripe_bytes + announce_bytes + owner_bytes + stamps;
 
     struct midatlas *a = aligned_alloc(MIDATLAS_CACHE_LINE, bytes);
     if (!a)
@@ -199,6 +214,8 @@ int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags)
     char *after_stripes = (char *)a + head_bytes + slot_bytes + stripe_bytes;
     a->announce = owned ? (struct announce *)after_stripes : NULL;
     a->owners = owned ? (atomic_u8 *)(after_stripes + announce_bytes) : NULL;
+    /* Stamps start 0 (the memset): no cursor holds a ticket yet. */
+    a->stamps_off = (uint32_t)(bytes - stamps);
     /* Too few chunks for owner bytes: one CPU may own the atlas whole until
      * a second one claims in it (solo.h); SHARED (the memset's 0) where
      * the path is off.  create publishes the atlas: a plain store. */

@@ -21,7 +21,10 @@
  *        (full.c): associate answers EFULL with that slot free;
  *     4  on the rseq claim path, the rseq claim ignores chunk ownership
  *        (own.h, rseq.h): a plain store in any chunk, so two CPUs can both
- *        take one slot.
+ *        take one slot;
+ *     5  a visit of a chunk never ends (sweep.h, visit_on): a thread that
+ *        comes back to a cursor left behind hands out slots the sweep has
+ *        just handed out (tests/reuse/stale.c must catch it).
  */
 #ifndef MIDATLAS_HOOKS_H
 #define MIDATLAS_HOOKS_H

@@ -54,19 +54,59 @@ void midatlas__sweep_tls_init(void)
  * nchunks is past every chunk). */
 static uint32_t cursor_chunk(const struct midatlas *a, uint64_t c)
 {
-    uint32_t end = (uint32_t)(c >> 32);
+    uint32_t end = cursor_end(c);
     return end == 0 ? a->nchunks : (end - 1) >> a->chunk_shift;
 }
 
-/* The next chunk off the rotor: its number. */
-static uint32_t rotor_chunk(struct midatlas *a)
+/* The chunk that ticket r hands out. */
+static uint32_t ticket_chunk(const struct midatlas *a, uint32_t r)
+{
+    return (uint32_t)((uint64_t)r * a->chunk_stride % a->nchunks);
+}
+
+/* The next chunk off the rotor: its ticket (the rotor before the take),
+ * and its number in *chunk. */
+static uint32_t rotor_take(struct midatlas *a, uint32_t *chunk)
 {
     /* relaxed: the rotor only spreads and orders the sweeps; every answer
-     * rests on the slot words.  When the 32-bit rotor wraps (after 2^32
-     * chunks) the order restarts once: one chunk comes round a little early,
-     * nothing else. */
+     * rests on the slot words, and a visit's end on its stamp (visit_begin).
+     * When the 32-bit rotor wraps (after 2^32 chunks) the order restarts
+     * once: one chunk comes round a little early, nothing else. */
     uint32_t r = add32_relaxed(&a->rotor, 1);
-    return (uint32_t)((uint64_t)r * a->chunk_stride % a->nchunks);
+    *chunk = ticket_chunk(a, r);
+    return r;
+}
+
+/*
+ * Begin the visit that ticket r hands out, of chunk k (sweep.h, "Laps"):
+ * stamp the chunk with r, so that an older visit of it still under way
+ * claims no more, and end the visit handed out visit_tickets tickets
+ * before, so that a visit never claims more than visit_tickets tickets
+ * late.  False when this visit has already run out: the taker stalled
+ * after its fetch-add while the rotor went on (its stamp may then have
+ * overwritten a newer visit's, which that visit takes as its end: its
+ * slots wait a lap more, nothing comes early).
+ */
+static bool visit_begin(struct midatlas *a, uint32_t r, uint32_t k)
+{
+    /* seq_cst: pairs with the seq_cst rotor load below as another taker
+     * of this chunk runs it: of two takers of one chunk a lap apart, either
+     * the later one's stamp is the last (the earlier visit's claims see
+     * it, sweep.h, visit_on) or the earlier one's rotor load sees the
+     * later ticket, and this visit ends here.  The claims' release CAS
+     * publishes the stamp to whoever sees their frees (visit_on). */
+    store32_seq_cst(stamp_of(a, k), stamp_make(r));
+    if (a->visit_tickets < a->nchunks) {
+        uint32_t old = r - a->visit_tickets;
+        atomic_u32 *s = stamp_of(a, ticket_chunk(a, old));
+        /* relaxed: an end the late visit sees a little later claims a
+         * little late; a race with the next visit of that chunk (a taker
+         * stalled here a lap) only ends that visit early. */
+        if (load32_relaxed(s) == stamp_make(old))
+            store32_relaxed(s, stamp_make(~old));
+    }
+    /* seq_cst: see the stamp store above. */
+    return load32_seq_cst(&a->rotor) - r <= a->visit_tickets;
 }
 
 /* Chunk k's first slot and end (past its last slot). */
@@ -80,11 +120,14 @@ static void chunk_bounds(const struct midatlas *a, uint32_t k, uint32_t *base, u
  * sweep (its last slot when it is swept descending, sweep.h, sweep_next). */
 static uint64_t next_chunk(struct midatlas *a)
 {
-    uint32_t base, end;
-    chunk_bounds(a, rotor_chunk(a), &base, &end);
+    uint32_t chunk, base, end, ticket;
+    do
+        ticket = rotor_take(a, &chunk);
+    while (!visit_begin(a, ticket, chunk));
+    chunk_bounds(a, chunk, &base, &end);
     if (end <= a->perm_end && sweep_descends(a, end))
-        return cursor_make(end - 1, end);
-    return cursor_make(base, end);
+        return cursor_make(end - 1, end, ticket);
+    return cursor_make(base, end, ticket);
 }
 
 /* A chunk just taken from the rotor, at cursor c: ask for the lines of its
@@ -123,8 +166,13 @@ static void mark_scarce(struct midatlas *a)
  */
 static bool still_scarce(struct midatlas *a)
 {
-    uint32_t base, end;
-    chunk_bounds(a, rotor_chunk(a), &base, &end);
+    uint32_t chunk, base, end;
+    /* A visit of its own, with no claims: an older visit of the chunk
+     * still under way ends (relaxed: its end may come a little late, as in
+     * visit_begin). */
+    uint32_t r = rotor_take(a, &chunk);
+    store32_relaxed(stamp_of(a, chunk), stamp_make(r));
+    chunk_bounds(a, chunk, &base, &end);
     uint32_t nfree = 0;
     for (uint32_t i = base; i < end; i++)
         nfree += slot_is_free(load_relaxed(slot_word(a, i))); /* a hint: relaxed */
@@ -295,7 +343,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
      * come twice in a lap (reuse.lap.migrating). */
     struct stripe *s = stripe_of(a, t->own);
     uint64_t c = load_relaxed(&s->cursor); /* relaxed: a hint (sweep.h) */
-    if ((uint32_t)c >= (uint32_t)(c >> 32))
+    if (cursor_pos(c) >= cursor_end(c))
         c = rehome(a, t, midatlas__current_cpu(t->own), &s);
     uint32_t skipped = 0;
     bool rehomed = false;
@@ -351,7 +399,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             fresh = true;
             chunks++;
             break;
-        case SWEEP_DRY:
+        case SWEEP_DRY: /* swept out, or lapped (sweep.h, "Laps") */
             midatlas__own_leave(a, cursor_chunk(a, c));
             c = stripe_next_chunk(a, s);
             fresh = true;

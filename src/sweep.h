@@ -70,6 +70,38 @@
  * written with relaxed accesses; a race only makes one of them look at a
  * slot the other claimed, and its CAS fails.
  *
+ * Laps.  A stripe's cursor can be left behind: its threads stop in the
+ * middle of a chunk (descheduled, or busy elsewhere) while the others go
+ * on round the atlas.  Had its visit gone on however late, it would hand
+ * out slots that the chunk's previous visit had handed out a lap before,
+ * soon before their next visit; and once the rotor had handed the chunk
+ * out again, slots that another stripe's visit had just handed out and
+ * freed: with one generation bit (capacity 32768), a MID value back within
+ * a few hundred handouts (reuse.distance under ASan, 4 threads on a
+ * loaded 2-core machine; tests/reuse/stale.c makes the stall).  So every
+ * visit has a ticket (the rotor's, carried in the cursor, claim.h), each
+ * chunk a stamp (atlas.h, stamp_of), and a visit claims only while its
+ * ticket is its chunk's stamp (visit_on: one load of a line that the
+ * visit's own take wrote, and a compare, after the slot word's load).
+ * A take stamps its chunk, which ends any older visit of it, and ends the
+ * visit handed out visit_tickets tickets before it (sweep.c,
+ * visit_begin): a quarter of a lap, at least two tickets per stripe, at
+ * most a lap (create.c).  A visit that ended is done: the sweep takes the
+ * next chunk, and the slots it left wait a lap more.  So two handouts of
+ * one slot are at least nchunks - visit_tickets tickets apart, give or
+ * take how soon an end's store reaches the late visit's CPU.  Why after
+ * the word's load: a later visit's claim and free of the slot follow its
+ * stamp, so a word that shows them (the acquire load) makes the stamp
+ * load show it; a word read before them makes the claim CAS fail (their
+ * claim changed the count).  Why not compare the ticket with the rotor
+ * itself: every take writes the rotor, and one load of it per claim made
+ * 2-thread churn 0.65x at capacity 64 and 0.80x at 4096 (bench-ab, AMD
+ * EPYC, medians of 40).  Two threads that share a stripe and claim at once
+ * on different CPUs can still move its cursor back by a slot or two
+ * (cursor stores are plain, sweep_chunk), and a slot then comes back
+ * within one visit: that needs a thread moved to another CPU in mid-chunk
+ * and two claims a few instructions apart.
+ *
  * Scarce atlases.  When a claim had to pass over at least scarce_skip used
  * slots (half the atlas), few slots are free and rotation cannot buy reuse
  * distance any more: for the next SCARCE_CALLS associates of this thread on
@@ -226,7 +258,7 @@ static inline uint32_t sweep_step(const struct midatlas *a, uint32_t i, uint32_t
  * slots on (8, or 2 spread).  Chunks start at multiples of their size. */
 static inline uint32_t sweep_line_entered(const struct midatlas *a, uint64_t c, uint32_t k)
 {
-    uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
+    uint32_t i = cursor_pos(c), end = cursor_end(c);
     if (end <= a->perm_end) {
         if (k >= a->chunk_slots / slots_per_line(a))
             return UINT32_MAX;
@@ -242,10 +274,33 @@ static inline uint32_t sweep_next(const struct midatlas *a, uint32_t i, uint32_t
     return sweep_step(a, i, end, false);
 }
 
+/* Is the visit of cursor c, about to claim slot i of its chunk, still on
+ * ("Laps", above)?  Its ticket is still its chunk's stamp: the chunk has
+ * not been handed out again since, and its visit has not run out.  One
+ * relaxed load of a line the visit's own take wrote, and a compare; called
+ * after the load of the slot word to be claimed.  Stamps and cursors keep
+ * 30 bits of the ticket (stamp_make): a visit that stalls for 2^30
+ * tickets, give or take a lap, may pass as on. */
+static inline bool visit_on(const struct midatlas *a, uint64_t c, uint32_t i)
+{
+    /* relaxed: the order comes from the slot word's acquire load before
+     * it, which pairs with the seq_cst CAS that freed the slot (dissociate,
+     * release, drain): a free by a later visit's claimer follows that
+     * visit's stamp store (sweep.c, visit_begin), so this load reads that
+     * stamp or a later one. */
+#if MIDATLAS_BROKEN == 5 /* deliberately broken: visits never end */
+    (void)a, (void)c, (void)i;
+    return true;
+#else
+    return load32_relaxed(stamp_of(a, i >> a->chunk_shift)) == cursor_ticket(c);
+#endif
+}
+
 /*
  * Sweep stripe s's chunk from cursor c (as read from s) up to its end,
  * claiming the first FREE slot: SWEEP_CLAIMED (*idx, *count; the cursor
- * then points past it), SWEEP_DRY (nothing left in the chunk),
+ * then points past it), SWEEP_DRY (nothing left in the chunk, or the
+ * visit ran out: visit_on),
  * SWEEP_FOREIGN (another CPU owns the chunk, rseq.h), or SWEEP_MOVED:
  * another thread of the stripe moved the cursor since c was read.  Then
  * this thread was stalled in its sweep, and going on from its old position
@@ -259,8 +314,8 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
                                             uint64_t ctx, uint32_t *idx, uint32_t *count,
                                             uint32_t *skipped)
 {
-    uint32_t end = (uint32_t)(c >> 32);
-    for (uint32_t i = (uint32_t)c; i < end; i = sweep_next(a, i, end)) {
+    uint32_t end = cursor_end(c);
+    for (uint32_t i = cursor_pos(c); i < end; i = sweep_next(a, i, end)) {
         /* acquire: pairs with the seq_cst CAS that freed the slot
          * (dissociate, release, drain), as every read of a slot word that
          * may decide an answer must (see sweep.c, "Orders"). */
@@ -272,9 +327,11 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
         /* relaxed: the cursor is a hint; the claim CAS decides. */
         if (__builtin_expect(load_relaxed(&s->cursor) != c, 0))
             return SWEEP_MOVED;
+        if (__builtin_expect(!visit_on(a, c, i), 0))
+            return SWEEP_DRY;
         switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
         case OWN_CLAIMED:
-            store_relaxed(&s->cursor, cursor_make(sweep_step(a, i, end, true), end));
+            store_relaxed(&s->cursor, cursor_at(c, sweep_step(a, i, end, true)));
             *idx = i;
             return SWEEP_CLAIMED;
         case OWN_LOST:
@@ -295,7 +352,8 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
  * says: the CAS, or the store under this CPU's ownership of the chunk or of
  * the atlas) succeeds.  *mid is the MID.  Anything else (a scarce spell, an
  * empty cursor, a used slot, a claim that may skip a reserved MID or wrap
- * the slot's handouts, a lost claim, a chunk this CPU does not own)
+ * the slot's handouts, a visit that ran out, a lost claim, a
+ * chunk this CPU does not own)
  * returns false and leaves the take to midatlas__sweep_take_swept.  A
  * thread's first take goes there too: it numbers the thread's stripe from
  * its CPU (sweep_hints), so that new threads do not all share stripe 0's
@@ -311,7 +369,7 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
         return false;
     struct stripe *s = stripe_of(a, t->own);
     uint64_t c = load_relaxed(&s->cursor);
-    uint32_t i = (uint32_t)c, end = (uint32_t)(c >> 32);
+    uint32_t i = cursor_pos(c), end = cursor_end(c);
     if (__builtin_expect(i >= end, 0))
         return false;
     /* Ask for the line exclusive before the load (prefetch.h: in the
@@ -332,13 +390,16 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
      * sweep. */
     if (__builtin_expect(load_relaxed(&s->cursor) != c, 0))
         return false;
+    /* A visit that ran out ("Laps"): the full take moves on. */
+    if (__builtin_expect(!visit_on(a, c, i), 0))
+        return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
     if (!own_claim_fast(a, i, w, slot_live(next, ctx), by)) {
         if (by == CLAIM_BY_CAS) /* a CAS lost: the contention statistic (atlas.h) */
             add_relaxed(&s->cas_failures, 1);
         return false;
     }
-    store_relaxed(&s->cursor, cursor_make(sweep_step(a, i, end, true), end));
+    store_relaxed(&s->cursor, cursor_at(c, sweep_step(a, i, end, true)));
     *mid = m;
     return true;
 }

@@ -12,6 +12,9 @@
  *   both_flags_are_einval            SPREAD | PACKED: EINVAL, nothing written
  *   each_layout_keeps_the_contract   laps without an early repeat, EFULL
  *                                    exactly at usable, every map, validate
+ *   stamps_lie_apart                 a visit stamp per chunk, inside the
+ *                                    allocation past the stripes, each its
+ *                                    own; neighbours' on different lines
  */
 #include "testutil.h"
 
@@ -65,7 +68,9 @@ static void small_atlases_spread_by_default(void **state)
     for (size_t i = 0; i < sizeof packed / sizeof packed[0]; i++) {
         struct midatlas *a = make(packed[i], 0, &st);
         assert_int_equal(st.slot_bytes, 8);
-        assert_true(st.bytes < (size_t)packed[i] * 8 + 4096);
+        /* Less than 4 KiB, and the visit stamps (midatlas.h). */
+        size_t stamps = packed[i] <= 16384 ? 1024 : packed[i] / 16;
+        assert_true(st.bytes < (size_t)packed[i] * 8 + 4096 + stamps);
         assert_stride(a, 8);
         midatlas_destroy(a, NULL, NULL);
     }
@@ -157,6 +162,40 @@ static void keeps_the_contract(uint32_t cap, unsigned flags)
     midatlas_destroy(a, NULL, NULL);
 }
 
+/* The visit stamps (atlas.h, stamp_of): one per chunk, no two chunks
+ * sharing one, all inside the allocation and past the stripes (and the
+ * rseq path's lines), and chunk k's and k + 1's on different lines, so that
+ * stripes sweeping chunks a rotor stride apart read different lines. */
+static void stamps_lie_apart(void **state)
+{
+    (void)state;
+    static const uint32_t caps[] = {1, 64, 100, 1000, 4096, 16384, 32768, 65536};
+    static const unsigned flags[] = {0, MIDATLAS_F_NO_RSEQ};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+        for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) {
+            struct midatlas *a = NULL;
+            assert_status(midatlas_create(&a, caps[c], flags[f]), MIDATLAS_OK);
+            const char *lo = (const char *)(a->stripes + a->stripe_mask + 1);
+            const char *hi = (const char *)a + a->bytes;
+            if (a->owners)
+                lo = (const char *)a->owners + 1024; /* OWN_BYTES */
+            size_t n = stamp_bytes(a->nchunks) / sizeof(uint32_t);
+            unsigned char *seen = calloc(n, 1);
+            assert_non_null(seen);
+            for (uint32_t k = 0; k < a->nchunks; k++) {
+                const char *p = (const char *)stamp_of(a, k);
+                assert_true(p >= lo && p + sizeof(uint32_t) <= hi);
+                size_t at = (size_t)(p - (const char *)stamp_of(a, 0)) / sizeof(uint32_t);
+                assert_true(at < n);
+                assert_int_equal(seen[at]++, 0);
+                if (k > 0)
+                    assert_int_not_equal((uintptr_t)p / 64, (uintptr_t)stamp_of(a, k - 1) / 64);
+            }
+            free(seen);
+            midatlas_destroy(a, NULL, NULL);
+        }
+}
+
 static void each_layout_keeps_the_contract(void **state)
 {
     (void)state;
@@ -180,6 +219,7 @@ int main(void)
         cmocka_unit_test(spread_flag_at_any_capacity),
         cmocka_unit_test(both_flags_are_einval),
         cmocka_unit_test(each_layout_keeps_the_contract),
+        cmocka_unit_test(stamps_lie_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

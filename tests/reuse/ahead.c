@@ -67,7 +67,7 @@ static uint32_t check_chunk(const struct midatlas *a, uint32_t base, uint32_t en
     uint32_t seq[1024], n = 0;
     uint32_t from[1024]; /* the slot it left the previous line from */
     uint32_t i = down ? end - 1 : base;
-    uint64_t first = cursor_make(i, end);
+    uint64_t first = cursor_make(i, end, 0);
     seq[n] = line_of(a, i);
     from[n++] = UINT32_MAX;
     for (uint32_t next = sweep_next(a, i, end); next != end;

@@ -164,8 +164,9 @@
  *   counted in handouts, never in time) requires at least 16384 handouts
  *   for 2 threads and 4096 for 4, on a loaded 2-core machine too; minima
  *   measured under ASan with a CPU hog, 15 runs: above 61000 at capacities
- *   64 to 4096, and 32703 to 64210 at 32768 (one generation bit: two
- *   handouts of a slot).
+ *   64 to 4096, and at 32768 (one generation bit: two handouts of a slot)
+ *   41072 to 65159 for 2 threads, 32705 to 64368 for 4 (19825 to 41167
+ *   before visits ended, five runs near 20000).
  *
  *   An atlas more than half in use: when an associate had to pass over half
  *   the usable slots in use before it found a free one, rotation cannot buy

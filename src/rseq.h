@@ -87,9 +87,11 @@
 /* The CS is assembly the sanitizers cannot see (TSan would take the
  * claims for races), and the deliberately broken variants 1 to 3 must keep
  * their broken CAS paths reachable: both build without it.  Variant 4 is
- * this path broken (hooks.h). */
+ * this path broken, and variant 5 (visits never end) breaks both paths
+ * (hooks.h). */
 #if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_include) &&                   \
-    !defined(MIDATLAS_RSEQ_SANITIZED) && (MIDATLAS_BROKEN == 0 || MIDATLAS_BROKEN == 4)
+    !defined(MIDATLAS_RSEQ_SANITIZED) &&                                                     \
+    (MIDATLAS_BROKEN == 0 || MIDATLAS_BROKEN == 4 || MIDATLAS_BROKEN == 5)
 #if __has_include(<sys/rseq.h>)
 #define MIDATLAS_HAVE_RSEQ 1
 #endif

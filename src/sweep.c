@@ -68,11 +68,14 @@ static uint32_t ticket_chunk(const struct midatlas *a, uint32_t r)
  * and its number in *chunk. */
 static uint32_t rotor_take(struct midatlas *a, uint32_t *chunk)
 {
-    /* relaxed: the rotor only spreads and orders the sweeps; every answer
-     * rests on the slot words, and a visit's end on its stamp (visit_begin).
-     * When the 32-bit rotor wraps (after 2^32 chunks) the order restarts
-     * once: one chunk comes round a little early, nothing else. */
-    uint32_t r = add32_relaxed(&a->rotor, 1);
+    /* seq_cst: pairs with the seq_cst rotor load in visit_begin, through
+     * the seq_cst stamp store that follows this take there: a taker whose
+     * stamp store comes after this one's in the stamp's order reads this
+     * ticket or a later one (a relaxed fetch-add is outside the total
+     * order that argument needs; on x86 both are one lock xadd).  When the
+     * 32-bit rotor wraps (after 2^32 chunks) the order restarts once: one
+     * chunk comes round a little early, nothing else. */
+    uint32_t r = add32_seq_cst(&a->rotor, 1);
     *chunk = ticket_chunk(a, r);
     return r;
 }
@@ -90,11 +93,13 @@ static uint32_t rotor_take(struct midatlas *a, uint32_t *chunk)
 static bool visit_begin(struct midatlas *a, uint32_t r, uint32_t k)
 {
     /* seq_cst: pairs with the seq_cst rotor load below as another taker
-     * of this chunk runs it: of two takers of one chunk a lap apart, either
-     * the later one's stamp is the last (the earlier visit's claims see
-     * it, sweep.h, visit_on) or the earlier one's rotor load sees the
-     * later ticket, and this visit ends here.  The claims' release CAS
-     * publishes the stamp to whoever sees their frees (visit_on). */
+     * of this chunk runs it, and with that taker's seq_cst fetch-add
+     * (rotor_take): of two takers of one chunk a lap apart, either the
+     * later one's stamp is the last (the earlier visit's claims see it,
+     * sweep.h, visit_on) or the earlier one's rotor load, after its own
+     * stamp store in the total order, sees the later ticket, and this
+     * visit ends here.  The claims' release CAS publishes the stamp to
+     * whoever sees their frees (visit_on). */
     store32_seq_cst(stamp_of(a, k), stamp_make(r));
     if (a->visit_tickets < a->nchunks) {
         uint32_t old = r - a->visit_tickets;
@@ -399,7 +404,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             fresh = true;
             chunks++;
             break;
-        case SWEEP_DRY: /* swept out, or lapped (sweep.h, "Laps") */
+        case SWEEP_DRY: /* swept out, or its visit ended (sweep.h, "Laps") */
             midatlas__own_leave(a, cursor_chunk(a, c));
             c = stripe_next_chunk(a, s);
             fresh = true;

@@ -179,6 +179,7 @@ static int run(uint32_t capacity, unsigned flags, enum scenario sc)
     struct history *h = calloc(1, sizeof *h);
     if (!h || midatlas_create(&h->atlas, capacity, flags) != MIDATLAS_OK) {
         fprintf(stderr, "stale: create %u failed\n", capacity);
+        free(h);
         return 1;
     }
     h->capacity = capacity;

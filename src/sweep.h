@@ -89,7 +89,12 @@
  * most a lap (create.c).  A visit that ended is done: the sweep takes the
  * next chunk, and the slots it left wait a lap more.  So two handouts of
  * one slot are at least nchunks - visit_tickets tickets apart, give or
- * take how soon an end's store reaches the late visit's CPU.  Why after
+ * take how soon an end's store reaches the late visit's CPU; unless the
+ * taker that is to end the visit stalls between its fetch-add and that
+ * end: the old visit then claims on until its chunk's next stamp (but
+ * never after a newer visit of its chunk claimed: tests/model/
+ * midatlas_visits.pml checks that order whatever stalls, and the distance
+ * with takes that do not stall).  Why after
  * the word's load: a later visit's claim and free of the slot follow its
  * stamp, so a word that shows them (the acquire load) makes the stamp
  * load show it; a word read before them makes the claim CAS fail (their

@@ -8,11 +8,18 @@
  * fixed share of the capacity (saturated_share: the shares sum to it).
  *
  *   quota    associates until it holds its share (the prefill), then in a
- *            loop dissociates one of its MIDs, chosen at random (it must get
- *            its context back), and at once associates a new one; the stale
- *            checks of the ended MID come after that associate, so the slot
- *            it freed is free for as short a time as possible.  An EFULL
- *            leaves it one short, and it tries again.
+ *            loop dissociates one of its MIDs, or half the time two (with a
+ *            share of 2 or more), chosen at random (it must get their
+ *            contexts back), and at once associates a new one, and on its
+ *            next turn another; the stale checks of the ended MIDs come
+ *            after that associate, so the slots it freed are free for as
+ *            short a time as possible.  An EFULL leaves it one short, and it
+ *            tries again.  Why two: midatlas in FULL mode first tries the
+ *            slot the thread freed last (full.h), so with one a free that
+ *            the table failed to record came straight back and never showed
+ *            as an EFULL (MIDATLAS_BROKEN=3 was caught only by the validate
+ *            at the end of a run from 2026-12-01 to 2026-12-04); the second
+ *            associate after two frees must find the other slot.
  *   prober   associates one MID more than the shares hold: on a full table
  *            that is what finds it full (midatlas: the double collect that
  *            enters FULL mode), and its EFULL is the expected answer.  A MID
@@ -34,11 +41,13 @@
  * held, no EFULL").  Count the slots taken at any instant of the checked
  * call:
  *   - another quota thread k: at most share(k).  It holds share(k) - 1
- *     between its dissociate and its associate, and the call it has open
+ *     or fewer from its first dissociate of a turn until its associates
+ *     have filled its share again, and the call it has open
  *     holds one more at most (the slot it is freeing, or the one it is
  *     claiming; an entry it took that turned out stale is a slot someone
  *     else claimed);
- *   - the asking thread: share - 1.  Its dissociate returned before it
+ *   - the asking thread: share - 1 at most (share - 2 after two ends,
+ *     before its first associate).  Its dissociates returned before it
  *     called, and an associate that answers EFULL may keep no slot in its
  *     own hand: one it could have returned (midatlas answers EFULL only
  *     after a look that found no cell entry left; an entry it took before
@@ -187,15 +196,20 @@ static void quota(struct stress_thread *th)
         return;
     }
     while (!stress_stopped(run)) {
-        uint16_t old_mid = 0;
-        void *old_ctx = NULL;
+        uint16_t old_mid[2];
+        void *old_ctx[2];
+        unsigned ended = 0;
         if (th->nheld == share) {
-            quota_remove(th, (uint32_t)(stress_rand(th) % th->nheld), &old_mid, &old_ctx);
-            end_mid(th, old_mid, old_ctx);
+            unsigned ends = share >= 2 && (stress_rand(th) & 1) ? 2 : 1;
+            for (; ended < ends; ended++) {
+                quota_remove(th, (uint32_t)(stress_rand(th) % th->nheld), &old_mid[ended],
+                             &old_ctx[ended]);
+                end_mid(th, old_mid[ended], old_ctx[ended]);
+            }
         }
         bool added = quota_add(th);
-        if (old_ctx)
-            stress_check_stale(th, old_mid, old_ctx);
+        for (unsigned k = 0; k < ended; k++)
+            stress_check_stale(th, old_mid[k], old_ctx[k]);
         if (added)
             stress_check_map(th, th->held_mid[th->nheld - 1], th->held_ctx[th->nheld - 1], false);
         else

@@ -187,8 +187,12 @@ proctype worker()
                                 g_live[pos] = 1;
                                 g_epoch[pos]++;
                                 assert(g_epoch[pos] < CNTMOD); /* model bound */
+#if DISTANCE
                                 printf("P%d claims slot %d in visit %d (rotor %d at the check)\n",
                                        _pid, pos, t, g_chk[_pid - 1]);
+#else
+                                printf("P%d claims slot %d in visit %d\n", _pid, pos, t);
+#endif
                                 /* ORDER */
                                 assert(g_visit[pos] == NONE || t >= g_visit[pos]);
 #if DISTANCE

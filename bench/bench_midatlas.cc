@@ -30,7 +30,9 @@
 //
 // Own flags: --impl X (repeatable), --report DIR (JSON, then the table of
 // ratios to the mutex and the PNG plot, rendered by bench-report.py),
-// --run_budget=S caps the wall time of one run (see g_run_budget), --help,
+// --run_budget=S caps the wall time of one run (see g_run_budget),
+// --threads=LIST the thread counts each workload runs at (default 1,2,4,8;
+// a machine with more cores measures scaling with 1,2,4,8,16), --help,
 // --version.  A workload that needs an
 // optional call (reassoc-*: reassociate_if) skips tables without it.
 //
@@ -93,6 +95,9 @@ impl_list g_impls = {"midatlas-bench", g_builtins, 0, {}, {}, {}, {}, {}};
 constexpr size_t kDriverSites = 16;
 std::atomic<uint64_t> g_site_impls[kDriverSites];
 bool g_report_copies = false;
+
+// --threads=LIST: the thread counts every benchmark is registered with.
+std::vector<int> g_threads = {1, 2, 4, 8};
 
 [[noreturn]] void Fail(const mid_impl* impl, const char* what, unsigned mid, int status) {
   std::fprintf(stderr, "midatlas-bench: %s: %s (MID 0x%04x, status %d)\n", impl->name, what,
@@ -685,15 +690,13 @@ void Register(const char* workload, const char* event_name, const std::vector<ui
     for (uint32_t cap : caps) {
       if (cap > impl_max_capacity(impl)) continue;
       std::string name = std::string(workload) + "/" + impl->name + "/cap:" + std::to_string(cap);
-      benchmark::RegisterBenchmark(name.c_str(),
-                                   [drive, impl, cap, event_name](benchmark::State& st) {
-                                     drive(st, impl, cap, event_name);
-                                   })
-          ->UseRealTime()
-          ->Threads(1)
-          ->Threads(2)
-          ->Threads(4)
-          ->Threads(8);
+      benchmark::internal::Benchmark* b =
+          benchmark::RegisterBenchmark(name.c_str(),
+                                       [drive, impl, cap, event_name](benchmark::State& st) {
+                                         drive(st, impl, cap, event_name);
+                                       })
+              ->UseRealTime();
+      for (int t : g_threads) b->Threads(t);
     }
   }
 }
@@ -717,6 +720,7 @@ void Usage() {
       "MID churn under contention: midatlas and the mutex baseline (always), and each\n"
       "--impl, through churn, window, pipeline, lookup, reassoc-own, reassoc-shared,\n"
       "exhaust90, exhaust99 at capacities 64 and 4096, 1-8 threads.\n"
+      "  --threads=LIST    thread counts to run, comma-separated (default 1,2,4,8)\n"
       "  --impl X          a plugin (PATH.so, or NAME.so on $MIDATLAS_PLUGIN_PATH), repeatable\n"
       "  --report DIR      write DIR/bench-latest.json, then print the table (items/s and\n"
       "                    the ratio to the mutex of the same row) and draw\n"
@@ -729,6 +733,22 @@ void Usage() {
       "--benchmark_min_time...).\n"
       "Implementations:\n");
   impl_list_help(&g_impls, stdout);
+}
+
+// --threads=1,2,4,8,16 -> g_threads; false on anything else.
+bool ParseThreads(const char* list) {
+  std::vector<int> out;
+  const char* p = list;
+  while (*p != '\0') {
+    char* end = nullptr;
+    long t = std::strtol(p, &end, 10);
+    if (end == p || t < 1 || t > kMaxThreads || (*end != ',' && *end != '\0')) return false;
+    out.push_back(static_cast<int>(t));
+    p = *end == ',' ? end + 1 : end;
+  }
+  if (out.empty()) return false;
+  g_threads = out;
+  return true;
 }
 
 // Takes our own flags out of argv (Google Benchmark rejects unknown flags);
@@ -757,6 +777,10 @@ int ParseOwnFlags(int* argc, char** argv) {
       g_report_dir = v;
     } else if (a == "--report_copies") {
       g_report_copies = true;
+    } else if (a.compare(0, 10, "--threads=") == 0) {
+      if (!ParseThreads(a.c_str() + 10))
+        return cli_usage_error("midatlas-bench", "bad %s (counts 1 to %d, comma-separated)",
+                               argv[i], kMaxThreads);
     } else if (a.compare(0, flag.size(), flag) == 0) {
       double s = std::atof(a.c_str() + flag.size());
       if (s <= 0) return cli_usage_error("midatlas-bench", "bad %s", argv[i]);

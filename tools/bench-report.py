@@ -260,17 +260,22 @@ def write_plot_data(impls, data, path):
     return titles
 
 
-def draw_png(impls, data, png):
+def draw_png(impls, data, png, cpus):
     """Plot data next to the PNG (same name, .dat), then gnuplot; a missing
-    gnuplot is one line on stderr, not a failure (the table is the result)."""
+    gnuplot is one line on stderr, not a failure (the table is the result).
+    The x axis runs to the most threads measured (--threads); cpus (the
+    run's num_cpus, 0 unknown) says where preemption begins."""
     dat = os.path.splitext(png)[0] + ".dat"
     titles = write_plot_data(impls, data, dat)
     gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-plot.gp")
     if shutil.which("gnuplot") is None:
         sys.stderr.write("bench-report: no gnuplot (Debian: gnuplot-nox): no plot\n")
         return
-    subprocess.run(["gnuplot", "-e", "datafile='%s'; outfile='%s'; titles='%s'; nimpl=%d"
-                    % (dat, png, " ".join(titles), len(impls)), gp], check=True)
+    maxthreads = max(t for rows in data.values() for t in rows)
+    subprocess.run(["gnuplot", "-e",
+                    "datafile='%s'; outfile='%s'; titles='%s'; nimpl=%d; maxthreads=%d; cpus=%d"
+                    % (dat, png, " ".join(titles), len(impls), maxthreads, cpus), gp],
+                   check=True)
     sys.stdout.write("plot: %s\n" % png)
 
 
@@ -302,7 +307,7 @@ def main():
         if args.panels_line:
             sys.stdout.write("PANELS %s\n" % " ".join(titles))
     if args.png:
-        draw_png(impls, data, args.png)
+        draw_png(impls, data, args.png, int(doc.get("context", {}).get("num_cpus", 0) or 0))
     return 1 if errors else 0
 
 

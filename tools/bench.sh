@@ -28,6 +28,8 @@
 #   --no-peers        only midatlas, the mutex and the --impl plugins
 #   --filter REGEX    benchmarks to run (Google Benchmark --benchmark_filter)
 #   --min-time S      seconds per benchmark (a plain number: 0.05)
+#   --threads LIST    thread counts, comma-separated (default 1,2,4,8; on a
+#                     machine with 16 cores 1,2,4,8,16 shows the scaling)
 #   --repetitions N   repeat each benchmark N times (default 3; the table
 #                     takes their median)
 #                     The runs (and repetitions) go in random order: on a VM
@@ -82,6 +84,7 @@ filter='^(churn|window|pipeline|lookup)/[^/]+/cap:(64|4096)/'
 min_time=0.05
 repetitions=3
 processes=1
+threads_flag=()
 run_budget=
 clean=1
 deps=1
@@ -95,6 +98,7 @@ while [ $# -gt 0 ]; do
         --long) filter='.'; min_time=0.5; repetitions=1 ;;
         --filter) filter=$2; shift ;;
         --min-time) min_time=$2; shift ;;
+        --threads) threads_flag=(--threads="$2"); shift ;;
         --repetitions) repetitions=$2; shift ;;
         --processes) processes=$2; shift ;;
         --run-budget) run_budget=$2; shift ;;
@@ -186,7 +190,7 @@ runs=()
 for k in $(seq "$processes"); do
     run=$json
     [ "$processes" = 1 ] || run=$out/bench-$stamp-p$k.json
-    "$build/bench/midatlas-bench" "${impls[@]}" \
+    "$build/bench/midatlas-bench" "${impls[@]}" ${threads_flag[@]+"${threads_flag[@]}"} \
         --benchmark_filter="$filter" \
         --benchmark_min_time="$min_time" \
         --benchmark_repetitions="$repetitions" \

@@ -84,9 +84,12 @@
  *     thread of its stripe swept on does not claim behind that sweep.  What
  *     this does not cover, and C accepts: a thread stalled between its
  *     re-check and its CAS (the window of a few instructions), and the
- *     races of the relaxed cursor stores (a store after a claim or a chunk
- *     can set the cursor back, or overwrite a chunk another thread just
- *     took, which that lap then skips);
+ *     races of the cursor stores.  This model keeps the plain store after
+ *     a claim that C had until 2026-12-04 (it can set the cursor back);
+ *     C now moves the cursor within a visit only from the value it read
+ *     (a CAS, or inside the rseq CS), which midatlas_cursor.pml checks.
+ *     A store of a chunk can still overwrite a chunk another thread just
+ *     took, which that lap then skips;
  *   - rotation (ROTATION, default with one worker and no hint): g_seq counts
  *     handouts, g_last[i] is the number of slot i's last handout.  A slot
  *     handed out again has seen at least NSLOTS - INFLIGHT other handouts

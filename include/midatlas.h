@@ -158,15 +158,21 @@
  *   of one slot are at least three quarters of a lap of the order apart
  *   in an atlas of 8 chunks per stripe or more (512 slots per stripe, at
  *   chunks of 64); in a smaller one a thread that comes back never hands
- *   out what the next lap has handed out already (tests/reuse/stale.c).  Two threads that claim on one CPU's part at
- *   the same instant from two CPUs can still bring one slot back early
- *   (a thread moved between CPUs in mid-part).  The test (tests/reuse,
- *   counted in handouts, never in time) requires at least 16384 handouts
- *   for 2 threads and 4096 for 4, on a loaded 2-core machine too; minima
- *   measured under ASan with a CPU hog, 15 runs: above 61000 at capacities
- *   64 to 4096, and at 32768 (one generation bit: two handouts of a slot)
- *   41072 to 65159 for 2 threads, 32705 to 64368 for 4 (19825 to 41167
- *   before visits ended, five runs near 20000).
+ *   out what the next lap has handed out already (tests/reuse/stale.c).
+ *   One exception: the thread whose take is to end a part may itself be
+ *   stopped between its take and that end, and the part then goes on
+ *   until the order comes round to it.  Within a part no slot comes
+ *   twice: a thread stopped after its claim cannot set its part's
+ *   position back (before 2026-12-04 it could, and slots came back at
+ *   once).  The test
+ *   (tests/reuse, counted in handouts, never in time) requires at least
+ *   16384 handouts for 2 threads and 4096 for 4, on a loaded 2-core
+ *   machine too.  Minima measured at capacity 32768 (one generation bit:
+ *   two handouts of a slot) with 4 threads on 2 CPUs: 58775 to 60270
+ *   under TSan (6 runs) and 61492 to 63756 in a release build (3 runs);
+ *   before 2026-12-04, 27272 to 32705 under TSan (40 runs beside a CPU
+ *   hog) and 1722 once in CI's TSan tree, and about 32600 in release: a
+ *   slot came twice in one lap in nearly every run.
  *
  *   An atlas more than half in use: when an associate had to pass over half
  *   the usable slots in use before it found a free one, rotation cannot buy

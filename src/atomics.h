@@ -43,6 +43,12 @@ static inline void store_release(atomic_u64 *p, uint64_t v)
 }
 
 /* Compare-and-swap; on failure *expected receives the current value. */
+static inline bool cas_relaxed(atomic_u64 *p, uint64_t *expected, uint64_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
+                                                   memory_order_relaxed);
+}
+
 static inline bool cas_acquire(atomic_u64 *p, uint64_t *expected, uint64_t desired)
 {
     return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acquire,

@@ -44,6 +44,10 @@ enum midatlas_hook_point {
      * Tests count proofs here (a full atlas must not need one per call) and
      * park a prover here to be overtaken by another. */
     MIDATLAS_HOOK_PROOF = 3,
+    /* associate claimed slot `index` through its stripe's cursor and has
+     * not yet moved the cursor on (sweep.h): a claimer stopped here must
+     * not move the cursor back over what others claimed meanwhile */
+    MIDATLAS_HOOK_CLAIMED = 4,
 };
 
 typedef void midatlas_hook_fn(enum midatlas_hook_point point, uint32_t index);

@@ -147,16 +147,19 @@ static inline enum claim_by claim_by_of(struct midatlas *a)
 
 /*
  * The claim of the common take (sweep.h, sweep_take_fast): FREE word w of
- * slot idx becomes the LIVE word desired, by CAS, or by one CS under this
- * CPU's ownership of the slot's chunk or of the whole atlas (by: a
- * constant at each call; the CS paths run in functions of their own, so
- * that the CAS path keeps its few registers).  False for everything else
- * (lost, another owner, aborted: nothing was stored); the full sweep then
- * looks again with own_claim.
+ * slot idx, at cursor c of the stripe's cursor word `cursor`, becomes the
+ * LIVE word desired, by CAS, or by one CS under this CPU's ownership of
+ * the slot's chunk or of the whole atlas (by: a constant at each call; the
+ * CS paths run in functions of their own, so that the CAS path keeps its
+ * few registers).  The CS also moves the cursor from c to on (rseq.h,
+ * rseq_claim_store_at), and fails if it was not c; after a CAS the caller
+ * moves it (sweep.h, cursor_move).  False for everything else (lost,
+ * another owner, the cursor moved, aborted: no slot was claimed); the full
+ * sweep then looks again with own_claim.
  */
 MIDATLAS_ALWAYS_INLINE
 static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t desired,
-                                  enum claim_by by)
+                                  enum claim_by by, atomic_u64 *cursor, uint64_t c, uint64_t on)
 {
 #if MIDATLAS_HAVE_RSEQ
     if (by != CLAIM_BY_CAS) {
@@ -180,12 +183,13 @@ static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, 
         (void)o;
 #endif
         /* The store publishes as the claim CAS's release does (own_try_rseq). */
-        return rseq_claim_store((uint32_t)cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w,
-                                desired) == RSEQ_DONE;
+        return rseq_claim_store_at((uint32_t)cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w,
+                                   desired, cursor, c, on) == RSEQ_DONE;
     }
 #else
     (void)by;
 #endif
+    (void)cursor, (void)c, (void)on;
     return slot_claim_cas(a, idx, w, desired);
 }
 

@@ -208,6 +208,50 @@ changed:
     return RSEQ_CHANGED;
 }
 
+/*
+ * rseq_claim_store, for a claim through a stripe's cursor (sweep.h,
+ * sweep_take_fast): the same CS also moves *cursor from c to on, after
+ * checking that it is still c and before the commit, so that a thread
+ * stopped after its claim can never store an old cursor over a newer one
+ * (sweep.h, "Cursor"; tests/lifecycle/test_cursor_back.c).  RSEQ_CHANGED
+ * also when *cursor was not c.  An abort after the cursor's store and
+ * before the commit leaves slot FREE behind the cursor: it waits for the
+ * next lap, nothing comes early.
+ */
+static inline enum rseq_result rseq_claim_store_at(uint32_t cpu, _Atomic uint8_t *owner,
+                                                   uint8_t mine, atomic_u64 *slot,
+                                                   uint64_t expect, uint64_t desired,
+                                                   atomic_u64 *cursor, uint64_t c, uint64_t on)
+{
+    struct rseq *rs = rseq_area();
+    __asm__ goto(RSEQ_CS_ENTER
+                 "cmpl %[cpu], %[cpu_id]\n\t"
+                 "jnz %l[aborted]\n\t"
+#if MIDATLAS_BROKEN != 4
+                 "cmpb %[mine], %[owner]\n\t"
+                 "jnz %l[aborted]\n\t"
+#endif
+                 "cmpq %[expect], %[slot]\n\t"
+                 "jnz %l[changed]\n\t"
+                 "cmpq %[c], %[cursor]\n\t"
+                 "jnz %l[changed]\n\t"
+                 "movq %[on], %[cursor]\n\t"
+                 "movq %[desired], %[slot]\n\t" /* the commit */
+                 RSEQ_CS_ABORT("aborted")
+                 :
+                 : [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),
+                   [owner] "m"(*(uint8_t *)owner), [mine] "q"(mine),
+                   [slot] "m"(*(uint64_t *)slot), [expect] "r"(expect), [desired] "r"(desired),
+                   [cursor] "m"(*(uint64_t *)cursor), [c] "r"(c), [on] "r"(on)
+                 : "memory", "cc", "rax"
+                 : aborted, changed);
+    return RSEQ_DONE;
+aborted:
+    return RSEQ_ABORTED;
+changed:
+    return RSEQ_CHANGED;
+}
+
 /* On CPU cpu: CAS *owner mine -> OWNER_NONE as the commit of a CS, so that
  * no other thread of the CPU is inside a claim's CS meanwhile.  True when
  * released. */

@@ -66,9 +66,29 @@
  *
  * Stripes.  A thread's cursor lives on its home stripe (the CPU it runs on,
  * read once per chunk), so threads running at once keep separate cursors.
- * Threads that share a stripe share its cursor: it is a hint, read and
- * written with relaxed accesses; a race only makes one of them look at a
- * slot the other claimed, and its CAS fails.
+ * Threads that share a stripe share its cursor (the threads of one CPU,
+ * and threads that moved CPUs in mid-chunk).
+ *
+ * Cursor.  Within a visit of a chunk the cursor only moves on, and a claim
+ * through it is at the cursor's slot and moves it from the value it read:
+ * the common take claims at the cursor and moves it in the same CS (the
+ * rseq paths, rseq.h rseq_claim_store_at) or by a CAS after its claim CAS;
+ * the full sweep, past used slots, first moves the cursor onto the free
+ * slot it found (a CAS), then claims, then moves it on (a CAS).  A move
+ * that fails leaves the cursor where another claimer put it: on past the
+ * slot (which that claimer met used) or in another chunk.  So no slot is
+ * claimed twice in one visit: a second claimer would need its slot word
+ * load to show the first one's ending of it, and with it (program order,
+ * then the ending's release) the first one's move past the slot, which its
+ * recheck of the cursor then sees.  Before 2026-12-04 the cursor was
+ * moved by a plain store after the claim: a claimer stopped between the
+ * two put the cursor back over every slot the other threads of its stripe
+ * had claimed and freed meanwhile, and they came again at once
+ * (tests/lifecycle/test_cursor_back.c; under TSan, reuse.distance found a
+ * MID value back after 1722 handouts at capacity 32768, with slots handed
+ * out three times in one visit).  What it costs: on the CAS path one more
+ * locked instruction per take (the cursor's line is the stripe's own); on
+ * the rseq paths a compare and a store inside the claim's CS.
  *
  * Laps.  A stripe's cursor can be left behind: its threads stop in the
  * middle of a chunk (descheduled, or busy elsewhere) while the others go
@@ -101,11 +121,8 @@
  * claim changed the count).  Why not compare the ticket with the rotor
  * itself: every take writes the rotor, and one load of it per claim made
  * 2-thread churn 0.65x at capacity 64 and 0.80x at 4096 (bench-ab, AMD
- * EPYC, medians of 40).  Two threads that share a stripe and claim at once
- * on different CPUs can still move its cursor back by a slot or two
- * (cursor stores are plain, sweep_chunk), and a slot then comes back
- * within one visit: that needs a thread moved to another CPU in mid-chunk
- * and two claims a few instructions apart.
+ * EPYC, medians of 40).  The cursor itself never moves back within a
+ * visit ("Cursor", above).
  *
  * Scarce atlases.  When a claim had to pass over at least scarce_skip used
  * slots (half the atlas), few slots are free and rotation cannot buy reuse
@@ -302,9 +319,23 @@ static inline bool visit_on(const struct midatlas *a, uint64_t c, uint32_t i)
 }
 
 /*
+ * Move stripe s's cursor from c to `to`, if it is still c (sweep.h,
+ * "Cursor"); false if another thread moved it first.  relaxed: the cursor
+ * is a hint to the claims, but a claim's move must reach every claimer
+ * that could take the slot again: it comes before the claimer's ending of
+ * that slot in program order, and that ending (a seq_cst CAS) is what the
+ * next claimer's acquire load of the slot word must see first.
+ */
+static inline bool cursor_move(struct stripe *s, uint64_t c, uint64_t to)
+{
+    return cas_relaxed(&s->cursor, &c, to);
+}
+
+/*
  * Sweep stripe s's chunk from cursor c (as read from s) up to its end,
- * claiming the first FREE slot: SWEEP_CLAIMED (*idx, *count; the cursor
- * then points past it), SWEEP_DRY (nothing left in the chunk, or the
+ * claiming the first FREE slot at the cursor ("Cursor"): SWEEP_CLAIMED
+ * (*idx, *count; the cursor then points past it, unless another thread
+ * moved it on first), SWEEP_DRY (nothing left in the chunk, or the
  * visit ran out: visit_on),
  * SWEEP_FOREIGN (another CPU owns the chunk, rseq.h), or SWEEP_MOVED:
  * another thread of the stripe moved the cursor since c was read.  Then
@@ -334,9 +365,19 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             return SWEEP_MOVED;
         if (__builtin_expect(!visit_on(a, c, i), 0))
             return SWEEP_DRY;
+        /* Claims happen at the cursor only ("Cursor"): past used slots,
+         * move it onto slot i first. */
+        if (i != cursor_pos(c)) {
+            if (!cursor_move(s, c, cursor_at(c, i)))
+                return SWEEP_MOVED;
+            c = cursor_at(c, i);
+        }
         switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
         case OWN_CLAIMED:
-            store_relaxed(&s->cursor, cursor_at(c, sweep_step(a, i, end, true)));
+            MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIMED, i);
+            /* Failed: another thread moved it on already (past slot i,
+             * which it found used) or to another chunk. */
+            cursor_move(s, c, cursor_at(c, sweep_step(a, i, end, true)));
             *idx = i;
             return SWEEP_CLAIMED;
         case OWN_LOST:
@@ -399,12 +440,17 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
     if (__builtin_expect(!visit_on(a, c, i), 0))
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
-    if (!own_claim_fast(a, i, w, slot_live(next, ctx), by)) {
+    uint64_t on = cursor_at(c, sweep_step(a, i, end, true));
+    if (!own_claim_fast(a, i, w, slot_live(next, ctx), by, &s->cursor, c, on)) {
         if (by == CLAIM_BY_CAS) /* a CAS lost: the contention statistic (atlas.h) */
             add_relaxed(&s->cas_failures, 1);
         return false;
     }
-    store_relaxed(&s->cursor, cursor_at(c, sweep_step(a, i, end, true)));
+    MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIMED, i);
+    /* The CS moved the cursor with the claim; after a CAS claim, a CAS
+     * (failed: another thread moved it on past slot i already). */
+    if (by == CLAIM_BY_CAS)
+        cursor_move(s, c, on);
     *mid = m;
     return true;
 }

@@ -173,6 +173,26 @@ enum rseq_result { RSEQ_DONE, RSEQ_CHANGED, RSEQ_ABORTED };
  * either way in the other, and lookup 1 ns faster without it in both
  * (README, "rseq_cs left set"). */
 
+/* The checks both claim CSes make before their stores, and the operands
+ * they share (rseq_claim_store, rseq_claim_store_at): still on CPU cpu,
+ * *owner still mine (not in MIDATLAS_BROKEN=4), *slot still expect. */
+#if MIDATLAS_BROKEN != 4
+#define RSEQ_CLAIM_OWNER_CHECK                                                                 \
+    "cmpb %[mine], %[owner]\n\t"                                                               \
+    "jnz %l[aborted]\n\t"
+#else
+#define RSEQ_CLAIM_OWNER_CHECK ""
+#endif
+#define RSEQ_CLAIM_CHECKS                                                                      \
+    "cmpl %[cpu], %[cpu_id]\n\t"                                                               \
+    "jnz %l[aborted]\n\t" RSEQ_CLAIM_OWNER_CHECK                                               \
+    "cmpq %[expect], %[slot]\n\t"                                                              \
+    "jnz %l[changed]\n\t"
+#define RSEQ_CLAIM_INPUTS                                                                      \
+    [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),                    \
+        [owner] "m"(*(uint8_t *)owner), [mine] "q"(mine), [slot] "m"(*(uint64_t *)slot),     \
+        [expect] "r"(expect), [desired] "r"(desired)
+
 /*
  * On CPU cpu, while *owner is mine and *slot is expect: store desired into
  * *slot.  RSEQ_DONE: stored; RSEQ_CHANGED: *slot was not expect;
@@ -184,21 +204,11 @@ static inline enum rseq_result rseq_claim_store(uint32_t cpu, _Atomic uint8_t *o
                                                 uint64_t expect, uint64_t desired)
 {
     struct rseq *rs = rseq_area();
-    __asm__ goto(RSEQ_CS_ENTER
-                 "cmpl %[cpu], %[cpu_id]\n\t"
-                 "jnz %l[aborted]\n\t"
-#if MIDATLAS_BROKEN != 4
-                 "cmpb %[mine], %[owner]\n\t"
-                 "jnz %l[aborted]\n\t"
-#endif
-                 "cmpq %[expect], %[slot]\n\t"
-                 "jnz %l[changed]\n\t"
+    __asm__ goto(RSEQ_CS_ENTER RSEQ_CLAIM_CHECKS
                  "movq %[desired], %[slot]\n\t" /* the commit */
                  RSEQ_CS_ABORT("aborted")
                  :
-                 : [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),
-                   [owner] "m"(*(uint8_t *)owner), [mine] "q"(mine),
-                   [slot] "m"(*(uint64_t *)slot), [expect] "r"(expect), [desired] "r"(desired)
+                 : RSEQ_CLAIM_INPUTS
                  : "memory", "cc", "rax"
                  : aborted, changed);
     return RSEQ_DONE;
@@ -224,25 +234,14 @@ static inline enum rseq_result rseq_claim_store_at(uint32_t cpu, _Atomic uint8_t
                                                    atomic_u64 *cursor, uint64_t c, uint64_t on)
 {
     struct rseq *rs = rseq_area();
-    __asm__ goto(RSEQ_CS_ENTER
-                 "cmpl %[cpu], %[cpu_id]\n\t"
-                 "jnz %l[aborted]\n\t"
-#if MIDATLAS_BROKEN != 4
-                 "cmpb %[mine], %[owner]\n\t"
-                 "jnz %l[aborted]\n\t"
-#endif
-                 "cmpq %[expect], %[slot]\n\t"
-                 "jnz %l[changed]\n\t"
+    __asm__ goto(RSEQ_CS_ENTER RSEQ_CLAIM_CHECKS
                  "cmpq %[c], %[cursor]\n\t"
                  "jnz %l[changed]\n\t"
                  "movq %[on], %[cursor]\n\t"
                  "movq %[desired], %[slot]\n\t" /* the commit */
                  RSEQ_CS_ABORT("aborted")
                  :
-                 : [cpu_id] "m"(rs->cpu_id), [rseq_cs] "m"(rs->rseq_cs), [cpu] "r"(cpu),
-                   [owner] "m"(*(uint8_t *)owner), [mine] "q"(mine),
-                   [slot] "m"(*(uint64_t *)slot), [expect] "r"(expect), [desired] "r"(desired),
-                   [cursor] "m"(*(uint64_t *)cursor), [c] "r"(c), [on] "r"(on)
+                 : RSEQ_CLAIM_INPUTS, [cursor] "m"(*(uint64_t *)cursor), [c] "r"(c), [on] "r"(on)
                  : "memory", "cc", "rax"
                  : aborted, changed);
     return RSEQ_DONE;

@@ -45,8 +45,9 @@ enum midatlas_hook_point {
      * park a prover here to be overtaken by another. */
     MIDATLAS_HOOK_PROOF = 3,
     /* associate claimed slot `index` through its stripe's cursor and has
-     * not yet moved the cursor on (sweep.h): a claimer stopped here must
-     * not move the cursor back over what others claimed meanwhile */
+     * not yet returned (sweep.h, "Cursor"): a claimer stopped here must
+     * not let that slot, or the ones others claim meanwhile, come twice
+     * in one visit of their chunk */
     MIDATLAS_HOOK_CLAIMED = 4,
 };
 

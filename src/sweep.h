@@ -69,26 +69,30 @@
  * Threads that share a stripe share its cursor (the threads of one CPU,
  * and threads that moved CPUs in mid-chunk).
  *
- * Cursor.  Within a visit of a chunk the cursor only moves on, and a claim
- * through it is at the cursor's slot and moves it from the value it read:
- * the common take claims at the cursor and moves it in the same CS (the
- * rseq paths, rseq.h rseq_claim_store_at) or by a CAS after its claim CAS;
- * the full sweep, past used slots, first moves the cursor onto the free
- * slot it found (a CAS), then claims, then moves it on (a CAS).  A move
- * that fails leaves the cursor where another claimer put it: on past the
- * slot (which that claimer met used) or in another chunk.  So no slot is
- * claimed twice in one visit: a second claimer would need its slot word
- * load to show the first one's ending of it, and with it (program order,
- * then the ending's release) the first one's move past the slot, which its
- * recheck of the cursor then sees.  Before 2026-12-04 the cursor was
+ * Cursor.  Within a visit of a chunk the cursor only moves on: a claim
+ * through it first moves it from the value it read (c, at or before the
+ * slot) to past the slot, and claims only if that move succeeded: the
+ * common take in the same CS as its claim, before the commit (the rseq
+ * paths, rseq.h rseq_claim_store_at), or by a CAS before its claim CAS;
+ * the full sweep by a CAS before its claim.  A move that fails means that
+ * another claimer moved the cursor first; the claim is not made.  So no
+ * slot is claimed twice in one visit: a second claimer would need its slot
+ * word load to show an ending of the first claim (by the claimer or by
+ * anyone: a receiver), which reads the claim, which comes after the move
+ * past the slot; so its re-check of the cursor sees that move and it
+ * follows the cursor instead.  Before 2026-12-04 the cursor was
  * moved by a plain store after the claim: a claimer stopped between the
  * two put the cursor back over every slot the other threads of its stripe
  * had claimed and freed meanwhile, and they came again at once
  * (tests/lifecycle/test_cursor_back.c; under TSan, reuse.distance found a
  * MID value back after 1722 handouts at capacity 32768, with slots handed
- * out three times in one visit).  What it costs: on the CAS path one more
- * locked instruction per take (the cursor's line is the stripe's own); on
- * the rseq paths a compare and a store inside the claim's CS.
+ * out three times in one visit).  The first fix moved the cursor after the
+ * claim, by CAS: a slot ended by another thread (a receiver) before the
+ * claimer's move was still at the cursor, and came again
+ * (test_cursor_back.c, the foreign-ender cases).  What it costs: on the
+ * CAS path one more locked instruction per take (the cursor's line is the
+ * stripe's own); on the rseq paths a compare and a store inside the
+ * claim's CS.
  *
  * Laps.  A stripe's cursor can be left behind: its threads stop in the
  * middle of a chunk (descheduled, or busy elsewhere) while the others go
@@ -320,11 +324,11 @@ static inline bool visit_on(const struct midatlas *a, uint64_t c, uint32_t i)
 
 /*
  * Move stripe s's cursor from c to `to`, if it is still c (sweep.h,
- * "Cursor"); false if another thread moved it first.  relaxed: the cursor
- * is a hint to the claims, but a claim's move must reach every claimer
- * that could take the slot again: it comes before the claimer's ending of
- * that slot in program order, and that ending (a seq_cst CAS) is what the
- * next claimer's acquire load of the slot word must see first.
+ * "Cursor"); false if another thread moved it first.  relaxed: the move
+ * past a slot comes before its claim (a release CAS, or the CS's store),
+ * which every ending of the slot reads (its seq_cst CAS), and the next
+ * claimer's acquire load of the freed word sees that ending: so its
+ * re-check of the cursor sees the move, whoever ended the slot.
  */
 static inline bool cursor_move(struct stripe *s, uint64_t c, uint64_t to)
 {
@@ -333,9 +337,8 @@ static inline bool cursor_move(struct stripe *s, uint64_t c, uint64_t to)
 
 /*
  * Sweep stripe s's chunk from cursor c (as read from s) up to its end,
- * claiming the first FREE slot at the cursor ("Cursor"): SWEEP_CLAIMED
- * (*idx, *count; the cursor then points past it, unless another thread
- * moved it on first), SWEEP_DRY (nothing left in the chunk, or the
+ * claiming the first FREE slot, after moving the cursor past it
+ * ("Cursor"): SWEEP_CLAIMED (*idx, *count), SWEEP_DRY (nothing left in the chunk, or the
  * visit ran out: visit_on),
  * SWEEP_FOREIGN (another CPU owns the chunk, rseq.h), or SWEEP_MOVED:
  * another thread of the stripe moved the cursor since c was read.  Then
@@ -365,27 +368,24 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             return SWEEP_MOVED;
         if (__builtin_expect(!visit_on(a, c, i), 0))
             return SWEEP_DRY;
-        /* Claims happen at the cursor only ("Cursor"): past used slots,
-         * move it onto slot i first. */
-        if (i != cursor_pos(c)) {
-            if (!cursor_move(s, c, cursor_at(c, i)))
-                return SWEEP_MOVED;
-            c = cursor_at(c, i);
-        }
+        /* Move the cursor past slot i before claiming it ("Cursor"). */
+        uint64_t past = cursor_at(c, sweep_step(a, i, end, true));
+        if (!cursor_move(s, c, past))
+            return SWEEP_MOVED;
         switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
         case OWN_CLAIMED:
             MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIMED, i);
-            /* Failed: another thread moved it on already (past slot i,
-             * which it found used) or to another chunk. */
-            cursor_move(s, c, cursor_at(c, sweep_step(a, i, end, true)));
             *idx = i;
             return SWEEP_CLAIMED;
-        case OWN_LOST:
+        case OWN_LOST: /* another claimer took it: the sweep goes on */
             add_relaxed(&s->cas_failures, 1);
+            c = past;
             break;
         case OWN_FOREIGN:
             /* Another CPU owns this chunk (rseq.h): leave it to that CPU
-             * (take_slow says how). */
+             * (take_slow says how), and slot i to the sweep, which has not
+             * passed it (nothing was claimed: moving back is safe). */
+            cursor_move(s, past, cursor_at(c, i));
             return SWEEP_FOREIGN;
         }
     }
@@ -441,16 +441,17 @@ static inline bool sweep_take_fast(struct midatlas *a, uint64_t ctx, uint16_t *m
         return false;
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIM_FOUND, i);
     uint64_t on = cursor_at(c, sweep_step(a, i, end, true));
+    /* The cursor moves past slot i before the claim ("Cursor"): in the
+     * CS with it, or by a CAS before the claim CAS (failed: another thread
+     * moved it; the full take follows it). */
+    if (by == CLAIM_BY_CAS && !cursor_move(s, c, on))
+        return false;
     if (!own_claim_fast(a, i, w, slot_live(next, ctx), by, &s->cursor, c, on)) {
         if (by == CLAIM_BY_CAS) /* a CAS lost: the contention statistic (atlas.h) */
             add_relaxed(&s->cas_failures, 1);
         return false;
     }
     MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIMED, i);
-    /* The CS moved the cursor with the claim; after a CAS claim, a CAS
-     * (failed: another thread moved it on past slot i already). */
-    if (by == CLAIM_BY_CAS)
-        cursor_move(s, c, on);
     *mid = m;
     return true;
 }

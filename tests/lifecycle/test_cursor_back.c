@@ -21,10 +21,16 @@
  * sweep meets each slot once a lap).  Three claim paths: the CAS path from
  * the common take, the CAS path from the full sweep, and the rseq claim of
  * a small atlas owned by one CPU (both threads on CPU 0; skipped where the
- * rseq path is off, e.g. under the sanitizers).
+ * rseq path is off, e.g. under the sanitizers).  And each with a foreign
+ * ender: the test ends the parked claimer's MID at once (found with
+ * midatlas_foreach), as a transport's receiver ends what a sender claimed;
+ * that slot must not come again in the same visit either.
  *
  * On the tree before the fix each case failed: a slot handed out by the
- * test before the parked thread went on came again right after.
+ * test before the parked thread went on came again right after.  The
+ * foreign-ender cases failed on the first fix (the CAS paths moved the
+ * cursor after the claim: the parked claimer's slot, ended by the test,
+ * was still at the cursor and came again at the test's next associate).
  */
 #define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET */
 
@@ -84,6 +90,13 @@ static void *claimer_main(void *p)
     return NULL;
 }
 
+/* midatlas_foreach: the MID of the parked claimer's context. */
+static void find_parked(void *ctx, uint16_t mid, void *arg)
+{
+    if (ctx == w_ctx(2))
+        *(int *)arg = mid;
+}
+
 /* One handout and its end, as a transport with one request in flight;
  * the slot it took. */
 static unsigned cycle(struct midatlas *a)
@@ -94,7 +107,7 @@ static unsigned cycle(struct midatlas *a)
     return mid % CAPACITY;
 }
 
-static void run_case(unsigned flags, bool warm, bool on_cpu0)
+static void run_case(unsigned flags, bool warm, bool on_cpu0, bool foreign_end)
 {
     struct midatlas *a = NULL;
     assert_int_equal(midatlas_create(&a, CAPACITY, flags), MIDATLAS_OK);
@@ -105,12 +118,21 @@ static void run_case(unsigned flags, bool warm, bool on_cpu0)
     park_arm();
     assert_int_equal(pthread_create(&c.thread, NULL, claimer_main, &c), 0);
     assert_true(park_await(LIMIT));
+    int parked_mid = -1;
+    if (foreign_end) {
+        /* End it while its claimer is still inside associate. */
+        midatlas_foreach(a, find_parked, &parked_mid);
+        assert_true(parked_mid >= 0);
+        assert_int_equal(midatlas_dissociate(a, (uint16_t)parked_mid, NULL), MIDATLAS_OK);
+    }
     unsigned slots[BEFORE + AFTER];
     for (int k = 0; k < BEFORE; k++)
         slots[k] = cycle(a);
     park_release();
     pthread_join(c.thread, NULL);
     assert_int_equal(c.rc, MIDATLAS_OK);
+    if (foreign_end)
+        assert_int_equal(c.mid, parked_mid);
     for (int k = BEFORE; k < BEFORE + AFTER; k++)
         slots[k] = cycle(a);
 
@@ -124,7 +146,8 @@ static void run_case(unsigned flags, bool warm, bool on_cpu0)
                          "(the parked claimer went on after handout %d)",
                          slots[k], j, k, BEFORE - 1);
     }
-    assert_int_equal(midatlas_dissociate(a, c.mid, NULL), MIDATLAS_OK);
+    if (!foreign_end)
+        assert_int_equal(midatlas_dissociate(a, c.mid, NULL), MIDATLAS_OK);
     assert_true(w_consistent(a, "after the parked claim"));
     midatlas_destroy(a, NULL, NULL);
     if (on_cpu0) {
@@ -140,14 +163,16 @@ static void run_case(unsigned flags, bool warm, bool on_cpu0)
 static void test_cas_common_take(void **state)
 {
     (void)state;
-    run_case(MIDATLAS_F_NO_RSEQ, true, false);
+    run_case(MIDATLAS_F_NO_RSEQ, true, false, false);
+    run_case(MIDATLAS_F_NO_RSEQ, true, false, true);
 }
 
 /* The full sweep (sweep_chunk): a thread's first take goes there. */
 static void test_cas_full_sweep(void **state)
 {
     (void)state;
-    run_case(MIDATLAS_F_NO_RSEQ, false, false);
+    run_case(MIDATLAS_F_NO_RSEQ, false, false, false);
+    run_case(MIDATLAS_F_NO_RSEQ, false, false, true);
 }
 
 /* The rseq claim of an atlas one CPU owns whole (solo.h): both threads on
@@ -157,7 +182,8 @@ static void test_rseq_solo(void **state)
     (void)state;
     if (!midatlas__rseq_on())
         skip();
-    run_case(0, true, true);
+    run_case(0, true, true, false);
+    run_case(0, true, true, true);
 }
 
 int main(void)

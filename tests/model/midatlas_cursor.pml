@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * midatlas_cursor.pml - Promela model of a stripe's cursor within one visit
- * of a chunk (src/sweep.h, "Cursor"): claims happen at the cursor's slot
- * only, and every move of the cursor is from the value its mover read, so
- * that no slot is claimed twice in one visit, whatever stalls.
+ * of a chunk (src/sweep.h, "Cursor"): a claim first moves the cursor past
+ * its slot, from the value it read, and claims only if that move
+ * succeeded, so that no slot is claimed twice in one visit, whatever
+ * stalls and whoever ends the MIDs.
  *
  * Why a model of its own: midatlas_rotation.pml models the shared cursor
  * with the plain stores the C code had until 2026-12-04 and says that it
@@ -17,26 +18,28 @@
  *
  * One step per shared access, as the C code does them:
  *   cursor    the position of the next slot to look at, 0 .. NSLOTS (the
- *             end).  Within one visit positions only grow, so a cursor
- *             value never comes back (C: the cursor also carries the visit's
- *             ticket, so a value of another visit never equals it).
+ *             end).  Within one visit positions only grow (C: the cursor
+ *             also carries the visit's ticket, so a value of another visit
+ *             never equals it; C's one move back, after a claim that met a
+ *             chunk another CPU owns, claimed nothing and is not modelled).
  *   associate load the cursor as c; from i = c: load word[i] (acquire); not
  *             FREE -> i + 1; FREE -> the re-check: load the cursor; not c
- *             -> start again from the cursor; else, if i != c (past used
- *             slots, the full sweep): CAS the cursor c -> i (fails -> start
- *             again), c = i; then the claim: CAS word[i] from the word
- *             loaded to LIVE (count + 1); failure -> i + 1; success -> move
- *             on: CAS the cursor c -> i + 1 (failure ignored).  At the end
- *             (i == NSLOTS) the visit is over for this worker: it stops (C:
- *             the next chunk from the rotor, another visit).
+ *             -> start again from the cursor; else move the cursor past
+ *             the slot: CAS c -> i + 1 (fails -> start again from the
+ *             cursor); then the claim: CAS word[i] from the word loaded to
+ *             LIVE (count + 1); failure -> c = i + 1, go on from i + 1;
+ *             success: done.  At the end (i == NSLOTS) the visit is over
+ *             for this worker: it stops (C: the next chunk from the rotor,
+ *             another visit).
  *             With CS 1 the common take (the first try of an associate, at
  *             the cursor it read) claims in the rseq paths' one CS (rseq.h,
  *             rseq_claim_store_at): the cursor is still c and the word still
  *             w -> cursor = i + 1 and word[i] = LIVE, one step; if not, the
- *             full take (sweep_chunk: its claim and moves as above) from
- *             the cursor.
- *   dissociate by the holder, at once (one request in flight): CAS LIVE ->
- *             FREE, which always wins here.
+ *             full take (as above) from the cursor.
+ *   dissociate by the holder, at once (one request in flight), or with
+ *             RECEIVER 1 by a receiver process that may end each claimed
+ *             MID at any time from its claim on, even before its associate
+ *             returns (HAND_OVER): CAS LIVE -> FREE, which always wins here.
  * Checked (assert): no slot is claimed twice in the visit (ghost g_claimed);
  * a claim is of a word loaded FREE; at the end every slot is FREE.
  *
@@ -45,10 +48,11 @@
  *   1  the cursor is moved on by a plain store after the claim (the C code
  *      before 2026-12-04): a worker stopped between its claim and its store
  *      sets the cursor back over slots the other claimed and freed.
- *   2  no move onto the found slot before a claim past used slots: the
- *      move after it, from the old c, fails when the other worker claimed
- *      a slot between (freed by the old holder meanwhile), and the cursor
- *      stays behind the claimed slot, to meet it again once it is freed.
+ *   2  the first fix of 2026-12-04: past used slots a CAS onto the found
+ *      slot, the claim, then a CAS past it: verified when each worker ends
+ *      its own claims, but with RECEIVER 1 a slot ended by the receiver
+ *      before its claimer's move is still at the cursor, and the other
+ *      worker claims it again.
  *   3  the move after the claim is a store made only if the cursor still
  *      reads c (a load, then a store: the 2026-12-04 experiment that made
  *      reuse.distance worse): the other worker moves it between the two.
@@ -69,6 +73,9 @@
 #ifndef CS
 #define CS 0
 #endif
+#ifndef RECEIVER
+#define RECEIVER 0
+#endif
 #ifndef MUTANT
 #define MUTANT 0
 #endif
@@ -82,6 +89,16 @@
 byte word[NSLOTS];
 byte cursor;
 bit g_claimed[NSLOTS]; /* claimed in this visit */
+bit g_handed[NSLOTS];  /* RECEIVER: claimed, not yet ended */
+/* RECEIVER: the receiver may end a MID from the instant it is LIVE, before
+ * its associate returns (C: midatlas_drain, an ending from a
+ * midatlas_foreach scan, or a reply whose MID a peer guessed). */
+#if RECEIVER
+#define HAND_OVER g_handed[i] = 1
+#else
+#define HAND_OVER skip
+#endif
+byte g_workers_done;
 
 
 /* The claim CAS of slot i with the word w loaded FREE: ok 1 on success. */
@@ -94,29 +111,32 @@ inline claim_cas()
             word[i] = LIVE_WORD((W_CNT(w) + 1) % CNTMOD);
             assert(!g_claimed[i]);                      /* once per visit */
             g_claimed[i] = 1;
+            HAND_OVER;
             ok = 1
         :: else -> ok = 0
         fi
     }
 }
 
-/* Move the cursor on from c past slot i. */
-inline move_on()
+/* The mutants' move after a successful claim (MUTANT 1 to 3). */
+inline move_after()
 {
 #if MUTANT == 1
     cursor = i + 1
-#elif MUTANT == 3
-    if
-    :: cursor == c -> cursor = i + 1
-    :: else -> skip
-    fi
-#else
+#elif MUTANT == 2
     atomic {
         if
         :: cursor == c -> cursor = i + 1
         :: else -> skip
         fi
     }
+#elif MUTANT == 3
+    if
+    :: cursor == c -> cursor = i + 1
+    :: else -> skip
+    fi
+#else
+    skip
 #endif
 }
 
@@ -143,22 +163,6 @@ sweep:
         :: cursor != c -> w = 0; fast = 0; goto again
         :: else -> skip
         fi;
-#if MUTANT != 2
-        if
-        :: i != c ->
-            atomic {
-                if
-                :: cursor == c -> cursor = i; c = i; tmp = 1
-                :: else -> tmp = 0
-                fi
-            };
-            if
-            :: tmp == 0 -> w = 0; goto again
-            :: else -> skip
-            fi
-        :: else -> skip
-        fi;
-#endif
 #if CS
         if
         :: fast ->
@@ -173,6 +177,7 @@ sweep:
                     word[i] = LIVE_WORD((W_CNT(w) + 1) % CNTMOD);
                     assert(!g_claimed[i]);
                     g_claimed[i] = 1;
+                    HAND_OVER;
                     ok = 1
                 :: else -> ok = 0
                 fi
@@ -184,18 +189,52 @@ sweep:
         :: else -> skip
         fi;
 #endif
-        claim_cas();
+#if MUTANT == 2
+        /* the first fix: past used slots, a move onto slot i first */
         if
-        :: !ok -> w = 0; i++; fast = 0; goto sweep
+        :: i != c ->
+            atomic {
+                if
+                :: cursor == c -> cursor = i; c = i; tmp = 1
+                :: else -> tmp = 0
+                fi
+            };
+            if
+            :: tmp == 0 -> w = 0; fast = 0; goto again
+            :: else -> skip
+            fi
         :: else -> skip
         fi;
-        move_on();
+#endif
+#if MUTANT == 0 || MUTANT == 4
+        /* the move past slot i, before the claim */
+        atomic {
+            if
+            :: cursor == c -> cursor = i + 1; tmp = 1
+            :: else -> tmp = 0
+            fi
+        };
+        if
+        :: tmp == 0 -> w = 0; fast = 0; goto again
+        :: else -> c = i + 1
+        fi;
+#endif
+        claim_cas();
+        if
+        :: !ok -> w = 0; i++; c = i; fast = 0; goto sweep
+        :: else -> skip
+        fi;
+        move_after();
 claimed:
+#if RECEIVER
+        w = 0 /* the receiver ends it (HAND_OVER) */
+#else
         /* dissociate: the holder ends its one request */
         atomic { word[i] = FREE_WORD(W_CNT(word[i])); w = 0 }
+#endif
     }
 over:
-    skip
+    atomic { g_workers_done++ }
 }
 
 proctype old_holder()
@@ -205,6 +244,30 @@ proctype old_holder()
         atomic { word[k] = FREE_WORD(W_CNT(word[k])) }
     }
 }
+
+#if RECEIVER
+/* Ends any claimed MID at any time; stops when the workers have and
+ * nothing is left to end. */
+#if NSLOTS > 4
+#define NONE_HANDED (!g_handed[0] && !g_handed[1] && !g_handed[2] && !g_handed[3] && !g_handed[4])
+#else
+#define NONE_HANDED (!g_handed[0] && !g_handed[1] && !g_handed[2] && !g_handed[3])
+#endif
+#define END_ONE(k) :: atomic { g_handed[k] -> word[k] = FREE_WORD(W_CNT(word[k])); g_handed[k] = 0 }
+proctype receiver()
+{
+    do
+    END_ONE(0)
+    END_ONE(1)
+    END_ONE(2)
+    END_ONE(3)
+#if NSLOTS > 4
+    END_ONE(4)
+#endif
+    :: atomic { g_workers_done == 2 && NONE_HANDED -> break }
+    od
+}
+#endif
 
 init {
     byte k;
@@ -217,7 +280,12 @@ init {
         }
         run worker();
         run worker();
-        run old_holder()
+        run old_holder();
+#if RECEIVER
+        run receiver()
+#else
+        skip
+#endif
     }
     (_nr_pr == 1);
     for (k : 0 .. NSLOTS - 1) {

@@ -168,8 +168,9 @@
  *   (tests/reuse, counted in handouts, never in time) requires at least
  *   16384 handouts for 2 threads and 4096 for 4, on a loaded 2-core
  *   machine too.  Minima measured at capacity 32768 (one generation bit:
- *   two handouts of a slot) with 4 threads on 2 CPUs: 58775 to 60270
- *   under TSan (6 runs) and 61492 to 63756 in a release build (3 runs);
+ *   two handouts of a slot) with 4 threads on 2 CPUs: 47181 to 55222
+ *   under TSan (6 runs), 51499 to 59064 under TSan beside a CPU hog (12
+ *   runs) and 43059 to 65468 in a release build (3 runs);
  *   before 2026-12-04, 27272 to 32705 under TSan (40 runs beside a CPU
  *   hog) and 1722 once in CI's TSan tree, and about 32600 in release: a
  *   slot came twice in one lap in nearly every run.

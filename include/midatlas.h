@@ -404,10 +404,12 @@ typedef struct midatlas_stats midatlas_stats_t;
  * about twice as long as by CAS, while at 1 thread it was faster (README,
  * "The rseq claim path by default").  A smaller atlas is owned whole: the
  * CPU of its first claim claims by the same store, a thread that migrates
- * takes the ownership along, and the first claim from another thread on
- * another CPU (or from a thread without rseq) shares the atlas for good:
- * it claims by CAS from then on, after one membarrier (README, "Small
- * atlases owned whole").  The first create with it on registers
+ * takes the ownership along, and so does another thread once the owner
+ * made 4096 claims since the ownership last changed hands (a connection
+ * passed to another thread); otherwise the first claim from another thread
+ * on another CPU (or from a thread without rseq) shares the atlas for
+ * good: it claims by CAS from then on, after one membarrier (README,
+ * "Small atlases owned whole", "Handing a small atlas over").  The first create with it on registers
  * the process for membarrier's PRIVATE_EXPEDITED_RSEQ command, as liburcu
  * registers for PRIVATE_EXPEDITED, and keeps the object that holds the
  * library (the program, libmidatlas.so, or a plugin that embeds

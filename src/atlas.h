@@ -211,6 +211,10 @@ struct midatlas {
     /* A chunk's visit claims until the rotor is this many tickets past its
      * own (sweep.h, "Laps"): read when a chunk is taken, with the rotor. */
     uint32_t visit_tickets;
+    /* The rotor when the solo word's ownership last changed hands (solo.c,
+     * a hint): how many claims the owner made since, read with the rotor
+     * when another CPU's ownership is met. */
+    atomic_u32 solo_rotor;
     /* The thread that acquired or last moved the solo word's ownership
      * (solo.c; its hint address): read only when another CPU's ownership
      * is met, so it shares the rotor's line rather than take one. */

@@ -23,6 +23,35 @@ static uint64_t this_thread(void)
     return (uint64_t)(uintptr_t)sweep_hints();
 }
 
+/* This thread owns the atlas from now on (it acquired it, or is moving it
+ * here): record it, and the rotor, for the next thread that meets its
+ * ownership from another CPU (solo_claim_moves).  Both hints, relaxed:
+ * they choose between a move and a share, each safe whatever they say; a
+ * move's record is published by its last CAS (seq_cst), which the acquire
+ * load of the solo word in midatlas__solo_claim reads. */
+static void solo_record_owner(struct midatlas *a)
+{
+    store_relaxed(&a->solo_thread, this_thread());
+    store32_relaxed(&a->solo_rotor, load32_relaxed(&a->rotor));
+}
+
+/* A claimer with rseq met another CPU's ownership: does it move it here
+ * (rather than share the atlas for good)?  The owning thread, migrated,
+ * always does.  Another thread does when the owner made at least
+ * SOLO_HANDOVER_CLAIMS claims since the ownership last changed hands (the
+ * rotor hands out a chunk per chunk_slots claims): the atlas was one
+ * thread's for that long, and the move's membarrier is paid back by the
+ * claims the store path saves if the new thread keeps it as long.  Two
+ * threads that keep claiming from two CPUs do not: the one that meets the
+ * other's fresh ownership shares it ("handover", solo.h). */
+static bool solo_claim_moves(struct midatlas *a)
+{
+    if (load_relaxed(&a->solo_thread) == this_thread())
+        return true;
+    uint32_t tickets = (SOLO_HANDOVER_CLAIMS + a->chunk_slots - 1) >> a->chunk_shift;
+    return load32_relaxed(&a->rotor) - load32_relaxed(&a->solo_rotor) >= tickets;
+}
+
 /* UNOWNED -> CPU cpu + 1 (acquire), or -> SHARED for a thread without rseq
  * (cpu < 0).  Nothing when the word changed since it was read. */
 static void solo_acquire(struct midatlas *a, uint64_t word, int32_t cpu)
@@ -32,7 +61,7 @@ static void solo_acquire(struct midatlas *a, uint64_t word, int32_t cpu)
      * history is one order that every claimer sees; no CS claimed and no
      * CAS claimer claims under UNOWNED, so nothing else need be fenced. */
     if (cas_seq_cst(&a->solo, &word, solo_make(to, word)) && cpu >= 0)
-        store_relaxed(&a->solo_thread, this_thread()); /* a hint: relaxed */
+        solo_record_owner(a);
 }
 
 /*
@@ -49,6 +78,14 @@ static void solo_take_over(struct midatlas *a, uint64_t word, uint8_t to)
      * (it reads REVOKING, or a later state that is not its CPU's). */
     if (!cas_seq_cst(&a->solo, &word, revoking))
         return;
+    /* A mover records itself now, before its last CAS, which then
+     * publishes the record with the new owner: whoever meets that owner
+     * reads this thread (and a fresh rotor), not the thread before, and
+     * shares.  Recorded after the CAS, the thread before could still read
+     * itself, move back, and the two could trade the atlas to and fro
+     * (model mutant 7). */
+    if (to != SOLO_SHARED)
+        solo_record_owner(a);
     /* A CS of the old owner in flight (it passed its state check before
      * our CAS) has committed or aborted when this returns (model mutant 1). */
     midatlas__rseq_fence_cpu((uint32_t)solo_state(word) - 1u);
@@ -105,8 +142,8 @@ enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w
             solo_help(a, word);
         } else {
             /* Another CPU's (or this one's, for a thread without rseq):
-             * the thread that owns it takes it along; anyone else shares. */
-            bool mover = cpu >= 0 && load_relaxed(&a->solo_thread) == this_thread(); /* a hint */
+             * move it here, or share it (solo_claim_moves). */
+            bool mover = cpu >= 0 && solo_claim_moves(a);
             solo_take_over(a, word, mover ? (uint8_t)(cpu + 1) : SOLO_SHARED);
         }
     }

@@ -12,7 +12,7 @@
  * at 4096 (owned chunks) 3.1x (README, "Floors for the 1-thread cells").
  *
  * The protocol, checked by tests/model/midatlas_solo.pml (3 configurations,
- * 6 mutants caught).  One 64-bit solo word per atlas (struct midatlas.solo):
+ * 7 mutants caught).  One 64-bit solo word per atlas (struct midatlas.solo):
  * its low byte a state, the rest an epoch that counts the moves into
  * REVOKING, so that no CAS mistakes one REVOKING for a later one (mutant 3).
  * The states: UNOWNED (the atlas is new), CPU c + 1 (c owns every slot's
@@ -26,9 +26,22 @@
  *               claims by CAS meanwhile: CAS claims happen only under
  *               SHARED, which is never left.
  *   move        the recorded thread, now on CPU d, meets c + 1: CAS to
- *               REVOKING (epoch + 1); membarrier on CPU c (a CS in flight
- *               there aborts; later ones read REVOKING); CAS REVOKING -> d +
- *               1.  One thread that the scheduler migrates keeps the path.
+ *               REVOKING (epoch + 1); record itself; membarrier on CPU c
+ *               (a CS in flight there aborts; later ones read REVOKING);
+ *               CAS REVOKING -> d + 1.  One thread that the scheduler
+ *               migrates keeps the path.
+ *   handover    another thread with rseq, on CPU d, meets c + 1 after the
+ *               owner made SOLO_HANDOVER_CLAIMS claims since the ownership
+ *               last changed hands (the rotor's tickets since, recorded
+ *               with the thread): it moves the atlas as the recorded thread
+ *               would, and is recorded in turn.  A pool's next worker, or a
+ *               connection passed to another thread, keeps the path; two
+ *               threads that keep claiming from two CPUs share it after one
+ *               handover (the second meets a fresh ownership).  A mover
+ *               records itself before its last CAS, so that the thread it
+ *               took the atlas from reads the new record when it meets the
+ *               new owner (model mutant 7: recorded after, two threads that
+ *               each read themselves trade the atlas back and forth).
  *   share       anyone else who meets c + 1 (another thread on another CPU,
  *               a thread without rseq): as a move, but the last CAS stores
  *               SHARED.  From UNOWNED, one CAS to SHARED (nobody claimed by
@@ -39,12 +52,13 @@
  *               or a sharer, who may be preempted for good; a mover whose
  *               last CAS then fails claims by CAS.
  * The state only moves forward (UNOWNED -> CPU -> REVOKING -> CPU or
- * SHARED; a move needs a migration), so a claim's loop ends.  Endings are
- * the ending CAS, as ever.
+ * SHARED; a move needs a migration or a handover's claims), so a claim's
+ * loop ends.  Endings are the ending CAS, as ever.
  *
  * Its cost: one more load on every associate, of a word on a line it reads
  * anyway; for an atlas used by threads on two CPUs, one membarrier (its
- * first claim from the second CPU) in its life.
+ * first claim from the second CPU) in its life, or two after a handover;
+ * one per handover to a thread that follows another.
  */
 #ifndef MIDATLAS_SOLO_H
 #define MIDATLAS_SOLO_H
@@ -61,6 +75,15 @@
 #define SOLO_UNOWNED 254u
 #define SOLO_REVOKING 255u
 #define SOLO_EPOCH_ONE ((uint64_t)1 << 8)
+
+/* Claims under an ownership after which a thread other than its owner, on
+ * another CPU, moves it rather than share the atlas ("handover", above).
+ * A move's membarrier costs what the store path saves over about that
+ * many claims: 15 to 16 us when a thread of the process runs on the old
+ * CPU (an IPI; 0.3 us when none does), against 3.5 to 8.5 ns a cycle that
+ * the CAS path costs more at capacity 64 ("AMD EPYC" family 26 model 2,
+ * 2 vCPUs; README, "Handing a small atlas over"). */
+#define SOLO_HANDOVER_CLAIMS 4096u
 
 static inline uint8_t solo_state(uint64_t word)
 {

@@ -40,9 +40,12 @@
  *      ownership along and back (solo_moves_with_its_thread); a claim from
  *      a second thread on another CPU shares it for good
  *      (solo_second_cpu_shares), also when that claim must prove EFULL
- *      (solo_efull_from_second_cpu); a mover stopped at REVOKING stops
- *      nobody (solo_revoking_is_helped); MIDATLAS_F_NO_RSEQ keeps it
- *      SHARED (solo_off_with_flag).
+ *      (solo_efull_from_second_cpu); a thread that follows one which
+ *      made SOLO_HANDOVER_CLAIMS claims under its ownership moves it
+ *      instead, and the thread before it, back within a few claims,
+ *      shares it (solo_next_thread_moves_it); a mover stopped at REVOKING
+ *      stops nobody (solo_revoking_is_helped); MIDATLAS_F_NO_RSEQ keeps
+ *      it SHARED (solo_off_with_flag).
  *
  * Skipped (77) where the path cannot run: a sanitizer build, no rseq in
  * glibc or the kernel, or one CPU.
@@ -286,6 +289,41 @@ static void solo_second_cpu_shares(void **state)
     midatlas_stats_ex(a, &st, sizeof st);
     assert_int_equal(st.rseq_chunks, 0);
     assert_ptr_equal(midatlas_map(a, held), tctx(99));
+    t_assert_valid(a);
+    midatlas_destroy(a, NULL, NULL);
+}
+
+/* A thread that follows one which claimed long enough under its ownership
+ * (a pool's next worker, a connection handed to another thread) takes the
+ * ownership over instead of sharing the atlas for good: one move, and its
+ * claims go on by the rseq store.  The thread before it, back on its CPU
+ * after only a few claims of the new owner, shares it: two threads that
+ * keep claiming from two CPUs end SHARED, after two membarriers.  Before
+ * 2026-12-04 the second thread shared the atlas at once, whatever the
+ * first had done (midatlas-cycle, which starts fresh threads for every
+ * run, then measured the CAS path at capacity 64). */
+static void solo_next_thread_moves_it(void **state)
+{
+    (void)state;
+    struct midatlas *a;
+    pin(cpu_a);
+    assert_int_equal(midatlas_create(&a, SOLO_CAP, 0), MIDATLAS_OK);
+    cycles(a, 2 * SOLO_HANDOVER_CLAIMS);
+    assert_int_equal(solo_now(a), cpu_a + 1);
+    uint64_t epoch = solo_epoch(a);
+    struct solo_claimer c = {a, cpu_b, 10};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, solo_claim_on, &c), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(solo_now(a), cpu_b + 1);
+    assert_int_equal(solo_epoch(a), epoch + 1);
+    struct midatlas_stats st;
+    midatlas_stats_ex(a, &st, sizeof st);
+    assert_int_equal(st.rseq_chunks, a->nchunks);
+    cycles(a, 10); /* cpu a again, 10 claims after the move: share */
+    assert_int_equal(solo_now(a), SOLO_SHARED);
+    assert_int_equal(solo_epoch(a), epoch + 2);
+    cycles(a, 3 * SOLO_CAP);
     t_assert_valid(a);
     midatlas_destroy(a, NULL, NULL);
 }
@@ -582,6 +620,7 @@ int main(void)
         cmocka_unit_test(solo_moves_with_its_thread),
         cmocka_unit_test(solo_second_cpu_shares),
         cmocka_unit_test(solo_efull_from_second_cpu),
+        cmocka_unit_test(solo_next_thread_moves_it),
         cmocka_unit_test(solo_revoking_is_helped),
         cmocka_unit_test(solo_off_with_flag),
     };

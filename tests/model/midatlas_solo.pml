@@ -28,7 +28,11 @@
  *               UNOWNED -> c + 1; then rec = itself.  No CAS claimer can
  *               be at work: CAS claims happen only under SHARED, and
  *               UNOWNED is never entered again.
- *   move        (the thread rec, on CPU d, that reads another CPU's c + 1)
+ *   move        (the thread rec, on CPU d, that reads another CPU's c + 1;
+ *               or, a handover, any other claimer with rseq, up to
+ *               HANDOVERS times in a run: solo.c moves for a thread other
+ *               than the owner once the owner made SOLO_HANDOVER_CLAIMS
+ *               claims, which the model leaves to chance)
  *               CAS (c + 1, e) -> (REVOKING, e + 1); membarrier on CPU c
  *               (a CS in flight there aborts; later ones read REVOKING);
  *               CAS (REVOKING, e + 1) -> (d + 1, e + 1).
@@ -55,8 +59,9 @@
  * round a thread claims slot i, with rseq or (nondeterministically)
  * without, then ends what it holds.
  * Checked: an rseq claim's commit finds the slot still FREE (two handouts
- * of one slot otherwise), an ending finds its own LIVE word, and at the
- * end every slot is FREE and the word is not REVOKING.
+ * of one slot otherwise), an ending finds its own LIVE word, ownership
+ * changes hands at most EPOCH_MAX times, and at the end every slot is FREE
+ * and the word is not REVOKING.
  *
  * MUTANT (each must be caught):
  *   1 move and share without their membarrier
@@ -68,6 +73,9 @@
  *     SHARED: claims by store resume beside claims by CAS)
  *   6 acquire by a load and a plain store (two CPUs both acquire; the
  *     later store can overwrite a sharer's SHARED)
+ *   7 a mover records itself (rec) after its last CAS, not before its
+ *     membarrier: the thread it took the atlas from can meet the new owner,
+ *     still read itself as rec, move back, and so on (EPOCH_MAX)
  */
 
 #ifndef NSLOTS
@@ -75,6 +83,16 @@
 #endif
 #ifndef NCPU
 #define NCPU 2
+#endif
+#ifndef HANDOVERS
+#define HANDOVERS 1
+#endif
+/* The most REVOKINGs a run may see (the bound the assertion checks; with 2
+ * threads MIGRATIONS + HANDOVERS + 2 is the smallest that verifies).
+ * Mutant 7 passes it: two threads that both read themselves as the
+ * recorded one trade the atlas back and forth without end. */
+#ifndef EPOCH_MAX
+#define EPOCH_MAX (MIGRATIONS + HANDOVERS + NPROC)
 #endif
 #ifndef NPROC
 #define NPROC 2
@@ -98,6 +116,7 @@ byte slot[NSLOTS];    /* FREE, or the holder's pid + 1 (LIVE) */
 byte st = UNOWNED;    /* the solo word's state */
 byte ep = 0;          /* and its epoch */
 byte rec = 0;         /* pid + 1 of the thread that acquired or moved last */
+byte handovers = 0;   /* moves by a thread other than rec, so far */
 byte running[NCPU];   /* pid + 1 of the thread that ran last on that CPU */
 bit aborted[NPROC];   /* the thread's CS in progress, if any, will abort */
 byte cpu[NPROC];      /* where each thread runs now */
@@ -123,6 +142,14 @@ byte migrations = 0;  /* migrations so far, all threads */
     if :: st == s && ep == e -> st = ns; ep = ne; ok = 1 :: else -> ok = 0 fi
 #endif
 
+/* The mover's last step, (REVOKING, e + 1) -> (its CPU, e + 1); mutant 5 a
+ * plain store. */
+#if MUTANT == 5
+#define MOVE_STEP(me) atomic { ON_CPU(me); st = mc + 1; ok = 1 }
+#else
+#define MOVE_STEP(me) atomic { ON_CPU(me); WORD_CAS(REVOKING, e + 1, mc + 1, e + 1, ok) }
+#endif
+
 proctype thread(byte me)
 {
     byte round = 0;
@@ -132,6 +159,7 @@ proctype thread(byte me)
     byte s, e, w, r; /* the word's state and epoch as read, a slot word, rec */
     bit ok;
     bit norseq;      /* this claim runs without rseq */
+    bit mv;          /* a claim that met another CPU's ownership moves it */
 
     do
     :: round < ROUNDS ->
@@ -224,20 +252,34 @@ claim:  atomic { ON_CPU(me); mc = cpu[me]; c = 0; w = 0; r = 0; ok = 0 };
             /* another CPU owns the atlas (or this claim runs without
              * rseq and the owner is any CPU): move or share */
             atomic { ON_CPU(me); r = rec };
+            /* move or share: decided first, as solo.c does */
+            if
+            :: !norseq && r == me + 1 -> mv = 1
+            :: !norseq && r != me + 1 && handovers < HANDOVERS ->
+                handovers++; /* a handover: counted win or lose */
+                mv = 1
+            :: norseq || r != me + 1 -> mv = 0
+            fi;
             atomic { ON_CPU(me); WORD_CAS(s, e, REVOKING, e + 1, ok) };
             if
             :: ok ->
+                /* Ownership changes hands a bounded number of times: each
+                 * REVOKING follows a migration, a handover or a share, or
+                 * a move to a CPU its mover has already left */
+                assert(ep <= EPOCH_MAX);
+                /* a mover records itself before its last step: whoever
+                 * meets the new ownership reads it (mutant 7) */
+#if MUTANT != 7
+                if :: mv -> atomic { ON_CPU(me); rec = me + 1 } :: else -> skip fi;
+#endif
 #if MUTANT != 1
                 atomic { ON_CPU(me); MEMBARRIER(s - 1) };
 #endif
                 if
-                :: !norseq && r == me + 1 ->
-#if MUTANT == 5
-                    atomic { ON_CPU(me); st = mc + 1 };
-#else
-                    atomic { ON_CPU(me); WORD_CAS(REVOKING, e + 1, mc + 1, e + 1, ok) };
+                :: mv -> MOVE_STEP(me)
+#if MUTANT == 7
+                    ; if :: ok -> atomic { ON_CPU(me); rec = me + 1 } :: else -> skip fi
 #endif
-                    skip /* rec is this thread already */
                 :: else ->
                     atomic { ON_CPU(me); WORD_CAS(REVOKING, e + 1, SHARED, e + 1, ok) }
                 fi
@@ -256,7 +298,7 @@ claim:  atomic { ON_CPU(me); mc = cpu[me]; c = 0; w = 0; r = 0; ok = 0 };
             }
         :: else -> skip
         fi;
-        s = 0; e = 0; c = 0; mc = 0; w = 0; r = 0; ok = 0; norseq = 0; i = 0;
+        s = 0; e = 0; c = 0; mc = 0; w = 0; r = 0; ok = 0; norseq = 0; i = 0; mv = 0;
         round++
     :: round == ROUNDS -> break
     od

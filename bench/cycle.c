@@ -23,13 +23,20 @@
  * Every map is checked against its context and every call's status: a
  * wrong answer stops the program (exit 1), an EFULL too.
  *
+ * --handover N: before the runs a thread pinned to CPU 0 makes N churn
+ * cycles in every table and stays alive until the end, and the runs'
+ * threads keep off CPU 0: a connection that one thread served for a while
+ * and then passed to others (for midatlas's small atlases, README
+ * "Handing a small atlas over").
+ *
  * The process starts and joins a thread first, for the reason
  * midatlas-bench does (glibc's single-threaded mutex shortcut).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
 
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +67,8 @@ enum pattern { CHURN, WINDOW_PATTERN, LOOKUP };
 static struct {
     enum pattern pattern;
     uint32_t capacity, threads, runs, cycles;
-} opt = {CHURN, 4096, 1, 41, 200000};
+    uint32_t handover; /* cycles the first owner makes on CPU 0; 0: none */
+} opt = {CHURN, 4096, 1, 41, 200000, 0};
 
 /* One thread's run: the table, its contexts, the start barrier, and when
  * the thread began and ended its cycles. */
@@ -100,9 +108,9 @@ static INLINE_COPY void must_dissociate(const struct mid_impl *im, void *t, uint
         die(im, "dissociate failed", st);
 }
 
-static INLINE_COPY void churn(struct job *j)
+static INLINE_COPY void churn(struct job *j, uint32_t cycles)
 {
-    for (uint32_t k = 0; k < opt.cycles; k++) {
+    for (uint32_t k = 0; k < cycles; k++) {
         void *ctx = j->ctx[k % WINDOW];
         uint16_t mid = must_associate(j->impl, j->table, ctx);
         must_map(j->impl, j->table, mid, ctx);
@@ -138,14 +146,27 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* The CPUs this thread may run on less CPU 0 (--handover); false when
+ * none is left. */
+static bool keep_off_cpu0(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return false;
+    CPU_CLR(0, &set);
+    return CPU_COUNT(&set) > 0 && sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
 static INLINE_COPY void *work(struct job *j)
 {
+    if (opt.handover && !keep_off_cpu0())
+        die(j->impl, "--handover: cannot keep the runs off CPU 0", 0);
     if (j->impl->thread_init)
         j->impl->thread_init();
     pthread_barrier_wait(j->start);
     j->began = now_s();
     switch (opt.pattern) {
-    case CHURN: churn(j); break;
+    case CHURN: churn(j, opt.cycles); break;
     case WINDOW_PATTERN: window(j, 0); break;
     case LOOKUP: window(j, MAPS); break;
     }
@@ -221,6 +242,37 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* --handover: the first owner of every table.  Pinned to CPU 0, it makes
+ * opt.handover churn cycles in each, then waits (alive: its thread-local
+ * data stays its own, so the runs' threads are other threads) until
+ * measure() is done. */
+struct first_owner {
+    void *const *tables;
+    pthread_barrier_t done; /* 2: the owner finished its cycles; the end */
+};
+
+static void *first_owner(void *arg)
+{
+    struct first_owner *f = arg;
+    cpu_set_t cpu0;
+    CPU_ZERO(&cpu0);
+    CPU_SET(0, &cpu0);
+    if (sched_setaffinity(0, sizeof cpu0, &cpu0) != 0)
+        die(impls.impls[0], "--handover: cannot run on CPU 0", 0);
+    for (size_t i = 0; i < impls.n; i++) {
+        const struct mid_impl *im = impls.impls[i];
+        if (im->thread_init)
+            im->thread_init();
+        struct job j = {.impl = im, .table = f->tables[i]};
+        churn(&j, opt.handover);
+        if (im->thread_fini)
+            im->thread_fini();
+    }
+    pthread_barrier_wait(&f->done);
+    pthread_barrier_wait(&f->done);
+    return NULL;
+}
+
 static void *noop(void *arg)
 {
     return arg;
@@ -243,17 +295,34 @@ static int measure(void)
     pthread_t first;
     if (pthread_create(&first, NULL, noop, NULL) == 0)
         pthread_join(first, NULL);
+    struct first_owner owner = {.tables = tables};
+    pthread_t owner_tid;
+    if (opt.handover) {
+        pthread_barrier_init(&owner.done, NULL, 2);
+        if (pthread_create(&owner_tid, NULL, first_owner, &owner) != 0)
+            die(impls.impls[0], "pthread_create failed", 0);
+        pthread_barrier_wait(&owner.done); /* its cycles are made */
+    }
     for (uint32_t r = 0; r < opt.runs; r++)
         for (size_t k = 0; k < impls.n; k++) {
             size_t i = (k + r) % impls.n; /* a rotating order */
             ns[i][r] = run_once(i, impls.impls[i], tables[i]);
         }
+    if (opt.handover) {
+        pthread_barrier_wait(&owner.done); /* the end: let the owner go */
+        pthread_join(owner_tid, NULL);
+        pthread_barrier_destroy(&owner.done);
+    }
     static const char *const names[] = {"churn", "window", "lookup"};
     char cpu[192];
     printf("cpu: %s, %ld online\n", cli_cpu_model(cpu, sizeof cpu), sysconf(_SC_NPROCESSORS_ONLN));
     printf("%s, capacity %u, %u thread%s, best and median of %u runs of %u cycles each\n",
            names[opt.pattern], opt.capacity, opt.threads, opt.threads == 1 ? "" : "s", opt.runs,
            opt.cycles);
+    if (opt.handover)
+        printf("handover: a thread on CPU 0 made %u cycles in each table first and stays alive; "
+               "the runs keep off CPU 0\n",
+               opt.handover);
     printf("%-32s %10s %10s %12s %9s %9s\n", "implementation", "best ns", "median ns",
            "M cycles/s", "best/1st", "med/1st");
     double best0 = 0, med0 = 0;
@@ -288,6 +357,9 @@ static void usage(FILE *f)
             "  --threads T      threads per run, 1..%d (default 1)\n"
             "  --runs R         runs per implementation, 1..%d (default 41)\n"
             "  --cycles N       cycles per thread and run (default 200000)\n"
+            "  --handover N     first a thread on CPU 0 makes N churn cycles in every\n"
+            "                   table and stays alive; the runs keep off CPU 0 (a\n"
+            "                   connection passed on to other threads; 2 CPUs or more)\n"
             "  -h, --help       this text\n"
             "  --version        version and plugin ABI version\n"
             "Implementations:\n",
@@ -311,6 +383,7 @@ static int parse_args(int argc, char **argv)
         {"impl", required_argument, NULL, 'i'},    {"pattern", required_argument, NULL, 'p'},
         {"capacity", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
         {"runs", required_argument, NULL, 'r'},    {"cycles", required_argument, NULL, 'n'},
+        {"handover", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -348,6 +421,10 @@ static int parse_args(int argc, char **argv)
             if (!parse_u32(optarg, 1, 1000000000, &opt.cycles))
                 return cli_usage_error(PROG, "bad --cycles '%s'", optarg);
             break;
+        case 'o':
+            if (!parse_u32(optarg, 1, 1000000000, &opt.handover))
+                return cli_usage_error(PROG, "bad --handover '%s'", optarg);
+            break;
         default: return cli_other_option(PROG, o, argv, usage);
         }
     }
@@ -355,6 +432,8 @@ static int parse_args(int argc, char **argv)
         return 2;
     if (opt.capacity < opt.threads)
         return cli_usage_error(PROG, "--capacity %u is less than a MID per thread", opt.capacity);
+    if (opt.handover && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return cli_usage_error(PROG, "--handover needs 2 CPUs or more");
     return 0;
 }
 

@@ -22,6 +22,10 @@
 //                   the transport shape                            (item: one MID)
 //   lookup          16 maps of the thread's own live MIDs (it keeps min(16,
 //                   cap/T)) per churn cycle, all threads at once   (item: one cycle)
+//   lookup-bare     diagnostics of lookup's one-thread cost: its cycle with no
+//   lookup-fenced   maps; lookup with a speculation barrier between the cycle
+//   lookup-bare-fenced  and the maps; the bare cycle with that barrier
+//                   (x86 only: LFENCE).  Not in the main job.
 //   reassoc-own     reassociate_if on a MID the thread owns        (item: one swap)
 //   reassoc-shared  reassociate_if on 8 MIDs every thread swaps; a lost race is
 //                   EMISMATCH, counted in mismatch_per_op          (item: one try)
@@ -372,16 +376,38 @@ struct WindowLoad {
   Window w;
 };
 
-struct Lookup {
-  static constexpr int kMaps = 16;
+#if defined(__x86_64__) || defined(__i386__)
+// LFENCE: no later instruction starts before every earlier one has
+// finished (loads included; stores may still drain).  Only where there is
+// one: the fenced workloads are registered on x86 alone.
+constexpr bool kHaveSpeculationBarrier = true;
+inline void SpeculationBarrier() { __builtin_ia32_lfence(); }
+#else
+constexpr bool kHaveSpeculationBarrier = false;
+inline void SpeculationBarrier() {}
+#endif
+
+// lookup's cycle: the window's replacement, then Maps maps.  Maps 0 is
+// lookup-bare (the cycle alone), Fenced puts a speculation barrier between
+// the cycle and the maps (lookup-fenced, lookup-bare-fenced: the maps may
+// not start before every instruction of the cycle has finished).  The two
+// diagnostic pairs tell what a map costs with and without overlapping the
+// cycle (README, "Where the maps of the one-thread lookup go"); the main
+// job runs lookup only.
+template <int Maps, bool Fenced>
+struct LookupCycle {
+  static constexpr int kMaps = Maps;
   static void Setup(Run&) {}
   static void Teardown(Run&) {}
-  Lookup(Run& r, int tid) : im(r.impl), tab(r.table) { w.Init(im, tab, tid, WindowSize(r, 16)); }
+  LookupCycle(Run& r, int tid) : im(r.impl), tab(r.table) {
+    w.Init(im, tab, tid, WindowSize(r, 16));
+  }
   void Step() {
     uint32_t i = w.oldest;
     MustDissociate(im, tab, w.mid[i], w.ctx[i]);
     w.mid[i] = MustAssociate(im, tab, w.ctx[i]);
     w.oldest = i + 1 == w.n ? 0 : i + 1;
+    if constexpr (Fenced) SpeculationBarrier();
     // The maps' cursor in a local: a member would be stored back after
     // every map (the calls may write any memory), a store per map of
     // harness work measured as the implementation's.
@@ -398,6 +424,7 @@ struct Lookup {
   Window w;
   uint32_t next = 0;
 };
+using Lookup = LookupCycle<16, false>;
 
 struct ReassocOwn {
   static void Setup(Run&) {}
@@ -707,6 +734,11 @@ void RegisterAll() {
   Register<WindowLoad>("window", nullptr, caps);
   Register<Pipeline>("pipeline", nullptr, caps);
   Register<Lookup>("lookup", nullptr, caps);
+  Register<LookupCycle<0, false>>("lookup-bare", nullptr, caps);
+  if (kHaveSpeculationBarrier) {
+    Register<LookupCycle<16, true>>("lookup-fenced", nullptr, caps);
+    Register<LookupCycle<0, true>>("lookup-bare-fenced", nullptr, caps);
+  }
   Register<ReassocOwn>("reassoc-own", nullptr, caps, MID_IMPL_HAS_REASSOCIATE_IF);
   Register<ReassocShared>("reassoc-shared", "mismatch_per_op", caps,
                           MID_IMPL_HAS_REASSOCIATE_IF);
@@ -719,7 +751,8 @@ void Usage() {
       "usage: midatlas-bench [--impl NAME|PATH.so]... [--run_budget=S] [benchmark flags]\n"
       "MID churn under contention: midatlas and the mutex baseline (always), and each\n"
       "--impl, through churn, window, pipeline, lookup, reassoc-own, reassoc-shared,\n"
-      "exhaust90, exhaust99 at capacities 64 and 4096, 1-8 threads.\n"
+      "exhaust90, exhaust99 at capacities 64 and 4096, 1-8 threads; lookup-bare,\n"
+      "lookup-fenced and lookup-bare-fenced (x86) take lookup's one-thread cost apart.\n"
       "  --threads=LIST    thread counts to run, comma-separated (default 1,2,4,8)\n"
       "  --impl X          a plugin (PATH.so, or NAME.so on $MIDATLAS_PLUGIN_PATH), repeatable\n"
       "  --report DIR      write DIR/bench-latest.json, then print the table (items/s and\n"

@@ -735,7 +735,7 @@ void RegisterAll() {
   Register<Pipeline>("pipeline", nullptr, caps);
   Register<Lookup>("lookup", nullptr, caps);
   Register<LookupCycle<0, false>>("lookup-bare", nullptr, caps);
-  if (kHaveSpeculationBarrier) {
+  if constexpr (kHaveSpeculationBarrier) {  // elsewhere not instantiated either
     Register<LookupCycle<16, true>>("lookup-fenced", nullptr, caps);
     Register<LookupCycle<0, true>>("lookup-bare-fenced", nullptr, caps);
   }

@@ -409,8 +409,9 @@ typedef struct midatlas_stats midatlas_stats_t;
  * passed to another thread); otherwise the first claim from another thread
  * on another CPU (or from a thread without rseq) shares the atlas for
  * good: it claims by CAS from then on, after one membarrier (README,
- * "Small atlases owned whole", "Handing a small atlas over").  The first create with it on registers
- * the process for membarrier's PRIVATE_EXPEDITED_RSEQ command, as liburcu
+ * "Small atlases owned whole", "Handing a small atlas over").  The first
+ * create with it on registers the process for membarrier's
+ * PRIVATE_EXPEDITED_RSEQ command, as liburcu
  * registers for PRIVATE_EXPEDITED, and keeps the object that holds the
  * library (the program, libmidatlas.so, or a plugin that embeds
  * libmidatlas.a) mapped until the process exits: dlclose() no longer

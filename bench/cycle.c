@@ -298,9 +298,9 @@ static int measure(void)
     struct first_owner owner = {.tables = tables};
     pthread_t owner_tid;
     if (opt.handover) {
-        pthread_barrier_init(&owner.done, NULL, 2);
-        if (pthread_create(&owner_tid, NULL, first_owner, &owner) != 0)
-            die(impls.impls[0], "pthread_create failed", 0);
+        if (pthread_barrier_init(&owner.done, NULL, 2) != 0 ||
+            pthread_create(&owner_tid, NULL, first_owner, &owner) != 0)
+            die(impls.impls[0], "--handover: cannot start the first owner", 0);
         pthread_barrier_wait(&owner.done); /* its cycles are made */
     }
     for (uint32_t r = 0; r < opt.runs; r++)

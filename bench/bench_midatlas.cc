@@ -392,7 +392,7 @@ inline void SpeculationBarrier() {}
 // the cycle and the maps (lookup-fenced, lookup-bare-fenced: the maps may
 // not start before every instruction of the cycle has finished).  The two
 // diagnostic pairs tell what a map costs with and without overlapping the
-// cycle (README, "Where the maps of the one-thread lookup go"); the main
+// cycle (bench/RESULTS.md, "Where the maps of the one-thread lookup go"); the main
 // job runs lookup only.
 template <int Maps, bool Fenced>
 struct LookupCycle {

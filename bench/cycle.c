@@ -8,7 +8,7 @@
  *                  [--threads T] [--runs R] [--cycles N]
  *
  * Why not midatlas-bench: on a VM whose speed changes for minutes at a time
- * (README, "The cost of one MID cycle") two benchmark runs a minute apart
+ * (bench/RESULTS.md, "The cost of one MID cycle") two benchmark runs a minute apart
  * can differ by 30%.  Here every run measures every implementation once, in
  * a rotating order, on T threads started afresh; R runs later the best and
  * the median of each are printed with their ratio to the first --impl.  The
@@ -26,8 +26,8 @@
  * --handover N: before the runs a thread pinned to CPU 0 makes N churn
  * cycles in every table and stays alive until the end, and the runs'
  * threads keep off CPU 0: a connection that one thread served for a while
- * and then passed to others (for midatlas's small atlases, README
- * "Handing a small atlas over").
+ * and then passed to others (for midatlas's small atlases,
+ * bench/RESULTS.md, "Handing a small atlas over").
  *
  * The process starts and joins a thread first, for the reason
  * midatlas-bench does (glibc's single-threaded mutex shortcut).

@@ -6,12 +6,12 @@
  *   peer-order PATH/idr.so PATH/idr-cyclic.so
  *
  * idr's lowest free id and idr-cyclic's next free id after the last handout
- * are the difference between the two peers that the README compares ("What
- * the one-thread lookup gap is not").  midatlas-conform's rules hold for
- * any order, so a peer that fell back to another one would pass them, and
- * the two columns would silently measure one policy.  One script of calls
- * at capacity 8; the ids each associate returns are compared with the ids
- * the policy gives, worked out by hand below.
+ * are the difference between the two peers that bench/RESULTS.md
+ * compares ("What the one-thread lookup gap is not").  midatlas-conform's
+ * rules hold for any order, so a peer that fell back to another one would
+ * pass them, and the two columns would silently measure one policy.  One
+ * script of calls at capacity 8; the ids each associate returns are
+ * compared with the ids the policy gives, worked out by hand below.
  * Exit status: 0 pass, 1 a wrong id or status (one line each), 2 usage or a
  * refused plugin.
  */

@@ -380,7 +380,7 @@ typedef struct midatlas_stats midatlas_stats_t;
  * with threads on two CPUs both writing one line at every call, lookups
  * at 4 and 8 threads at capacity 64 took a quarter to two thirds of the
  * time spread that they took packed, and swung less from run to run
- * (README, "Two slots a line in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line (the
+ * (bench/RESULTS.md, "Two slots a line in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line (the
  * memory of 0.1).  The MIDs, statuses, sweep order and stale window are
  * the same either way.
  *
@@ -401,14 +401,14 @@ typedef struct midatlas_stats midatlas_stats_t;
  * owns (an atlas more than half in use, where a thread reuses the slot it
  * freed last, "Stale window") announces itself with two more locked
  * instructions; at capacity 4096 kept 99% full by 2 threads a cycle took
- * about twice as long as by CAS, while at 1 thread it was faster (README,
+ * about twice as long as by CAS, while at 1 thread it was faster (bench/RESULTS.md,
  * "The rseq claim path by default").  A smaller atlas is owned whole: the
  * CPU of its first claim claims by the same store, a thread that migrates
  * takes the ownership along, and so does another thread once the owner
  * made 4096 claims since the ownership last changed hands (a connection
  * passed to another thread); otherwise the first claim from another thread
  * on another CPU (or from a thread without rseq) shares the atlas for
- * good: it claims by CAS from then on, after one membarrier (README,
+ * good: it claims by CAS from then on, after one membarrier (bench/RESULTS.md,
  * "Small atlases owned whole", "Handing a small atlas over").  The first
  * create with it on registers the process for membarrier's
  * PRIVATE_EXPEDITED_RSEQ command, as liburcu

@@ -154,7 +154,7 @@ static void layout(struct midatlas *a, uint32_t capacity, unsigned flags)
  * chunks, two CPUs keep meeting each other's chunks, and every meeting is
  * a skipped chunk or a revoke (a membarrier: microseconds).  Measured with
  * a prototype at capacity 64 on 2 CPUs (2 chunks): 2-thread churn fell to
- * 0.47x with revokes, 0.83x with skips (README, "The cost of one MID
+ * 0.47x with revokes, 0.83x with skips (bench/RESULTS.md, "The cost of one MID
  * cycle"). */
 #define RSEQ_MIN_CHUNKS_PER_STRIPE 4u
 

@@ -24,7 +24,7 @@
  * keeps those and D (bit 63): zero means D clear and the MID's generation.
  * A multiply, a XOR and a TEST, each with an operand read from the
  * header; the right shift this replaced needed its count in CL, two more
- * instructions (README, "Where lookup at one thread loses").  A reserved
+ * instructions (bench/RESULTS.md, "Where lookup at one thread loses").  A reserved
  * MID never matches (no slot is ever LIVE under it).  Callers first take
  * the index with mid_match_index and leave at an index at or above
  * capacity: at capacity 1 a MID's bit 15, which the count cannot hold,

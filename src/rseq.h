@@ -171,7 +171,7 @@ enum rseq_result { RSEQ_DONE, RSEQ_CHANGED, RSEQ_ABORTED };
  * CPU, churn at 4096 and one thread ran 15.6 to 15.8 ns with it and 14.1
  * to 14.3 without where the linker had put the code one way, the same
  * either way in the other, and lookup 1 ns faster without it in both
- * (README, "rseq_cs left set"). */
+ * (bench/RESULTS.md, "Floors for the 1-thread cells", `rseq_cs` left set). */
 
 /* The checks both claim CSes make before their stores, and the operands
  * they share (rseq_claim_store, rseq_claim_store_at): still on CPU cpu,

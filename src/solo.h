@@ -9,7 +9,7 @@
  * and every meeting is a skipped chunk or a membarrier.  So a small atlas
  * paid two locked instructions a cycle even at one thread, where nobody
  * meets anybody: churn at capacity 64 ran 2.4x to 2.6x the mutex table,
- * at 4096 (owned chunks) 3.1x (README, "Floors for the 1-thread cells").
+ * at 4096 (owned chunks) 3.1x (bench/RESULTS.md, "Floors for the 1-thread cells").
  *
  * The protocol, checked by tests/model/midatlas_solo.pml (3 configurations,
  * 7 mutants caught).  One 64-bit solo word per atlas (struct midatlas.solo):
@@ -82,7 +82,7 @@
  * many claims: 15 to 16 us when a thread of the process runs on the old
  * CPU (an IPI; 0.3 us when none does), against 3.5 to 8.5 ns a cycle that
  * the CAS path costs more at capacity 64 ("AMD EPYC" family 26 model 2,
- * 2 vCPUs; README, "Handing a small atlas over"). */
+ * 2 vCPUs; bench/RESULTS.md, "Handing a small atlas over"). */
 #define SOLO_HANDOVER_CLAIMS 4096u
 
 static inline uint8_t solo_state(uint64_t word)

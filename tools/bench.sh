@@ -45,7 +45,7 @@
 #                     and pool their repetitions (default 1): where the
 #                     loader and the allocator put each implementation's
 #                     code and data changes from process to process and
-#                     moved lookup at one thread by up to 15% (README,
+#                     moved lookup at one thread by up to 15% (bench/RESULTS.md,
 #                     "Function placement in the main job"); N processes
 #                     average that as the repetitions average a slow
 #                     minute.  N times the wall time;
@@ -58,7 +58,7 @@
 #   -h, --help        this text
 # Environment: MIDATLAS_RSEQ=0 measures midatlas (and its plugin) without
 # the rseq claim path, claiming by CAS (README, "Design");
-# MIDATLAS_PREFETCH=0 without the claims' prefetch (README, "Prefetching
+# MIDATLAS_PREFETCH=0 without the claims' prefetch (bench/RESULTS.md, "Prefetching
 # the claims"); the mutex and the peers are the same either way.
 #
 # Writes out/bench-<UTC timestamp>.json (+ .txt console log) and copies them to
@@ -154,7 +154,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     # Every C function on a cache line of its own, in midatlas and in every
     # peer alike: where the linker put the functions of a MID cycle moved
     # lookup at one thread by about 10% (the compiled-in midatlas 39 to 40
-    # ns against its plugin's 35 in the same processes; README, "Function
+    # ns against its plugin's 35 in the same processes; bench/RESULTS.md, "Function
     # placement in the main job").
     cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_C_FLAGS=-falign-functions=64 \

@@ -13,7 +13,7 @@
  * race pays).  So floor-2 is the cheapest a cycle of two locked
  * instructions can be in this harness, floor-1 of one, floor-0 of none:
  * the gap between an implementation and its floor is what its own logic
- * costs (README, "Where the 1-thread cells stand").
+ * costs (bench/RESULTS.md, "Floors for the 1-thread cells").
  *
  * One thread only: the stack is not thread-safe, and nothing rejects a
  * stale MID (there are no generations).  thread_init refuses a second

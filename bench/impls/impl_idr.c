@@ -19,7 +19,7 @@
  * the lowest free id (round from 0).  An id then comes back only after the
  * other free ids have had their turn, where idr's lowest free id is often
  * the one just freed: a peer that rotates, as midatlas does for its stale
- * window (README, "What the one-thread lookup gap is not";
+ * window (bench/RESULTS.md, "What the one-thread lookup gap is not";
  * bench/peer_order.c checks both orders).
  *
  * The lock: test-and-test-and-set on one atomic flag.  A kernel spin lock

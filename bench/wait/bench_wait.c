@@ -194,7 +194,7 @@ struct churner {
  * functions, and a call site with several targets can be predicted worse
  * for the rest of the process than one with a single target (the order
  * effect bench/bench_midatlas.cc's Drive and bench/cycle.c's workers
- * avoid: README, "One driver loop per implementation"). */
+ * avoid: bench/RESULTS.md, "One driver loop per implementation"). */
 static inline __attribute__((always_inline)) void *churn_loop(struct churner *me)
 {
     struct churn *c = me->c;

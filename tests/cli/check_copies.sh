@@ -5,7 +5,7 @@
 # loops of its own (bench_midatlas.cc: Drive<W, Site> and
 # ReceiverLoop<Site>; cycle.c: worker_N; bench/wait: churner_main_N,
 # worker_main_a/b): with one copy shared by all, a cell depended on which
-# implementations had run before it (README, "One driver loop per
+# implementations had run before it (bench/RESULTS.md, "One driver loop per
 # implementation").  Which copy ran which implementation shows at run time
 # only in midatlas-bench (--report_copies, bench.copies.registered); that
 # the copies are distinct code shows only in the program, so this looks

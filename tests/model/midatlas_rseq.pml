@@ -3,7 +3,7 @@
  * midatlas_rseq.pml - Promela model of per-CPU chunk ownership with claims
  * in restartable sequences (src/rseq.h, src/own.h, src/own.c; the default
  * where it can run, off with MIDATLAS_RSEQ=0), checked before the C was
- * written.  README, "The cost of one MID cycle", says what it saves.
+ * written.  bench/RESULTS.md, "The cost of one MID cycle", says what it saves.
  *
  * Why: a MID cycle costs two locked instructions, the claim CAS and the
  * ending CAS.  The ending CAS is the contract (exactly-once endings).  The

@@ -7,7 +7,7 @@
  *
  * Why: the chunk protocol needs 4 chunks per stripe (capacity 512 and up on
  * 2 CPUs); below that two CPUs keep meeting each other's chunks, and every
- * meeting is a skipped chunk or a membarrier (README, "The cost of one MID
+ * meeting is a skipped chunk or a membarrier (bench/RESULTS.md, "The cost of one MID
  * cycle").  A small atlas still pays two locked instructions a cycle at one
  * thread, where the chunk path pays one.  But one thread is the one case
  * where nobody meets anybody: so the whole atlas starts owned by the first

@@ -45,7 +45,8 @@
 // max_ops (fairness: iterations each thread had completed when the first
 // thread finished its share or the run hit its budget; equal means perfectly
 // fair), cut (1: the run hit --run_budget), efull_per_op,
-// mismatch_per_op.  Every result is checked (a map of an owned MID must
+// mismatch_per_op, seq (the run's number in this process: the order the
+// repetitions ran in; meaningless in the aggregate rows).  Every result is checked (a map of an owned MID must
 // return its context, every dissociate of an owned MID must succeed); a
 // wrong answer aborts the program: a fast wrong peer is not a result.
 #include <benchmark/benchmark.h>
@@ -241,6 +242,10 @@ struct Run {
   uint32_t cap = 0;
   int threads = 0;
   uint64_t cas_before = 0;
+  // The runs of this process so far, this one included (thread 0's count,
+  // trial runs too): the reported "seq" puts repetitions in the order they
+  // ran, which the JSON does not otherwise keep under random interleaving.
+  uint64_t seq = 0;
   PaddedCount ops[kMaxThreads];    // iterations completed, per thread
   PaddedCount events[kMaxThreads]; // EFULL retries or EMISMATCH, per thread
   std::atomic<bool> snapshot_taken{false};
@@ -600,6 +605,7 @@ void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const ch
     r.impl = impl;
     r.cap = cap;
     r.threads = n;
+    r.seq++;
     r.table = impl->create(cap);
     if (r.table == nullptr) Fail(impl, "create failed", 0, 0);
     for (int t = 0; t < n; t++) {
@@ -648,6 +654,7 @@ void Drive(benchmark::State& state, const mid_impl* impl, uint32_t cap, const ch
     state.counters["max_ops"] = static_cast<double>(r.snap_max);
     if (event_name != nullptr) state.counters[event_name] = static_cast<double>(events) * per;
     if (r.cut.load(std::memory_order_relaxed)) state.counters["cut"] = 1;
+    state.counters["seq"] = static_cast<double>(r.seq);
     W::Teardown(r);
     impl->destroy(r.table);
     r.table = nullptr;

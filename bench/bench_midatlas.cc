@@ -46,9 +46,10 @@
 // thread finished its share or the run hit its budget; equal means perfectly
 // fair), cut (1: the run hit --run_budget), efull_per_op,
 // mismatch_per_op, seq (the run's number in this process: the order the
-// repetitions ran in; meaningless in the aggregate rows).  Every result is checked (a map of an owned MID must
-// return its context, every dissociate of an owned MID must succeed); a
-// wrong answer aborts the program: a fast wrong peer is not a result.
+// repetitions ran in; meaningless in the aggregate rows).  Every result is
+// checked (a map of an owned MID must return its context, every dissociate
+// of an owned MID must succeed); a wrong answer aborts the program: a fast
+// wrong peer is not a result.
 #include <benchmark/benchmark.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -397,8 +398,8 @@ inline void SpeculationBarrier() {}
 // the cycle and the maps (lookup-fenced, lookup-bare-fenced: the maps may
 // not start before every instruction of the cycle has finished).  The two
 // diagnostic pairs tell what a map costs with and without overlapping the
-// cycle (bench/RESULTS.md, "Where the maps of the one-thread lookup go"); the main
-// job runs lookup only.
+// cycle (bench/RESULTS.md, "Where the maps of the one-thread lookup go"); the
+// main job runs lookup only.
 template <int Maps, bool Fenced>
 struct LookupCycle {
   static constexpr int kMaps = Maps;

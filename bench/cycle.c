@@ -8,9 +8,9 @@
  *                  [--threads T] [--runs R] [--cycles N]
  *
  * Why not midatlas-bench: on a VM whose speed changes for minutes at a time
- * (bench/RESULTS.md, "The cost of one MID cycle") two benchmark runs a minute apart
- * can differ by 30%.  Here every run measures every implementation once, in
- * a rotating order, on T threads started afresh; R runs later the best and
+ * (bench/RESULTS.md, "The cost of one MID cycle") two benchmark runs a minute
+ * apart can differ by 30%.  Here every run measures every implementation once,
+ * in a rotating order, on T threads started afresh; R runs later the best and
  * the median of each are printed with their ratio to the first --impl.  The
  * best of R is what the code can do; the median says how often it does.
  *

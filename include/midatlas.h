@@ -380,9 +380,9 @@ typedef struct midatlas_stats midatlas_stats_t;
  * with threads on two CPUs both writing one line at every call, lookups
  * at 4 and 8 threads at capacity 64 took a quarter to two thirds of the
  * time spread that they took packed, and swung less from run to run
- * (bench/RESULTS.md, "Two slots a line in small atlases").  MIDATLAS_F_PACKED keeps 8 slots to a line (the
- * memory of 0.1).  The MIDs, statuses, sweep order and stale window are
- * the same either way.
+ * (bench/RESULTS.md, "Two slots a line in small atlases").
+ * MIDATLAS_F_PACKED keeps 8 slots to a line (the memory of 0.1).  The MIDs,
+ * statuses, sweep order and stale window are the same either way.
  *
  * Claims ask for a slot's cache line exclusive before they need it
  * (PREFETCHW on x86-64 where CPUID has it; a write prefetch elsewhere): a
@@ -401,27 +401,26 @@ typedef struct midatlas_stats midatlas_stats_t;
  * owns (an atlas more than half in use, where a thread reuses the slot it
  * freed last, "Stale window") announces itself with two more locked
  * instructions; at capacity 4096 kept 99% full by 2 threads a cycle took
- * about twice as long as by CAS, while at 1 thread it was faster (bench/RESULTS.md,
- * "The rseq claim path by default").  A smaller atlas is owned whole: the
- * CPU of its first claim claims by the same store, a thread that migrates
- * takes the ownership along, and so does another thread once the owner
- * made 4096 claims since the ownership last changed hands (a connection
- * passed to another thread); otherwise the first claim from another thread
- * on another CPU (or from a thread without rseq) shares the atlas for
- * good: it claims by CAS from then on, after one membarrier (bench/RESULTS.md,
- * "Small atlases owned whole", "Handing a small atlas over").  The first
- * create with it on registers the process for membarrier's
- * PRIVATE_EXPEDITED_RSEQ command, as liburcu
- * registers for PRIVATE_EXPEDITED, and keeps the object that holds the
- * library (the program, libmidatlas.so, or a plugin that embeds
- * libmidatlas.a) mapped until the process exits: dlclose() no longer
- * unmaps it, because a thread's rseq area may still point into it (where
- * that cannot be done, the path stays off).  Off under the sanitizers;
- * where rseq or membarrier is missing (older glibc, glibc.pthread.rseq=0,
- * a seccomp filter, valgrind), and on a thread without rseq, claims are
- * CAS as with it off.  Lock-free as without it: an associate that must have a slot of
- * a chunk whose owner, acquirer or revoker was preempted takes the slot
- * after a membarrier of its own, and never waits for that thread. */
+ * about twice as long as by CAS, while at 1 thread it was faster
+ * (bench/RESULTS.md, "The rseq claim path by default").  A smaller atlas is
+ * owned whole: the CPU of its first claim claims by the same store, a thread
+ * that migrates takes the ownership along, and so does another thread once the
+ * owner made 4096 claims since the ownership last changed hands (a connection
+ * passed to another thread); otherwise the first claim from another thread on
+ * another CPU (or from a thread without rseq) shares the atlas for good: it
+ * claims by CAS from then on, after one membarrier (bench/RESULTS.md, "Small
+ * atlases owned whole", "Handing a small atlas over").  The first create with
+ * it on registers the process for membarrier's PRIVATE_EXPEDITED_RSEQ command,
+ * as liburcu registers for PRIVATE_EXPEDITED, and keeps the object that holds
+ * the library (the program, libmidatlas.so, or a plugin that embeds
+ * libmidatlas.a) mapped until the process exits: dlclose() no longer unmaps
+ * it, because a thread's rseq area may still point into it (where that cannot
+ * be done, the path stays off).  Off under the sanitizers; where rseq or
+ * membarrier is missing (older glibc, glibc.pthread.rseq=0, a seccomp filter,
+ * valgrind), and on a thread without rseq, claims are CAS as with it off.
+ * Lock-free as without it: an associate that must have a slot of a chunk
+ * whose owner, acquirer or revoker was preempted takes the slot after a
+ * membarrier of its own, and never waits for that thread. */
 MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, unsigned flags);
 
 /** Call fn(ctx, mid, arg) once for every live context (fn may be NULL), then

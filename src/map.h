@@ -24,12 +24,12 @@
  * keeps those and D (bit 63): zero means D clear and the MID's generation.
  * A multiply, a XOR and a TEST, each with an operand read from the
  * header; the right shift this replaced needed its count in CL, two more
- * instructions (bench/RESULTS.md, "Where lookup at one thread loses").  A reserved
- * MID never matches (no slot is ever LIVE under it).  Callers first take
- * the index with mid_match_index and leave at an index at or above
- * capacity: at capacity 1 a MID's bit 15, which the count cannot hold,
- * would land on D and cancel a set D (test_wire's capacity 1 saw a FREE
- * word map to 0x10000 without that). */
+ * instructions (bench/RESULTS.md, "Where lookup at one thread loses").  A
+ * reserved MID never matches (no slot is ever LIVE under it).  Callers first
+ * take the index with mid_match_index and leave at an index at or above
+ * capacity: at capacity 1 a MID's bit 15, which the count cannot hold, would
+ * land on D and cancel a set D (test_wire's capacity 1 saw a FREE word map to
+ * 0x10000 without that). */
 static inline bool word_is_mid(const struct midatlas *a, uint64_t w, uint16_t mid)
 {
     return ((w ^ (uint64_t)mid * a->match_mul) & a->match_mask) == 0;

@@ -12,12 +12,11 @@
  * sweep_ahead, sweep_line_entered): it asks for them exclusive a few
  * claims early, so the trip overlaps the caller's own work.  The cursor's
  * line is also asked for right before the claim's load: in the pipeline
- * that paid on its own (bench/RESULTS.md, "Prefetching the claims"), although an
- * isolated claim in the probe pays one trip with or without it (load then
- * CAS costs what the CAS alone does there).  Measured on the same VM:
- * pipeline at capacity 4096 1.2x to 1.3x, churn and window at 2 and 4
- * threads 1.2x; 0.97x at one thread, where the lines are already this
- * CPU's.
+ * that paid on its own (bench/RESULTS.md, "Prefetching the claims"), although
+ * an isolated claim in the probe pays one trip with or without it (load then
+ * CAS costs what the CAS alone does there).  Measured on the same VM: pipeline
+ * at capacity 4096 1.2x to 1.3x, churn and window at 2 and 4 threads 1.2x;
+ * 0.97x at one thread, where the lines are already this CPU's.
  *
  * A prefetch is a hint: it changes no value and orders nothing, so it
  * needs no memory order and is invisible to the sanitizers.  On x86-64 the

@@ -9,7 +9,8 @@
  * and every meeting is a skipped chunk or a membarrier.  So a small atlas
  * paid two locked instructions a cycle even at one thread, where nobody
  * meets anybody: churn at capacity 64 ran 2.4x to 2.6x the mutex table,
- * at 4096 (owned chunks) 3.1x (bench/RESULTS.md, "Floors for the 1-thread cells").
+ * at 4096 (owned chunks) 3.1x (bench/RESULTS.md, "Floors for the 1-thread
+ * cells").
  *
  * The protocol, checked by tests/model/midatlas_solo.pml (3 configurations,
  * 7 mutants caught).  One 64-bit solo word per atlas (struct midatlas.solo):

@@ -224,7 +224,8 @@ static inline uint32_t sweep_pair_ahead(const struct midatlas *a, uint32_t i, ui
  * size), three instructions where the general formula cost 3% of a churn
  * cycle at one thread.  A loop that stepped the spread sweep ahead pair
  * by pair (two compares a step) made lookup at capacity 64, one thread,
- * 5% slower than this formula (bench/RESULTS.md, "The spread prefetch's target"). */
+ * 5% slower than this formula (bench/RESULTS.md, "The spread prefetch's
+ * target"). */
 static inline uint32_t sweep_ahead(const struct midatlas *a, uint32_t i, bool descending)
 {
     if (a->slot_shift != 0)

@@ -8,10 +8,10 @@
 # Why: two builds measured in two processes differ by where the linker and
 # the loader put their code and by the minutes the VM ran slow between
 # them, often by more than the change measured (the same binary ran lookup
-# at 33 and 42 ns in two processes; bench/RESULTS.md, "Measuring a change to the
-# sweep").  In one process a slow phase falls on both builds and on the
-# peer alike; over several processes, with the load order alternating,
-# where each copy landed averages out.
+# at 33 and 42 ns in two processes; bench/RESULTS.md, "Measuring a change to
+# the sweep").  In one process a slow phase falls on both builds and on the
+# peer alike; over several processes, with the load order alternating, where
+# each copy landed averages out.
 #
 #   tools/bench-ab.sh REV_A [REV_B]   build the midatlas plugin of git
 #                                     revision REV_A and of REV_B (default:
@@ -143,9 +143,9 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 
 # configure_release SRC BUILD [CMAKE ARGS]: a Release tree with the
 # benchmark, no tests, and every C function on a cache line of its own, as
-# in the main job's tree (tools/bench.sh, bench/RESULTS.md "Function placement in the
-# main job"): the peer runs from such a tree, and A and B stand for builds
-# laid out that way.  CMAKE_C_FLAGS, so that any revision builds so.
+# in the main job's tree (tools/bench.sh, bench/RESULTS.md "Function placement
+# in the main job"): the peer runs from such a tree, and A and B stand for
+# builds laid out that way.  CMAKE_C_FLAGS, so that any revision builds so.
 configure_release() {
     local src=$1 build=$2
     shift 2

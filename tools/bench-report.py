@@ -125,8 +125,8 @@ def median(xs):
     """A cell's value: the median of its repetitions.  On a shared VM a
     repetition that the host slowed down is an outlier of a third to a half
     (pipeline's fall in modes the host sets, wherever its threads run:
-    bench/RESULTS.md, "On an AMD EPYC"); a mean moves with it, a median of three or
-    more does not."""
+    bench/RESULTS.md, "On an AMD EPYC"); a mean moves with it, a median of
+    three or more does not."""
     if not xs:
         return float("nan")
     s = sorted(xs)

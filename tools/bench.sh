@@ -45,10 +45,10 @@
 #                     and pool their repetitions (default 1): where the
 #                     loader and the allocator put each implementation's
 #                     code and data changes from process to process and
-#                     moved lookup at one thread by up to 15% (bench/RESULTS.md,
-#                     "Function placement in the main job"); N processes
-#                     average that as the repetitions average a slow
-#                     minute.  N times the wall time;
+#                     moved lookup at one thread by up to 15%
+#                     (bench/RESULTS.md, "Function placement in the main job");
+#                     N processes average that as the repetitions average a
+#                     slow minute.  N times the wall time;
 #                     out/bench-<stamp>-p<K>.json are the processes',
 #                     out/bench-<stamp>.json the pooled run
 #   --build-dir DIR   build tree (default build/bench-release)
@@ -58,8 +58,8 @@
 #   -h, --help        this text
 # Environment: MIDATLAS_RSEQ=0 measures midatlas (and its plugin) without
 # the rseq claim path, claiming by CAS (README, "Design");
-# MIDATLAS_PREFETCH=0 without the claims' prefetch (bench/RESULTS.md, "Prefetching
-# the claims"); the mutex and the peers are the same either way.
+# MIDATLAS_PREFETCH=0 without the claims' prefetch (bench/RESULTS.md,
+# "Prefetching the claims"); the mutex and the peers are the same either way.
 #
 # Writes out/bench-<UTC timestamp>.json (+ .txt console log) and copies them to
 # out/bench-latest.json; prints a table (workload x threads x implementation:
@@ -154,8 +154,8 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     # Every C function on a cache line of its own, in midatlas and in every
     # peer alike: where the linker put the functions of a MID cycle moved
     # lookup at one thread by about 10% (the compiled-in midatlas 39 to 40
-    # ns against its plugin's 35 in the same processes; bench/RESULTS.md, "Function
-    # placement in the main job").
+    # ns against its plugin's 35 in the same processes; bench/RESULTS.md,
+    # "Function placement in the main job").
     cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_C_FLAGS=-falign-functions=64 \
         -DMIDATLAS_BUILD_BENCH=ON -DMIDATLAS_BUILD_TESTS=OFF >"$build/configure.log" 2>&1 || {

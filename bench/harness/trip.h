@@ -8,8 +8,8 @@
  * 300 ns, for minutes at a time, wherever the host puts the two vCPUs; the
  * workloads whose threads hand lines to each other (the pipeline above
  * all) change by a factor of three or four with it, and every
- * implementation with them (bench/RESULTS.md, "Two kinds of phase").  A table that
- * says the trip it ran with can be read; one that does not is a lottery.
+ * implementation with them (bench/RESULTS.md, "Two kinds of phase").  A table
+ * that says the trip it ran with can be read; one that does not is a lottery.
  */
 #ifndef MIDATLAS_HARNESS_TRIP_H
 #define MIDATLAS_HARNESS_TRIP_H

@@ -74,8 +74,8 @@ struct worker {
 /* The loop, inlined into a copy per library (worker_main_a, _b): with one
  * loop for both, its indirect calls would have seen both libraries'
  * functions, and a call site with several targets can be predicted worse
- * for the rest of the process than one with a single target (bench/RESULTS.md, "One
- * driver loop per implementation"). */
+ * for the rest of the process than one with a single target (bench/RESULTS.md,
+ * "One driver loop per implementation"). */
 static inline __attribute__((always_inline)) void *worker_loop(struct worker *w)
 {
     struct run *r = w->run;

@@ -7,15 +7,15 @@
  *
  * Why: the chunk protocol needs 4 chunks per stripe (capacity 512 and up on
  * 2 CPUs); below that two CPUs keep meeting each other's chunks, and every
- * meeting is a skipped chunk or a membarrier (bench/RESULTS.md, "The cost of one MID
- * cycle").  A small atlas still pays two locked instructions a cycle at one
- * thread, where the chunk path pays one.  But one thread is the one case
- * where nobody meets anybody: so the whole atlas starts owned by the first
- * claimer's CPU, and the first claim from another CPU (another thread, or
- * a thread without rseq) turns it shared, where claims are the CAS of the
- * atlas without the path, never to be owned again.  One thread that
- * migrates takes the ownership along (a move), so that the scheduler's
- * migrations do not turn a one-thread atlas shared.
+ * meeting is a skipped chunk or a membarrier (bench/RESULTS.md, "The cost of
+ * one MID cycle").  A small atlas still pays two locked instructions a cycle
+ * at one thread, where the chunk path pays one.  But one thread is the one
+ * case where nobody meets anybody: so the whole atlas starts owned by the
+ * first claimer's CPU, and the first claim from another CPU (another thread,
+ * or a thread without rseq) turns it shared, where claims are the CAS of the
+ * atlas without the path, never to be owned again.  One thread that migrates
+ * takes the ownership along (a move), so that the scheduler's migrations do
+ * not turn a one-thread atlas shared.
  *
  * The protocol (one solo word per atlas: a state and an epoch; the state
  * is UNOWNED, CPU c + 1, REVOKING or SHARED; the epoch counts the moves

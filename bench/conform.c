@@ -84,11 +84,19 @@ static void fail(const char *fmt, ...)
             fail(__VA_ARGS__);                                                             \
     } while (0)
 
+/* How many bits of ctx_of's i: 29 where pointers have 64 bits; on 32-bit
+ * targets 17, room for any index of a 65,536-slot table with the tag above. */
+#define CTX_I_BITS (UINTPTR_MAX > UINT32_MAX ? 29u : 17u)
+#define CTX_I_MASK ((uint32_t)(((uint64_t)1 << CTX_I_BITS) - 1))
+#define CTX_TAG_MAX 4094u
+
 /* A distinct fake context per (tag, i): never dereferenced, non-NULL, within
- * 48 bits, 8-byte aligned like a real pointer.  tag < 4096, i < 2^28. */
+ * 48 bits and a pointer, 8-byte aligned like a real pointer.  tag <=
+ * CTX_TAG_MAX, i <= CTX_I_MASK. */
 static void *ctx_of(uint32_t tag, uint32_t i)
 {
-    return (void *)(uintptr_t)((((uint64_t)tag + 1) << 32) | ((uint64_t)i << 3));
+    CHECK(tag <= CTX_TAG_MAX && i <= CTX_I_MASK, "ctx_of(%u, %u): does not fit", tag, i);
+    return (void *)(uintptr_t)((((uint64_t)tag + 1) << (CTX_I_BITS + 3)) | ((uint64_t)i << 3));
 }
 
 static void thread_enter(void)
@@ -278,7 +286,7 @@ static void *churn_thread(void *p)
             break;
         bool grow = n == 0 || (n < a->hold && (next_rand(&a->seed) & 1));
         if (grow) {
-            ctx[n] = ctx_of(a->tag, seq++ & 0x0FFFFFFF);
+            ctx[n] = ctx_of(a->tag, seq++ & CTX_I_MASK);
             int st = impl->associate(a->tab, ctx[n], &held[n]);
             CHECK(st == MIDATLAS_OK, "thread %u: associate holding %u of %u: %d", a->tag, n,
                   a->hold, st);

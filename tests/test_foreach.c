@@ -118,8 +118,12 @@ static void visitor_may_dissociate(void **state)
 #define MIN_SCANS 200u
 
 /* Contexts: stable i is tctx(STABLE_TAG | i); churner t's k-th association
- * is tctx(t << 32 | k), never reused, so a context names one association. */
-#define STABLE_TAG ((uint64_t)1 << 39)
+ * is tctx(t << CHURNER_SHIFT | k), never reused, so a context names one
+ * association.  Small enough for a 32-bit pointer (T_CTX_BITS). */
+#define CHURNER_SHIFT 20u /* MAX_ROUNDS < 2^20 */
+#define STABLE_TAG ((uint64_t)1 << 24)
+_Static_assert(MAX_ROUNDS <= (1u << CHURNER_SHIFT), "k fits below the churner's bits");
+_Static_assert((uint64_t)CHURNERS << CHURNER_SHIFT <= STABLE_TAG, "t fits below STABLE_TAG");
 
 struct race {
     struct midatlas *atlas;
@@ -146,7 +150,7 @@ static void *churn(void *arg)
         uint32_t slot = k % WINDOW;
         if (k >= WINDOW && midatlas_dissociate(r->atlas, held[slot], NULL) != MIDATLAS_OK)
             break; /* noticed below: the scanner's count of rounds falls short */
-        if (midatlas_associate(r->atlas, tctx((uint64_t)c->t << 32 | k), &held[slot]) !=
+        if (midatlas_associate(r->atlas, tctx((uint64_t)c->t << CHURNER_SHIFT | k), &held[slot]) !=
             MIDATLAS_OK)
             break;
         /* relaxed: the scanner only needs "not yet" or the MID itself;
@@ -184,7 +188,7 @@ static void check_visit(void *ctx, uint16_t mid, void *arg)
             s->stable_hits[i]++;
         return;
     }
-    uint64_t t = n >> 32, k = n & 0xFFFFFFFFu;
+    uint64_t t = n >> CHURNER_SHIFT, k = n & ((1u << CHURNER_SHIFT) - 1);
     if (t >= CHURNERS || k >= r->rounds) {
         s->errors++; /* a context nobody associated */
         return;

@@ -247,7 +247,9 @@ static void end_race(void **state)
 
 /* ============== (b) churn on own MIDs, scanners on wire values ============== */
 
-enum { CHURNERS = 3, SCANNERS = 2, OWNER_SHIFT = 36 };
+/* A context is tctx(owner << OWNER_SHIFT | seq): the owner in the top two of
+ * tctx's bits, so that on 32-bit targets too (T_CTX_BITS). */
+enum { CHURNERS = 3, SCANNERS = 2, OWNER_SHIFT = T_CTX_BITS - 2 };
 
 struct churn {
     struct midatlas *atlas;
@@ -264,6 +266,11 @@ struct churn {
 
 static void *own_ctx(int owner, uint64_t seq)
 {
+    if (seq >> OWNER_SHIFT) { /* would spill into the owner's bits */
+        fprintf(stderr, "own_ctx: sequence %llu needs more than %u bits\n",
+                (unsigned long long)seq, (unsigned)OWNER_SHIFT);
+        abort();
+    }
     return tctx((uint64_t)owner << OWNER_SHIFT | seq);
 }
 

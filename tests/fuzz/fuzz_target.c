@@ -103,7 +103,8 @@ static uint64_t pick_ctx(const struct run *r, struct input *in, uint32_t index)
     case 0: return 0;
     case 1: /* does not fit in 48 bits: EINVAL where it must be stored */
         return UINTPTR_MAX > MIDATLAS_CONTEXT_MAX ? (1ull << 48) | small : small;
-    case 2: return MIDATLAS_CONTEXT_MAX;
+    case 2: /* the largest that fits, in 48 bits and in a pointer */
+        return UINTPTR_MAX < MIDATLAS_CONTEXT_MAX ? UINTPTR_MAX : MIDATLAS_CONTEXT_MAX;
     case 3: case 4:
         if (index < r->m.capacity && r->m.state[index] == MODEL_LIVE)
             return r->m.ctx[index];

@@ -82,7 +82,7 @@ static void *impatient_main(void *p)
     uint64_t r = 0x9E3779B97F4A7C15ull * (w->id + 1);
 
     for (unsigned i = 0; i < sh->iterations; i++) {
-        void *ctx = w_ctx(((uint64_t)w->id << 24) | i);
+        void *ctx = w_ctx_of(w->id, i);
         int64_t timeout = timeouts[rnd(&r) % 8];
         uint16_t mid = 0;
         int64_t t0 = w_now_ns();
@@ -109,7 +109,7 @@ static void *holder_main(void *p)
     struct worker *w = p;
     struct shared *sh = w->sh;
     for (unsigned i = 0; atomic_load_explicit(&sh->impatient_running, memory_order_relaxed); i++) {
-        void *ctx = w_ctx(((uint64_t)w->id << 24) | i);
+        void *ctx = w_ctx_of(w->id, i);
         uint16_t mid = 0;
         int rc = midatlas_associate_wait(sh->atlas, ctx, &mid, 2 * W_SEC);
         if (rc == MIDATLAS_ETIMEDOUT) {

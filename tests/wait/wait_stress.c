@@ -109,7 +109,7 @@ static void *waiter_main(void *p)
     struct run *r = w->run;
     uint64_t rnd = 0x2545F4914F6CDD1Dull * (w->id + 1);
     for (uint64_t i = 0; !stopping(r); i++) {
-        void *ctx = w_ctx(((uint64_t)w->id << 32) | (i & 0xFFFFFFFFu));
+        void *ctx = w_ctx_of(w->id, i);
         uint16_t mid = 0;
         int rc = midatlas_associate_wait(r->atlas, ctx, &mid, -1);
         if (rc != MIDATLAS_OK) {
@@ -127,7 +127,7 @@ static void *barger_main(void *p)
     struct run *r = w->run;
     uint64_t rnd = 0x9E3779B97F4A7C15ull;
     for (uint64_t i = 0; !stopping(r); i++) {
-        void *ctx = w_ctx(((uint64_t)w->id << 32) | (i & 0xFFFFFFFFu));
+        void *ctx = w_ctx_of(w->id, i);
         uint16_t mid = 0;
         int rc = midatlas_associate(r->atlas, ctx, &mid);
         if (rc == MIDATLAS_EFULL) {

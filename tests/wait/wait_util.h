@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "midatlas.h"
 
@@ -24,10 +25,23 @@
 int64_t w_now_ns(void);
 void w_sleep_ns(int64_t ns);
 
-/* A distinct non-NULL context that fits in 48 bits (never dereferenced). */
+/* A distinct non-NULL context that fits in 48 bits and a pointer (never
+ * dereferenced): n < 2^40, or 2^27 on 32-bit targets; a larger n aborts. */
 static inline void *w_ctx(uint64_t n)
 {
+    if (n >> (UINTPTR_MAX > UINT32_MAX ? 40 : 27)) {
+        fprintf(stderr, "w_ctx(%#llx): too wide for a context\n", (unsigned long long)n);
+        abort();
+    }
     return (void *)(uintptr_t)((n + 1) << 4);
+}
+
+/* Worker id's context number i (i modulo 2^W_CTX_I_BITS, which keeps the
+ * contexts a worker holds at once distinct); id < 128. */
+#define W_CTX_I_BITS (UINTPTR_MAX > UINT32_MAX ? 32u : 20u)
+static inline void *w_ctx_of(unsigned id, uint64_t i)
+{
+    return w_ctx((uint64_t)id << W_CTX_I_BITS | (i & (((uint64_t)1 << W_CTX_I_BITS) - 1)));
 }
 
 /* Threads queued in associate_wait right now (internal counter; a relaxed

@@ -99,12 +99,20 @@ static void count(struct other *o)
                           memory_order_relaxed);
 }
 
+/* A context of thread id's seq-th request, distinct among the few a thread
+ * holds: the id above the sequence's low bits (20 of them, for 32-bit
+ * pointers), 8-byte aligned, never NULL. */
+static void *other_ctx(unsigned id, uint32_t seq)
+{
+    return (void *)(uintptr_t)(((uint64_t)(id + 1) << 23) | ((uint64_t)(seq & 0xFFFFFu) << 3));
+}
+
 static void *other_body(void *arg)
 {
     struct other *o = arg;
     uint32_t seq = 0;
     while (!atomic_load_explicit(o->stop, memory_order_relaxed)) {
-        void *ctx = (void *)(uintptr_t)(((uint64_t)(o->id + 1) << 32) | (uint64_t)(++seq << 3));
+        void *ctx = other_ctx(o->id, ++seq);
         uint16_t mid;
         void *got = NULL;
         int rc = o->t->associate(o->table, ctx, &mid);

@@ -65,8 +65,20 @@ static inline bool stress_has(const struct mid_impl *impl, uint32_t features)
 
 /* ---- contexts --------------------------------------------------------------- */
 
-/* Bits 46..43 magic, 42..35 thread, 34..3 sequence, 2..0 zero (aligned like a
- * pointer, below 2^47 like a user-space address, never NULL). */
+/* Where pointers have 64 bits: bits 46..43 magic, 42..35 thread, 34..3
+ * sequence (32 bits), 2..0 zero (aligned like a pointer, below 2^47 like a
+ * user-space address, never NULL).  On 32-bit targets the same fields fit
+ * in 32 bits with a 17-bit sequence: 31..28 magic, 27..20 thread, 19..3
+ * sequence.  A context carries its thread's count of requests modulo
+ * 2^CTX_SEQ_BITS, never 0 (stress_new_ctx skips those), so a thread's
+ * contexts are distinct among its outstanding requests, which are fewer
+ * (threads_init checks). */
+#define CTX_SEQ_BITS (UINTPTR_MAX > UINT32_MAX ? 32u : 17u)
+#define CTX_SEQ_MASK ((uint32_t)(((uint64_t)1 << CTX_SEQ_BITS) - 1))
+#define CTX_TID_SHIFT (CTX_SEQ_BITS + 3)
+#define CTX_MAGIC_SHIFT (CTX_TID_SHIFT + 8)
+_Static_assert(CTX_MAGIC_SHIFT + 4 <= 8 * sizeof(uintptr_t), "a context fits a pointer");
+
 enum ctx_magic {
     CTX_WORKER = 0xB, /* a worker's request                         */
     CTX_ATTACK = 0x6, /* attacker's values: never stored anywhere    */
@@ -75,15 +87,32 @@ enum ctx_magic {
 
 static inline void *ctx_make(unsigned magic, unsigned tid, uint32_t seq)
 {
-    return (void *)(uintptr_t)(((uint64_t)magic << 43) | ((uint64_t)tid << 35) |
-                               ((uint64_t)seq << 3));
+    return (void *)(uintptr_t)(((uint64_t)magic << CTX_MAGIC_SHIFT) |
+                               ((uint64_t)tid << CTX_TID_SHIFT) |
+                               ((uint64_t)(seq & CTX_SEQ_MASK) << 3));
 }
-static inline unsigned ctx_magic(const void *c) { return (unsigned)((uintptr_t)c >> 43) & 0xFu; }
-static inline unsigned ctx_tid(const void *c) { return (unsigned)((uintptr_t)c >> 35) & 0xFFu; }
-static inline uint32_t ctx_seq(const void *c) { return (uint32_t)((uintptr_t)c >> 3); }
+static inline unsigned ctx_magic(const void *c)
+{
+    return (unsigned)((uintptr_t)c >> CTX_MAGIC_SHIFT) & 0xFu;
+}
+static inline unsigned ctx_tid(const void *c)
+{
+    return (unsigned)((uintptr_t)c >> CTX_TID_SHIFT) & 0xFFu;
+}
+static inline uint32_t ctx_seq(const void *c) { return (uint32_t)((uintptr_t)c >> 3) & CTX_SEQ_MASK; }
 static inline bool ctx_shape_ok(const void *c)
 {
     return ((uintptr_t)c & 7u) == 0 && ((uint64_t)(uintptr_t)c >> 47) == 0;
+}
+
+/* Could a context's sequence seq have been issued by the time its thread's
+ * count of requests (not reduced) was hi?  Before the count first passes
+ * 2^CTX_SEQ_BITS only seq <= hi could; after, any could (only on 32-bit
+ * targets, whose 17-bit sequences wrap: the check of contexts "from the
+ * future" is then off). */
+static inline bool ctx_seq_issued(uint32_t seq, uint32_t hi)
+{
+    return hi > CTX_SEQ_MASK || seq <= hi;
 }
 
 /* ---- per-thread state ------------------------------------------------------- */
@@ -114,8 +143,8 @@ struct stress_thread {
     unsigned tid;
     pthread_t handle;
     uint64_t rng;
-    uint32_t next_seq;                 /* owner only */
-    _Atomic uint32_t published_seq;    /* highest sequence issued so far */
+    uint32_t next_seq;                 /* owner only: the count, not reduced */
+    _Atomic uint32_t published_seq;    /* the count at the newest request */
     struct stress_req *reqs;           /* ring of request records */
     uint32_t req_mask;
     uint16_t *held_mid;                /* window: MIDs this thread holds */

@@ -58,9 +58,10 @@ void *stress_new_ctx(struct stress_thread *th)
 {
     for (;;) {
         for (uint32_t tries = 0; tries <= th->req_mask; tries++) {
-            uint32_t seq = th->next_seq++;
-            if (seq == 0) /* 0 marks a record never issued */
-                seq = th->next_seq++;
+            uint32_t n = th->next_seq++;
+            if ((n & CTX_SEQ_MASK) == 0) /* 0 marks a record never issued */
+                n = th->next_seq++;
+            uint32_t seq = n & CTX_SEQ_MASK; /* what the context carries */
             struct stress_req *r = &th->reqs[seq & th->req_mask];
             /* acquire: pairs with the release fetch_add in stress_complete,
              * so the completer is done with this record before it is reused. */
@@ -74,7 +75,7 @@ void *stress_new_ctx(struct stress_thread *th)
             atomic_store_explicit(&r->seq, seq, memory_order_release);
             /* relaxed: read by attackers after an acquire map that saw a
              * context issued later; the associate's release orders it. */
-            atomic_store_explicit(&th->published_seq, seq, memory_order_relaxed);
+            atomic_store_explicit(&th->published_seq, n, memory_order_relaxed);
             return ctx_make(CTX_WORKER, th->tid, seq);
         }
         /* Every record outstanding: wait for completions (or the stop). */
@@ -100,7 +101,7 @@ bool stress_ctx_valid(struct stress_run *run, const void *ctx)
      * a slot was issued before the release that stored it. */
     uint32_t hi = atomic_load_explicit(&t->published_seq, memory_order_relaxed);
     uint32_t seq = ctx_seq(ctx);
-    return seq != 0 && seq <= hi;
+    return seq != 0 && ctx_seq_issued(seq, hi);
 }
 
 bool stress_mapped_ok(struct stress_run *run, uint16_t mid, const void *v, const char *how)

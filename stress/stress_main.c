@@ -306,6 +306,17 @@ static bool threads_init(struct stress_run *run, uint32_t ring)
     if (!run->threads)
         return false;
     uint32_t nreq = pow2_ceil(4 * (run->window + ring + run->nshared) + 256);
+    /* A record per sequence a context can carry at the most (stress.h: 17
+     * bits on 32-bit targets), and more records than outstanding requests,
+     * so that those carry distinct sequences. */
+    uint32_t outstanding = run->window + ring + run->nshared;
+    if (nreq - 1 > CTX_SEQ_MASK) /* never where CTX_SEQ_MASK is 2^32 - 1 */
+        nreq = CTX_SEQ_MASK + 1;
+    if (outstanding >= nreq) {
+        fprintf(stderr, PROG ": %u outstanding requests per thread need more than %u-bit "
+                        "sequences\n", outstanding, CTX_SEQ_BITS);
+        return false;
+    }
     for (unsigned t = 0; t < run->nthreads; t++) {
         struct stress_thread *th = &run->threads[t];
         th->run = run;

@@ -50,6 +50,9 @@ readelf -sW "$ar" | awk '($5 == "GLOBAL" || $5 == "WEAK") && $7 != "UND" { print
 while read -r vis name; do
     case "$name" in
         midatlas__*) [ "$vis" = HIDDEN ] || bad "$ar: internal $name is $vis, not HIDDEN" ;;
+        # i386 PIC: gcc puts a hidden copy of these helpers in every object
+        # (COMDAT), and the linker keeps one; no embedder can collide with them.
+        __x86.get_pc_thunk.*) [ "$vis" = HIDDEN ] || bad "$ar: $name is $vis, not HIDDEN" ;;
         *) if ! is_public "$name"; then
                bad "$ar defines global $name, which is neither public nor midatlas__-prefixed"
            elif [ "$vis" != DEFAULT ]; then

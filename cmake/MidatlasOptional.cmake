@@ -41,6 +41,15 @@ if(NOT MIDATLAS_BUILD_DOCS STREQUAL "OFF")
   endif()
 endif()
 
+# midatlas_label_cross(TEST...): label `cross` on tests of the calling folder:
+# the single-threaded contract tests that tools/test.sh's aarch64 tree runs
+# under qemu-user (the threaded ones spin for minutes there).
+function(midatlas_label_cross)
+  foreach(_t ${ARGN})
+    set_property(TEST ${_t} APPEND PROPERTY LABELS cross)
+  endforeach()
+endfunction()
+
 if(NOT MIDATLAS_BUILD_TESTS STREQUAL "OFF")
   add_subdirectory(tests)
 endif()

@@ -17,7 +17,12 @@
 #   plot       gnuplot-nox, python3-matplotlib (benchmark figures)
 #   docs       doxygen (API reference, man pages), man-db (man -l),
 #              dpkg-dev (dpkg-shlibdeps for cpack -G DEB)
-#   test       base model transport valgrind docs: what tools/test.sh runs
+#   i386       gcc-multilib and cmocka for i386 (tools/test.sh's i386 tree;
+#              adds the i386 architecture to dpkg)
+#   aarch64    clang's cross tools for arm64, qemu-user and cmocka for arm64
+#              (tools/test.sh's aarch64 tree; adds the arm64 architecture)
+#   test       base model transport valgrind docs i386 aarch64: what
+#              tools/test.sh needs
 #   all        every set
 # Options: -n / --dry-run prints what would be installed; --list prints
 # every package of the sets, installed or not, one per line; -h / --help;
@@ -46,6 +51,13 @@ set_valgrind=(valgrind)
 set_bench=(libbenchmark-tools)
 set_plot=(gnuplot-nox python3-matplotlib)
 set_docs=(doxygen man-db dpkg-dev)
+# Another architecture's libraries come from dpkg's multiarch (name:arch).
+# Not Debian's gcc-aarch64-linux-gnu: it conflicts with gcc-multilib, so the
+# aarch64 tree compiles with clang --target and links with the cross
+# binutils (cmake/toolchains/aarch64-linux-gnu.cmake).
+set_i386=(gcc-multilib libcmocka-dev:i386)
+set_aarch64=(clang binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross libc6-dev-arm64-cross
+             qemu-user libcmocka-dev:arm64)
 
 dry_run=0
 list=0
@@ -60,9 +72,11 @@ add_set() {
         bench) wanted+=("${set_bench[@]}") ;;
         plot) wanted+=("${set_plot[@]}") ;;
         docs) wanted+=("${set_docs[@]}") ;;
-        test) for s in base model transport valgrind docs; do add_set "$s"; done ;;
-        all) for s in base model transport valgrind bench plot docs; do add_set "$s"; done ;;
-        *) usage_error "unknown set '$1' (sets: lib base model transport valgrind bench plot docs test all)" ;;
+        i386) wanted+=("${set_i386[@]}") ;;
+        aarch64) wanted+=("${set_aarch64[@]}") ;;
+        test) for s in base model transport valgrind docs i386 aarch64; do add_set "$s"; done ;;
+        all) for s in base model transport valgrind bench plot docs i386 aarch64; do add_set "$s"; done ;;
+        *) usage_error "unknown set '$1' (sets: lib base model transport valgrind bench plot docs i386 aarch64 test all)" ;;
     esac
 }
 
@@ -85,9 +99,19 @@ done
 for s in "${sets[@]}"; do add_set "$s"; done
 
 # A package counts as present only when dpkg says "installed" (not merely
-# known, half-configured or removed with config files left).
+# known, half-configured or removed with config files left).  A bare name
+# means the native architecture's package (once another architecture's is
+# installed too, dpkg-query answers the bare name with one status each), or
+# the package of architecture all, which has no other.
 is_installed() {
-    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+    local name=$1 st
+    case "$name" in
+        *:*) st=$(dpkg-query -W -f='${db:Status-Status}' "$name" 2>/dev/null) || true ;;
+        *) st=$(dpkg-query -W -f='${db:Status-Status}' "$name:$(dpkg --print-architecture)" \
+                    2>/dev/null) ||
+               st=$(dpkg-query -W -f='${db:Status-Status}' "$name" 2>/dev/null) || true ;;
+    esac
+    [ "$st" = installed ]
 }
 
 if [ "$list" = 1 ]; then
@@ -116,6 +140,19 @@ else
     echo "install-deps: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
     exit 1
 fi
+
+# A package of another architecture (name:arch) needs that architecture in
+# dpkg before apt-get update fetches its package lists.
+for pkg in "${missing[@]}"; do
+    case "$pkg" in
+        *:*) arch=${pkg##*:}
+             if ! dpkg --print-foreign-architectures | grep -qx "$arch" &&
+                [ "$(dpkg --print-architecture)" != "$arch" ]; then
+                 echo "install-deps: dpkg --add-architecture $arch"
+                 "${as_root[@]}" dpkg --add-architecture "$arch"
+             fi ;;
+    esac
+done
 
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q

@@ -3,22 +3,31 @@
 # tools/test.sh - midatlas's test command (the README's, and CI's via .ci/run).
 #
 # Installs the Debian packages it needs (tools/install-deps.sh), then builds
-# three trees from scratch under build/ with -Werror and runs ctest in each:
+# five trees from scratch under build/ with -Werror and runs ctest in each:
 #
 #   build/test-release  normal build (gcc)            every label
 #   build/test-asan     ASan+UBSan (clang)            labels quick, sanitize, fuzz
 #   build/test-tsan     ThreadSanitizer (gcc)         labels quick, sanitize
+#   build/test-i386     32-bit x86 (gcc -m32)         label quick
+#   build/test-aarch64  AArch64 (clang, qemu-user)    label cross
 #
 # The fuzz label runs in the ASan tree because libFuzzer targets need clang
-# and are meant to run under ASan+UBSan.  Prints a summary line per tree and
-# exits non-zero if any configure, build or test failed.
+# and are meant to run under ASan+UBSan.  The i386 and aarch64 trees build
+# with a toolchain file (cmake/toolchains/): the library where pointers
+# have 32 bits, and on another ISA, without the rseq claim path.  aarch64
+# runs under emulation, where threads that spin take minutes, so only the
+# label `cross`: the single-threaded contract, wire, model and fuzz-replay
+# tests (some 15 s).
+# Prints a summary line per tree and exits non-zero if any configure,
+# build or test failed.
 #
 # Usage: tools/test.sh [--quick] [--no-deps] [-j N] [TREE...]
-#   --quick     only the `quick` label in every tree (MIDATLAS_TEST_QUICK=1)
+#   --quick     only the `quick` label in every tree (aarch64: `cross`)
+#               (MIDATLAS_TEST_QUICK=1)
 #   --no-deps   do not run tools/install-deps.sh   (MIDATLAS_TEST_NO_DEPS=1)
 #   -j N        build and ctest parallelism, default 2 (MIDATLAS_TEST_JOBS)
 #   -h, --help  this text;  --version  the midatlas version it tests
-#   TREE        any of release asan tsan; default all three
+#   TREE        any of release asan tsan i386 aarch64; default all five
 #               (MIDATLAS_TEST_TREES="release tsan")
 # Environment: CC_RELEASE, CC_ASAN, CC_TSAN pick each tree's C compiler
 # (C++ follows: gcc->g++, clang->clang++).  ASAN_OPTIONS, UBSAN_OPTIONS and
@@ -55,16 +64,16 @@ while [ $# -gt 0 ]; do
         -j*) jobs=${1#-j} ;;
         -h|--help) usage; exit 0 ;;
         --version) echo "tools/test.sh (midatlas $(version))"; exit 0 ;;
-        release|asan|tsan) trees+=("$1") ;;
+        release|asan|tsan|i386|aarch64) trees+=("$1") ;;
         -*) usage_error "unknown option '$1'" ;;
-        *) usage_error "unknown tree '$1' (trees: release asan tsan)" ;;
+        *) usage_error "unknown tree '$1' (trees: release asan tsan i386 aarch64)" ;;
     esac
     shift
 done
 case "$jobs" in
     ''|*[!0-9]*|0) usage_error "-j needs a positive number, not '$jobs'" ;;
 esac
-[ ${#trees[@]} -eq 0 ] && trees=(release asan tsan)
+[ ${#trees[@]} -eq 0 ] && trees=(release asan tsan i386 aarch64)
 
 start=$SECONDS
 
@@ -91,12 +100,19 @@ cxx_for() {
     esac
 }
 
-# tree NAME -> compiler, sanitizer and ctest label regex for that tree.
+# tree NAME -> compiler (or toolchain file), sanitizer and ctest label
+# regex for that tree.
 tree_cc() {
     case "$1" in
         release) echo "${CC_RELEASE:-${CC:-gcc}}" ;;
         asan) echo "${CC_ASAN:-clang}" ;;
         tsan) echo "${CC_TSAN:-gcc}" ;;
+    esac
+}
+tree_toolchain() {
+    case "$1" in
+        i386) echo cmake/toolchains/i386-linux-gnu.cmake ;;
+        aarch64) echo cmake/toolchains/aarch64-linux-gnu.cmake ;;
     esac
 }
 tree_sanitize() {
@@ -107,6 +123,10 @@ tree_sanitize() {
     esac
 }
 tree_labels() {
+    if [ "$1" = aarch64 ]; then
+        echo '^cross$'
+        return
+    fi
     if [ "$quick" = 1 ]; then
         echo '^quick$'
         return
@@ -115,6 +135,7 @@ tree_labels() {
         release) echo "" ;;
         asan) echo '^(quick|sanitize|fuzz)$' ;;
         tsan) echo '^(quick|sanitize)$' ;;
+        i386) echo '^quick$' ;;
     esac
 }
 
@@ -123,20 +144,25 @@ failed=0
 
 # run_tree NAME: configure, build and test one tree; one summary line.
 run_tree() {
-    local name=$1 dir=build/test-$1 cc cxx san labels t0 t_build t_test
+    local name=$1 dir=build/test-$1 cc cxx san labels toolchain t0 t_build t_test
+    toolchain=$(tree_toolchain "$name")
     cc=$(tree_cc "$name")
     cxx=$(cxx_for "$cc")
     san=$(tree_sanitize "$name")
     labels=$(tree_labels "$name")
 
     echo
-    echo "=== $name: $cc${san:+, MIDATLAS_SANITIZE=$san}${labels:+, labels $labels} ==="
+    echo "=== $name: ${toolchain:-$cc}${san:+, MIDATLAS_SANITIZE=$san}${labels:+, labels $labels} ==="
     rm -rf "$dir"
     mkdir -p "$dir"
     t0=$SECONDS
     local cmake_args=(-S . -B "$dir" -G "$generator"
-                      -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx"
                       -DMIDATLAS_WERROR=ON -DMIDATLAS_SANITIZE="$san")
+    if [ -n "$toolchain" ]; then
+        cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
+    else
+        cmake_args+=(-DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx")
+    fi
     # Google Benchmark (an uninstrumented C++ library) stays out of the
     # sanitizer trees; bench/ still provides the implementation table.
     [ -n "$san" ] && cmake_args+=(-DMIDATLAS_BUILD_BENCH=OFF)

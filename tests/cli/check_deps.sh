@@ -11,7 +11,7 @@ deps=$1
 status=0
 bad() { echo "check_deps: $*" >&2; status=1; }
 
-for set in lib base model transport valgrind bench plot docs test all; do
+for set in lib base model transport valgrind bench plot docs i386 aarch64 test all; do
     pkgs=$("$deps" --list "$set") || bad "--list $set exits $?"
     [ -n "$pkgs" ] || bad "set $set names no package"
 done
@@ -29,7 +29,11 @@ needs() {
 # benchmark) and what the test trees compile with (clang, its runtimes).
 needs base cmake pkg-config gcc g++ libcmocka-dev liburcu-dev libck-dev \
     libbenchmark-dev clang libclang-rt-14-dev
-needs test spin diod valgrind doxygen libcmocka-dev
+needs test spin diod valgrind doxygen libcmocka-dev gcc-multilib libcmocka-dev:i386 \
+    qemu-user libcmocka-dev:arm64
+# What the foreign trees' toolchain files name (cmake/toolchains).
+needs i386 gcc-multilib libcmocka-dev:i386
+needs aarch64 clang binutils-aarch64-linux-gnu qemu-user libcmocka-dev:arm64
 needs plot gnuplot-nox
 needs lib gcc cmake
 

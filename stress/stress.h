@@ -49,7 +49,9 @@
 #include "midatlas.h"
 #include "midatlas/harness.h"
 
-#define STRESS_MAX_THREADS 255u
+/* As many as a context's thread field holds (stress.h, "contexts"): 255, or
+ * 15 on 32-bit targets. */
+#define STRESS_MAX_THREADS ((UINTPTR_MAX > UINT32_MAX ? 256u : 16u) - 1)
 #define STRESS_MID_VALUES 65536u
 #define STRESS_LINE 64
 
@@ -67,16 +69,22 @@ static inline bool stress_has(const struct mid_impl *impl, uint32_t features)
 
 /* Where pointers have 64 bits: bits 46..43 magic, 42..35 thread, 34..3
  * sequence (32 bits), 2..0 zero (aligned like a pointer, below 2^47 like a
- * user-space address, never NULL).  On 32-bit targets the same fields fit
- * in 32 bits with a 17-bit sequence: 31..28 magic, 27..20 thread, 19..3
- * sequence.  A context carries its thread's count of requests modulo
- * 2^CTX_SEQ_BITS, never 0 (stress_new_ctx skips those), so a thread's
- * contexts are distinct among its outstanding requests, which are fewer
- * (threads_init checks). */
-#define CTX_SEQ_BITS (UINTPTR_MAX > UINT32_MAX ? 32u : 17u)
+ * user-space address, never NULL).  On 32-bit targets the fields fit in 32
+ * bits with fewer threads and a 21-bit sequence: 31..28 magic, 27..24
+ * thread, 23..3 sequence.  A context carries its thread's count of requests
+ * modulo 2^CTX_SEQ_BITS, never 0 (stress_new_ctx skips those), so a
+ * thread's contexts are distinct among its outstanding requests, which are
+ * fewer (threads_init checks).  On 32-bit a check that meets a context
+ * after its thread has made 2^21 more requests (a checker descheduled for a
+ * fifth of a second) may take it for the newer request of the same
+ * sequence: with 17 bits, stress.reassoc saw that once in two i386 runs
+ * ("map of a shared MID gave request 0/83931, which holds MID 0x6820"),
+ * and with 11 bits in every run within 0.4 s. */
+#define CTX_SEQ_BITS (UINTPTR_MAX > UINT32_MAX ? 32u : 21u)
+#define CTX_TID_BITS (UINTPTR_MAX > UINT32_MAX ? 8u : 4u)
 #define CTX_SEQ_MASK ((uint32_t)(((uint64_t)1 << CTX_SEQ_BITS) - 1))
 #define CTX_TID_SHIFT (CTX_SEQ_BITS + 3)
-#define CTX_MAGIC_SHIFT (CTX_TID_SHIFT + 8)
+#define CTX_MAGIC_SHIFT (CTX_TID_SHIFT + CTX_TID_BITS)
 _Static_assert(CTX_MAGIC_SHIFT + 4 <= 8 * sizeof(uintptr_t), "a context fits a pointer");
 
 enum ctx_magic {
@@ -97,7 +105,7 @@ static inline unsigned ctx_magic(const void *c)
 }
 static inline unsigned ctx_tid(const void *c)
 {
-    return (unsigned)((uintptr_t)c >> CTX_TID_SHIFT) & 0xFFu;
+    return (unsigned)((uintptr_t)c >> CTX_TID_SHIFT) & ((1u << CTX_TID_BITS) - 1);
 }
 static inline uint32_t ctx_seq(const void *c) { return (uint32_t)((uintptr_t)c >> 3) & CTX_SEQ_MASK; }
 static inline bool ctx_shape_ok(const void *c)
@@ -108,7 +116,7 @@ static inline bool ctx_shape_ok(const void *c)
 /* Could a context's sequence seq have been issued by the time its thread's
  * count of requests (not reduced) was hi?  Before the count first passes
  * 2^CTX_SEQ_BITS only seq <= hi could; after, any could (only on 32-bit
- * targets, whose 17-bit sequences wrap: the check of contexts "from the
+ * targets, whose 21-bit sequences wrap: the check of contexts "from the
  * future" is then off). */
 static inline bool ctx_seq_issued(uint32_t seq, uint32_t hi)
 {

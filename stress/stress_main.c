@@ -306,7 +306,7 @@ static bool threads_init(struct stress_run *run, uint32_t ring)
     if (!run->threads)
         return false;
     uint32_t nreq = pow2_ceil(4 * (run->window + ring + run->nshared) + 256);
-    /* A record per sequence a context can carry at the most (stress.h: 17
+    /* A record per sequence a context can carry at the most (stress.h: 21
      * bits on 32-bit targets), and more records than outstanding requests,
      * so that those carry distinct sequences. */
     uint32_t outstanding = run->window + ring + run->nshared;

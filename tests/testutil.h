@@ -2,11 +2,7 @@
 /*
  * testutil.h - small helpers shared by the midatlas cmocka tests.
  *
- * Contexts in these tests are never dereferenced (the atlas never does
- * either), so they are plain numbers dressed as pointers: tctx(n) is a
- * distinct, non-NULL value that fits in a pointer and in 48 bits for every
- * n below T_CTX_LIMIT (2^40 where pointers have 64 bits, 2^27 on 32-bit
- * targets).
+ * The tests' contexts: tctx.h.
  */
 #ifndef MIDATLAS_TESTUTIL_H
 #define MIDATLAS_TESTUTIL_H
@@ -20,31 +16,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "midatlas.h"
+#include "tctx.h"
 
 /* Every capacity the contract names, small and large. */
 extern const uint32_t t_capacities[];
 extern const size_t t_ncapacities;
-
-/* How many bits of n tctx keeps: (n + 1) << 4 must fit the pointer (and
- * 48 bits).  A test that packs fields into n sizes them from T_CTX_BITS. */
-#define T_CTX_BITS (UINTPTR_MAX > UINT32_MAX ? 40u : 27u)
-#define T_CTX_LIMIT ((uint64_t)1 << T_CTX_BITS)
-
-/* A distinct non-NULL context for n (n < T_CTX_LIMIT).  An n that does not
- * fit aborts: two numbers must never make one context. */
-static inline void *tctx(uint64_t n)
-{
-    if (n >= T_CTX_LIMIT) {
-        fprintf(stderr, "tctx(%#llx): needs more than %u bits\n", (unsigned long long)n,
-                T_CTX_BITS);
-        abort();
-    }
-    return (void *)(uintptr_t)((n + 1) << 4);
-}
 
 /* A pointer-sized value with bit 48 set, or NULL on targets whose pointers
  * cannot hold one (32-bit): such a context must be rejected with EINVAL. */

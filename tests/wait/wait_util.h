@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "midatlas.h"
+#include "tctx.h" /* tests/ */
 
 #define W_MS 1000000ll       /* nanoseconds per millisecond */
 #define W_SEC 1000000000ll   /* nanoseconds per second      */
@@ -25,15 +25,10 @@
 int64_t w_now_ns(void);
 void w_sleep_ns(int64_t ns);
 
-/* A distinct non-NULL context that fits in 48 bits and a pointer (never
- * dereferenced): n < 2^40, or 2^27 on 32-bit targets; a larger n aborts. */
+/* A distinct non-NULL context (never dereferenced): tctx.h's. */
 static inline void *w_ctx(uint64_t n)
 {
-    if (n >> (UINTPTR_MAX > UINT32_MAX ? 40 : 27)) {
-        fprintf(stderr, "w_ctx(%#llx): too wide for a context\n", (unsigned long long)n);
-        abort();
-    }
-    return (void *)(uintptr_t)((n + 1) << 4);
+    return tctx(n);
 }
 
 /* Worker id's context number i (i modulo 2^W_CTX_I_BITS, which keeps the

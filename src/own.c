@@ -137,6 +137,28 @@ static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t 
     return r;
 }
 
+/*
+ * May a sweeper on CPU cpu acquire the chunk at its cursor?  Not while it
+ * finds the atlas scarce: its sweeps pass chunk after chunk with a FREE
+ * slot or two, and owning each for one claim costs more than the CAS it
+ * saves (exhaust99, 2 threads: 22 M/s acquiring, against 43 M/s by CAS).
+ * And only in its CPU's own stripe: a thread that moved CPUs in mid-chunk
+ * sweeps its old stripe's cursor by CAS until the chunk is done (sweep.c,
+ * take_slow), and a chunk there that nobody owns (its acquisition was
+ * aborted, or its release) is the old stripe's CPU's to acquire.  Owned
+ * from here, it would be another CPU's chunk in that CPU's own cursor: its
+ * sweep there would move on from it half swept, and the rotation would
+ * hand the rest of the atlas out up to a chunk early each time
+ * (reuse.lap.migrating.rseq.interrupted: a slot back after 32643
+ * handouts at capacity 32768).  The CS of acquire runs on cpu or aborts,
+ * so the stripe compared here is the one acquired for.
+ */
+static bool sweeps_home(const struct midatlas *a, uint32_t cpu)
+{
+    const struct midatlas__sweep_tls *t = sweep_hints();
+    return t->scarce_serial != a->serial && ((cpu ^ t->own) & a->stripe_mask) == 0;
+}
+
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
                                         uint64_t ctx, uint32_t *count, enum own_how how)
 {
@@ -149,12 +171,9 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
 
         if (rseq_ok && o == mine)
             return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
-        /* No acquisition while this thread finds the atlas scarce: its
-         * sweeps pass chunk after chunk with a FREE slot or two, and owning
-         * each for one claim costs more than the CAS it saves (exhaust99,
-         * 2 threads: 22 M/s acquiring, against 43 M/s by CAS). */
-        if (rseq_ok && o == OWNER_NONE && how == OWN_SWEEP &&
-            sweep_hints()->scarce_serial != a->serial) {
+        /* An unowned chunk: acquire it if it is this CPU's to sweep
+         * (sweeps_home), else claim by CAS below. */
+        if (rseq_ok && o == OWNER_NONE && how == OWN_SWEEP && sweeps_home(a, (uint32_t)cpu)) {
             switch (acquire(a, own, (uint32_t)cpu)) {
             case ACQ_MINE:
                 return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);

@@ -399,7 +399,10 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
                 fresh = false;
                 break;
             }
-            /* Still another CPU's: the next one. */
+            /* Still another CPU's: the next one.  (A chunk in a stripe's
+             * cursor is acquired only by that stripe's CPUs, own.c,
+             * sweeps_home: this is a stripe that CPUs share, or a chunk
+             * whose owner's release was aborted a lap ago.) */
             c = stripe_next_chunk(a, s);
             fresh = true;
             chunks++;

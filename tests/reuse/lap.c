@@ -34,6 +34,17 @@
  * move instead (before the fix in take_slow) brought slot 63 back within
  * 16 handouts at capacity 1000.
  *
+ * --interrupt (with --migrate --rseq): the same while a timer signal
+ * arrives every 20 microseconds, so that the kernel aborts restartable
+ * sequences at random points: the claims' and also a chunk's acquisition,
+ * which then leaves the chunk unowned in its stripe's cursor.  A thread
+ * that came to that cursor from the other CPU acquired the chunk there for
+ * its own CPU; the stripe's CPU then met a chunk another CPU owned in its
+ * own cursor and moved on, leaving the rest unswept while the rotor went
+ * on: "capacity 32768, lap 0: slot 63 handed out twice within 32643
+ * handouts" in 10 runs of 10 (before the fix in own.c, own_claim_slow; a
+ * loaded CI machine's preemptions did the same once).
+ *
  * --strand (with --rseq): the thread sweeps its first chunk on one CPU,
  * then moves to the other for good.  It cannot release the chunk from
  * there (only the owning CPU can), so the chunk stays owned; the laps
@@ -44,11 +55,13 @@
 #define _GNU_SOURCE /* sched_setaffinity, CPU_* */
 
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "midatlas.h"
 #include "rseq.h" /* midatlas__rseq_on */
@@ -65,6 +78,26 @@ static void move_to(int cpu)
     CPU_SET(cpu, &one);
     if (sched_setaffinity(0, sizeof one, &one) != 0) {
         perror("lap: sched_setaffinity");
+        exit(1);
+    }
+}
+
+/* --interrupt: a signal that does nothing but interrupt the thread; where
+ * it lands inside a restartable sequence, the kernel aborts the sequence. */
+static void on_tick(int sig)
+{
+    (void)sig;
+}
+
+static void start_ticks(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tick;
+    sa.sa_flags = SA_RESTART; /* sched_setaffinity and the rest just go on */
+    struct itimerval every = {{0, 20}, {0, 20}};
+    if (sigaction(SIGALRM, &sa, NULL) != 0 || setitimer(ITIMER_REAL, &every, NULL) != 0) {
+        perror("lap: timer");
         exit(1);
     }
 }
@@ -126,6 +159,7 @@ static int lap(uint32_t capacity, uint32_t laps)
 int main(int argc, char **argv)
 {
     static const uint32_t caps[] = {1, 7, 64, 100, 1000, 4096, 4097, 32768, 65535, 65536};
+    bool interrupt = false;
     for (int k = 1; k < argc; k++) {
         if (strcmp(argv[k], "--migrate") == 0) {
             migrate = true;
@@ -138,13 +172,19 @@ int main(int argc, char **argv)
             slack = 64; /* the largest chunk (src/create.c, chunk_shift) */
         } else if (strcmp(argv[k], "--strand") == 0) {
             strand = true;
+        } else if (strcmp(argv[k], "--interrupt") == 0) {
+            interrupt = true;
         } else {
-            fprintf(stderr, "usage: lap [--migrate] [--rseq] [--strand]\n");
+            fprintf(stderr, "usage: lap [--migrate] [--rseq] [--strand] [--interrupt]\n");
             return 2;
         }
     }
     if (strand && (migrate || slack == 0)) {
         fprintf(stderr, "lap: --strand goes with --rseq alone\n");
+        return 2;
+    }
+    if (interrupt && (!migrate || slack == 0)) {
+        fprintf(stderr, "lap: --interrupt goes with --migrate --rseq\n");
         return 2;
     }
     if (strand)
@@ -161,6 +201,8 @@ int main(int argc, char **argv)
     }
     /* A move costs a syscall and a migration (ASan: ~0.1 ms): --migrate
      * runs two laps and stops at 32768 (where 7a1f2fc failed, in lap 1). */
+    if (interrupt)
+        start_ticks();
     int rc = 0;
     for (size_t k = 0; k < sizeof caps / sizeof caps[0] && rc == 0; k++)
         if ((!migrate || caps[k] <= 32768) && (!strand || (caps[k] >= 2048 && caps[k] <= 32768)))

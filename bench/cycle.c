@@ -242,6 +242,17 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* --handover: may this process run on CPU 0 and on some other CPU (the
+ * first owner's and the runs')?  Not under taskset or a cpuset that
+ * leaves one of them out. */
+static bool handover_possible(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0 || !CPU_ISSET(0, &set))
+        return false;
+    return CPU_COUNT(&set) >= 2;
+}
+
 /* --handover: the first owner of every table.  Pinned to CPU 0, it makes
  * opt.handover churn cycles in each, then waits (alive: its thread-local
  * data stays its own, so the runs' threads are other threads) until
@@ -432,8 +443,9 @@ static int parse_args(int argc, char **argv)
         return 2;
     if (opt.capacity < opt.threads)
         return cli_usage_error(PROG, "--capacity %u is less than a MID per thread", opt.capacity);
-    if (opt.handover && sysconf(_SC_NPROCESSORS_ONLN) < 2)
-        return cli_usage_error(PROG, "--handover needs 2 CPUs or more");
+    if (opt.handover && !handover_possible())
+        return cli_usage_error(PROG, "--handover needs CPU 0 and another CPU that this process "
+                                     "may run on");
     return 0;
 }
 

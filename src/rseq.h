@@ -28,7 +28,9 @@
  *   rseq claim  on CPU c, one CS: the owner != c + 1 -> abort; the slot
  *               word != the FREE word loaded -> leave; store it LIVE (the
  *               commit, the CS's last instruction).
- *   acquire     a sweeper meets an unowned chunk: one CS on its CPU c
+ *   acquire     a sweeper meets an unowned chunk in the cursor of its
+ *               CPU's own stripe (own.c, sweeps_home; elsewhere it
+ *               claims by CAS): one CS on its CPU c
  *               (rseq_acquire_owner): CAS the owner NONE -> PENDING
  *               (nobody claims under PENDING); read cas_active; as the
  *               commit, CAS PENDING -> NONE when it was != 0 (back off,

@@ -145,13 +145,14 @@ static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t 
  * And only in its CPU's own stripe: a thread that moved CPUs in mid-chunk
  * sweeps its old stripe's cursor by CAS until the chunk is done (sweep.c,
  * take_slow), and a chunk there that nobody owns (its acquisition was
- * aborted, or its release) is the old stripe's CPU's to acquire.  Owned
- * from here, it would be another CPU's chunk in that CPU's own cursor: its
- * sweep there would move on from it half swept, and the rotation would
- * hand the rest of the atlas out up to a chunk early each time
- * (reuse.lap.migrating.rseq.interrupted: a slot back after 32643
- * handouts at capacity 32768).  The CS of acquire runs on cpu or aborts,
- * so the stripe compared here is the one acquired for.
+ * aborted by a preemption or a signal) is the old stripe's CPU's to
+ * acquire.  Owned from here, it would be another CPU's chunk in that
+ * CPU's own cursor: its sweep there would move on from it half swept, and
+ * the rotation would hand the rest of the atlas out up to a chunk early
+ * each time (reuse.lap.migrating.rseq.interrupted: a slot back after 387
+ * handouts at capacity 512, where a thread moving between two CPUs may
+ * see one after 448).  The CS of acquire runs on cpu or aborts, so the
+ * stripe compared here is the one acquired for.
  */
 static bool sweeps_home(const struct midatlas *a, uint32_t cpu)
 {

@@ -401,8 +401,8 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             }
             /* Still another CPU's: the next one.  (A chunk in a stripe's
              * cursor is acquired only by that stripe's CPUs, own.c,
-             * sweeps_home: this is a stripe that CPUs share, or a chunk
-             * whose owner's release was aborted a lap ago.) */
+             * sweeps_home: so this is a stripe that several CPUs share,
+             * or a thread that moved CPUs again within this call.) */
             c = stripe_next_chunk(a, s);
             fresh = true;
             chunks++;

@@ -250,24 +250,24 @@ int main(int argc, char **argv)
             if (CPU_ISSET(c, &allowed))
                 cpu_pair[found++] = c;
     }
-    /* A move costs a syscall and a migration (ASan: ~0.1 ms): --migrate
-     * runs two laps and stops at 32768 (where 7a1f2fc failed, in lap 1). */
-    if (interrupt)
-        start_ticks();
-    int rc = 0;
     if (interrupt) {
         /* An aborted acquisition is rare (a few a run) and shows in the
          * next lap, so many laps of the smallest atlas whose chunks CPUs
          * own (4 chunks of 64 per stripe, a stripe per allowed CPU,
          * src/create.c): 512 slots on 2 CPUs.  Against the library before
-         * the fix, 160 laps of 512 failed 10 runs of 10, 80 of 1000 8 of
-         * 10, and 2 laps of every capacity 4 of 10 (the ticks paced). */
+         * the fix: this, 9 runs of 10; with ticks fixed at 20 us, 160 laps
+         * of 512 failed 10 of 10 and 80 laps of 1000 8 of 10, while two
+         * laps of every capacity (the first version, paced) failed 4. */
         uint32_t cap = 512;
         while (cap < 65536 && cap / 256 < (uint32_t)CPU_COUNT(&allowed))
             cap *= 2;
         uint32_t laps = 81920 / cap;
+        start_ticks();
         return lap(cap, laps > 2 ? laps : 2);
     }
+    /* A move costs a syscall and a migration (ASan: ~0.1 ms): --migrate
+     * runs two laps and stops at 32768 (where 7a1f2fc failed, in lap 1). */
+    int rc = 0;
     for (size_t k = 0; k < sizeof caps / sizeof caps[0] && rc == 0; k++)
         if ((!migrate || caps[k] <= 32768) && (!strand || (caps[k] >= 2048 && caps[k] <= 32768)))
             rc = lap(caps[k], migrate || strand ? 2 : 3);

@@ -17,8 +17,8 @@
 #   plot       gnuplot-nox, python3-matplotlib (benchmark figures)
 #   docs       doxygen (API reference, man pages), man-db (man -l),
 #              dpkg-dev (dpkg-shlibdeps for cpack -G DEB)
-#   i386       gcc-multilib and cmocka for i386 (tools/test.sh's i386 tree;
-#              adds the i386 architecture to dpkg)
+#   i386       gcc-multilib, cmocka and liburcu for i386 (tools/test.sh's i386
+#              tree, the 9P client's included; adds the i386 architecture)
 #   aarch64    clang's cross tools for arm64, qemu-user and cmocka for arm64
 #              (tools/test.sh's aarch64 tree; adds the arm64 architecture)
 #   test       base model transport valgrind docs i386 aarch64: what
@@ -55,7 +55,7 @@ set_docs=(doxygen man-db dpkg-dev)
 # Not Debian's gcc-aarch64-linux-gnu: it conflicts with gcc-multilib, so the
 # aarch64 tree compiles with clang --target and links with the cross
 # binutils (cmake/toolchains/aarch64-linux-gnu.cmake).
-set_i386=(gcc-multilib libcmocka-dev:i386)
+set_i386=(gcc-multilib libcmocka-dev:i386 liburcu-dev:i386)
 set_aarch64=(clang binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross libc6-dev-arm64-cross
              qemu-user libcmocka-dev:arm64)
 

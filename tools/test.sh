@@ -8,7 +8,7 @@
 #   build/test-release  normal build (gcc)            every label
 #   build/test-asan     ASan+UBSan (clang)            labels quick, sanitize, fuzz
 #   build/test-tsan     ThreadSanitizer (gcc)         labels quick, sanitize
-#   build/test-i386     32-bit x86 (gcc -m32)         label quick
+#   build/test-i386     32-bit x86 (gcc -m32)         labels quick, transport
 #   build/test-aarch64  AArch64 (clang, qemu-user)    label cross
 #
 # The fuzz label runs in the ASan tree because libFuzzer targets need clang
@@ -135,7 +135,7 @@ tree_labels() {
         release) echo "" ;;
         asan) echo '^(quick|sanitize|fuzz)$' ;;
         tsan) echo '^(quick|sanitize)$' ;;
-        i386) echo '^quick$' ;;
+        i386) echo '^(quick|transport)$' ;;
     esac
 }
 

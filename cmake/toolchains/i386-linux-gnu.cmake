@@ -3,7 +3,10 @@
 # the i386 multiarch folder.  The programs run natively (the kernel runs
 # 32-bit programs), so ctest needs no emulator.  What it needs (Debian):
 #   apt-get install gcc-multilib
-#   dpkg --add-architecture i386 && apt-get update && apt-get install libcmocka-dev:i386
+#   dpkg --add-architecture i386 && apt-get update &&
+#     apt-get install libcmocka-dev:i386 liburcu-dev:i386
+# (liburcu for the 9P client in tools/; Concurrency Kit's libck-dev cannot be
+# installed beside the host's, so the CK and liburcu peers are left out.)
 # tools/test.sh's i386 tree uses this file (tools/install-deps.sh --i386).
 # Why a 32-bit tree: contexts are pointers of 32 bits there, packed into the
 # same 64-bit slot words, and every test that packs its own fields into a

@@ -19,6 +19,9 @@
  *     line shared by the submitter and the receiver, on the hot path;
  *   - RCU's read side is a thread-local counter, and its cost lands on the
  *     cancel path only, which is rare (and already waits for a timeout).
+ * A sender that finds the connection closed and takes its own tag back
+ * (p9_conn_send) waits the same way: the server may have answered the tag
+ * before the request went out, and the receiver be reading the call.
  * Every other way a call ends needs no grace period: when the receiver won
  * it, the receiver is done with it before it signals; drain runs only on the
  * receiver thread after its last read-side section, or after the receiver
@@ -218,9 +221,13 @@ int p9_conn_send(struct p9_conn *c, struct p9_call *call, uint16_t tag, const ui
     pthread_mutex_lock(&c->send_mu);
     if (c->closed) {
         pthread_mutex_unlock(&c->send_mu);
-        if (c->tags.ops->take(c->tags.t, tag, call) == 0)
-            return -ECONNRESET;
-        return 0; /* a drain took it and completes it */
+        if (c->tags.ops->take(c->tags.t, tag, call) != 0)
+            return 0; /* a drain took it and completes it */
+        /* The receiver may have mapped the tag (a server can answer a tag
+         * before its request goes out) and be reading the call: wait out
+         * its read-side section before the caller gets the memory back. */
+        p9_rcu_synchronize();
+        return -ECONNRESET;
     }
     int err = write_all(c, msg, len);
     pthread_mutex_unlock(&c->send_mu);

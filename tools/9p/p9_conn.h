@@ -151,7 +151,8 @@ void p9_conn_close(struct p9_conn *conn);
 
 /* Start a call: tmsg/tlen built, rdata/rdata_cap/nwname set when needed.
  * 0: in flight, wait for it.  -EAGAIN (no free tag), -ECONNRESET: not in
- * flight, do not wait. */
+ * flight, do not wait (the memory is the caller's again: a grace period has
+ * passed).  -EINVAL: tlen out of bounds. */
 int p9_call_start(struct p9_conn *conn, struct p9_call *call);
 
 /* Wait for a started call, from the thread that started it (completions

@@ -243,6 +243,8 @@ int p9_call_start(struct p9_conn *c, struct p9_call *call)
 {
     if (call->tlen < P9_HDRSZ || call->tlen > sizeof call->tmsg)
         return -EINVAL;
+    if (call->nwname > P9_MAXWELEM) /* an Rwalk holds no more qids (call->r) */
+        return -EINVAL;
     /* Everything the receiver reads is written before associate publishes
      * the call (associate/map order it, see midatlas.h "Memory ordering"). */
     call->ttype = call->tmsg[4];

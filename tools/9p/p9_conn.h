@@ -65,7 +65,7 @@ struct p9_call {
     uint32_t tlen;
     void *rdata;        /* Tread: where the data goes                        */
     uint32_t rdata_cap; /* Tread: the count asked for (Rread may not exceed) */
-    uint16_t nwname;    /* Twalk: names asked for (Rwalk may not exceed)     */
+    uint16_t nwname;    /* Twalk: names asked for, at most P9_MAXWELEM       */
 
     /* --- results, valid once p9_call_wait returned ---------------------- */
     int status;         /* 0; > 0: Rlerror's errno; < 0: -ETIMEDOUT (flushed),
@@ -152,7 +152,7 @@ void p9_conn_close(struct p9_conn *conn);
 /* Start a call: tmsg/tlen built, rdata/rdata_cap/nwname set when needed.
  * 0: in flight, wait for it.  -EAGAIN (no free tag), -ECONNRESET: not in
  * flight, do not wait (the memory is the caller's again: a grace period has
- * passed).  -EINVAL: tlen out of bounds. */
+ * passed).  -EINVAL: tlen out of bounds, or nwname above P9_MAXWELEM. */
 int p9_call_start(struct p9_conn *conn, struct p9_call *call);
 
 /* Wait for a started call, from the thread that started it (completions

@@ -350,7 +350,7 @@ bool p9_parse_walk(const uint8_t *body, size_t len, uint16_t max_nwqid, uint16_t
     struct p9_rbuf r;
     p9_r_init(&r, body, len);
     uint16_t n = p9_r_u16(&r);
-    if (r.short_read || n > max_nwqid || (size_t)n * P9_QIDSZ != len - 2)
+    if (r.short_read || n > max_nwqid || n > P9_MAXWELEM || (size_t)n * P9_QIDSZ != len - 2)
         return false;
     for (uint16_t i = 0; i < n; i++)
         p9_r_qid(&r, &qids[i]);

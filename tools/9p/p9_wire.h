@@ -123,6 +123,8 @@ bool p9_parse_version(const uint8_t *body, size_t len, uint32_t *msize, char *ve
 bool p9_parse_lerror(const uint8_t *body, size_t len, uint32_t *ecode);
 bool p9_parse_qid_reply(const uint8_t *body, size_t len, struct p9_qid *qid); /* Rattach */
 bool p9_parse_lopen(const uint8_t *body, size_t len, struct p9_qid *qid, uint32_t *iounit);
+/* Rwalk: at most max_nwqid qids and never more than P9_MAXWELEM, the room
+ * qids must have. */
 bool p9_parse_walk(const uint8_t *body, size_t len, uint16_t max_nwqid, uint16_t *nwqid,
                    struct p9_qid *qids);
 /* Rread: *data points into body; fails when count exceeds max_count. */

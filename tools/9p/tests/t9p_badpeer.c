@@ -340,6 +340,47 @@ static void test_no_rflush(void)
     finish(&s, c);
 }
 
+/* ------------------- a walk the reply struct cannot hold ------------------ */
+
+static void script_walk(struct fake_server *s, int fd)
+{
+    uint16_t t;
+    uint8_t m[64];
+    struct p9_wbuf w;
+    struct p9_qid q = {.type = 0x80, .version = 0, .path = 7};
+    EXPECT_T(s, fd, P9_TWALK, &t); /* the second walk: the first was refused */
+    p9_w_init(&w, m, sizeof m);
+    p9_w_begin(&w, P9_RWALK, t);
+    p9_w_u16(&w, 2);
+    p9_w_qid(&w, &q);
+    p9_w_qid(&w, &q);
+    fake_send(fd, m, p9_w_finish(&w));
+    fake_drain_until_eof(fd);
+}
+
+/* A call asking for more names than a Twalk may carry is refused before it
+ * is sent: the receiver decodes Rwalk into P9_MAXWELEM qids, and a limit
+ * above that let the server's qids run past them (an Rwalk of 40 qids wrote
+ * past the receiver's stack frame, ASan: stack-buffer-overflow). */
+static void test_walk_too_many_names(void)
+{
+    struct fake_server s;
+    fake_start(&s, script_walk);
+    struct p9_conn *c = connect_fake(&s);
+    const char *names[] = {"a", "b"};
+    struct p9_call call = {0};
+    call.tlen = (uint32_t)p9_build_walk(call.tmsg, sizeof call.tmsg, 0, 1, 2, 2, names);
+    call.nwname = P9_MAXWELEM + 1;
+    int rc = p9_call_start(c, &call);
+    CHECK(rc == -EINVAL, "start of a walk for %u names: %d", P9_MAXWELEM + 1, rc);
+    call.nwname = 2;
+    CHECK(p9_call_start(c, &call) == 0, "the same walk for 2 names");
+    rc = p9_call_wait(c, &call, 5 * SEC);
+    CHECK(rc == 0 && call.r.walk.n == 2 && call.r.walk.qid[1].path == 7, "walk rc=%d n=%u", rc,
+          call.r.walk.n);
+    finish(&s, c);
+}
+
 int main(void)
 {
     alarm(60);
@@ -352,6 +393,7 @@ int main(void)
     test_damage(SIZE_TOO_BIG, "size > msize");
     test_damage(CLOSE_MID_MESSAGE, "close mid-message");
     test_no_rflush();
+    test_walk_too_many_names();
     printf("t9p_badpeer: ok\n");
     return 0;
 }

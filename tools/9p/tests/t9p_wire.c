@@ -78,6 +78,20 @@ static void test_other_decoders(void)
     CHECK(!p9_parse_walk(b, 2 + P9_QIDSZ, 2, &nq, q), "Rwalk short");
     p9_put_le16(b, 0xFFFF);
     CHECK(!p9_parse_walk(b, sizeof b, 0xFFFF, &nq, q), "Rwalk huge nwqid");
+    /* 17 qids, whatever the caller allowed: no Rwalk holds more than
+     * P9_MAXWELEM, and qids has room for that many (a receiver's reply
+     * struct on its stack).  Decoded into a larger array, so that the old
+     * decoder fails here rather than writing past q. */
+    {
+        uint8_t big[2 + (P9_MAXWELEM + 1) * P9_QIDSZ] = {0};
+        struct p9_qid roomy[2 * P9_MAXWELEM];
+        p9_put_le16(big, P9_MAXWELEM + 1);
+        CHECK(!p9_parse_walk(big, sizeof big, 2 * P9_MAXWELEM, &nq, roomy),
+              "Rwalk of %u qids", P9_MAXWELEM + 1);
+        p9_put_le16(big, P9_MAXWELEM);
+        CHECK(p9_parse_walk(big, sizeof big - P9_QIDSZ, 2 * P9_MAXWELEM, &nq, roomy) &&
+                  nq == P9_MAXWELEM, "Rwalk of %u qids", P9_MAXWELEM);
+    }
     CHECK(p9_parse_lerror(b, 4, &e) && !p9_parse_lerror(b, 5, &e), "Rlerror");
     CHECK(p9_parse_lopen(b, 17, &q[0], &io) && !p9_parse_lopen(b, 16, &q[0], &io), "Rlopen");
     CHECK(p9_parse_qid_reply(b, 13, &q[0]) && !p9_parse_qid_reply(b, 14, &q[0]), "Rattach");

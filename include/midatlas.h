@@ -518,13 +518,15 @@ MIDATLAS_API const char *midatlas_strerror(int status);
 MIDATLAS_API int midatlas_associate_wait(struct midatlas *atlas, void *ctx, uint16_t *mid,
                                          int64_t timeout_ns);
 
-/** Close the atlas for new associations: every associate and
- * associate_wait call that starts after close returned answers ECLOSED, and
- * every waiter wakes with ECLOSED.  A call that overlaps close may still get
- * a MID (a waiter may be granted one by a racing free before close wakes
- * it); it then owns that MID as usual.  Every other call keeps working, so
- * replies still in flight can be completed, discarded, released and
- * drained.  Idempotent; lock-free when nobody waits.
+/** Close the atlas for new associations.  Close takes effect at one
+ * instant inside the call; from then on every associate and associate_wait
+ * answers ECLOSED, and every waiter queued at that instant wakes with
+ * ECLOSED: none is granted a MID after it, even by a free that races the
+ * close.  A waiter granted a MID before that instant owns it as usual.
+ * Every other call keeps working, so replies still in flight can be
+ * completed, discarded, released and drained.  Idempotent; lock-free when
+ * nobody waits (with waiters queued it takes the wait-queue lock, as their
+ * handoff does).
  * OK, EINVAL (NULL atlas). */
 MIDATLAS_API int midatlas_close(struct midatlas *atlas);
 

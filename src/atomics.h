@@ -135,6 +135,14 @@ static inline uint32_t or32_seq_cst(atomic_u32 *p, uint32_t v)
     return atomic_fetch_or_explicit(p, v, memory_order_seq_cst);
 }
 
+/* One strong CAS, seq_cst on success and failure (failure: *expected is
+ * what the word holds). */
+static inline bool cas32_seq_cst(atomic_u32 *p, uint32_t *expected, uint32_t desired)
+{
+    return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_seq_cst,
+                                                   memory_order_seq_cst);
+}
+
 static inline void sub32_relaxed(atomic_u32 *p, uint32_t v)
 {
     atomic_fetch_sub_explicit(p, v, memory_order_relaxed);

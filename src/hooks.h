@@ -49,6 +49,10 @@ enum midatlas_hook_point {
      * not let that slot, or the ones others claim meanwhile, come twice
      * in one visit of their chunk */
     MIDATLAS_HOOK_CLAIMED = 4,
+    /* midatlas_close has set GATE_CLOSED and has not yet woken the queued
+     * waiters (wait.c, "Closing"); index 0.  A free made here must not
+     * grant a waiter: close has taken effect. */
+    MIDATLAS_HOOK_CLOSED = 5,
 };
 
 typedef void midatlas_hook_fn(enum midatlas_hook_point point, uint32_t index);

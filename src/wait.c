@@ -30,14 +30,24 @@
  * lock once more, so no granter can touch a dead record.
  *
  * Closing.  midatlas_close sets GATE_CLOSED in the gate word with one RMW and
- * a waiter announces itself with another (its increment), so in the
- * modification order of that one word exactly one comes first: either close
- * sees the waiter counted and wakes it under the lock, or the waiter's
- * increment returns the bit and it leaves with ECLOSED at once.  Nobody
- * sleeps on a closed atlas.  Once closed, associate answers ECLOSED from the
- * same one load that tells it nobody waits.  The atlas's memory is freed only
- * by destroy, which the caller calls after every call has returned (close,
- * then join the threads that may call): no thread can be inside wait.c then.
+ * a waiter announces itself with another (its increment, under the lock), so
+ * in the modification order of that one word exactly one comes first:
+ * either close finds the waiter counted, or the waiter's increment returns
+ * the bit and it leaves with ECLOSED at once.  Nobody sleeps on a closed
+ * atlas.  A close that finds waiters counted sets the bit under the queue
+ * lock and wakes them in the same hold: every grant runs under that lock
+ * (serve_locked), so a grant either comes before close (and the waiter's OK
+ * with it) or finds the queue empty.  A close that finds nobody counted
+ * sets the bit with a CAS that fails if anyone was counted meanwhile; with
+ * nobody counted nobody is queued (a waiter appended but not yet counted
+ * holds the lock, and its increment will return the bit), so no grant can
+ * follow either.  Setting the bit first and taking the lock after, as an
+ * earlier version did, let a free in between grant a queued waiter a MID
+ * after close had taken effect (tests/lifecycle/test_close_grant.c).  Once
+ * closed, associate answers ECLOSED from the same one load that tells it
+ * nobody waits.  The atlas's memory is freed only by destroy, which the
+ * caller calls after every call has returned (close, then join the threads
+ * that may call): no thread can be inside wait.c then.
  *
  * Cancellation.  The condition wait is a POSIX cancellation point (deferred
  * cancellation).  A cleanup handler, run with the lock re-taken, unlinks the
@@ -49,6 +59,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "hooks.h"
 #include "sweep.h"
 #include "wait.h"
 
@@ -149,31 +160,63 @@ int midatlas__wait_gate(struct midatlas *a)
     return clear ? MIDATLAS_OK : MIDATLAS_EFULL;
 }
 
-void midatlas__wait_wake_all(struct midatlas *a)
+/* Every queued waiter leaves with ECLOSED (the lock is held). */
+static void wake_all_locked(struct midatlas *a)
 {
     struct waitq *q = &a->wq;
-    pthread_mutex_lock(&q->lock);
     while (q->head) {
         struct waiter *w = q->head;
         w->state = WAITER_CLOSED;
         queue_unlink(a, w);
         pthread_cond_signal(&w->wake);
     }
-    pthread_mutex_unlock(&q->lock);
+}
+
+void midatlas__wait_wake_all(struct midatlas *a)
+{
+    pthread_mutex_lock(&a->wq.lock);
+    wake_all_locked(a);
+    pthread_mutex_unlock(&a->wq.lock);
+}
+
+/* Close with waiters counted: the bit and the wakeups in one hold of the
+ * lock that every grant takes ("Closing"). */
+static void close_queued(struct midatlas *a)
+{
+    pthread_mutex_lock(&a->wq.lock);
+    /* seq_cst RMW: ordered with every other RMW of the gate (the waiters'
+     * increments, see "Closing"), and in the single total order of the
+     * wait handoff's Dekker pairing, as the CAS in midatlas_close. */
+    (void)or32_seq_cst(&a->gate, GATE_CLOSED);
+    MIDATLAS_HOOK(MIDATLAS_HOOK_CLOSED, 0);
+    wake_all_locked(a);
+    pthread_mutex_unlock(&a->wq.lock);
 }
 
 int midatlas_close(struct midatlas *a)
 {
     if (!a)
         return MIDATLAS_EINVAL;
-    /* seq_cst RMW: every RMW of the gate is ordered with this one (see
-     * "Closing" above); seq_cst also keeps it in the single total order the
-     * wait handoff's Dekker pairing uses, so a freer that reads the gate
-     * after us and a waiter that increments it never disagree about it. */
-    uint32_t before = or32_seq_cst(&a->gate, GATE_CLOSED);
-    if (before & GATE_WAITERS)
-        midatlas__wait_wake_all(a);
-    return MIDATLAS_OK;
+    /* relaxed: only a guess at the word; the CAS below checks it. */
+    uint32_t g = load32_relaxed(&a->gate);
+    for (;;) {
+        if (g & GATE_CLOSED)
+            return MIDATLAS_OK; /* idempotent: another close took effect */
+        if (g & GATE_WAITERS) {
+            close_queued(a);
+            return MIDATLAS_OK;
+        }
+        /* seq_cst CAS: succeeds only while nobody is counted, and is then
+         * ordered before any later increment of the gate (which returns
+         * the bit: that waiter leaves with ECLOSED) and, for the Dekker
+         * pairing, in the same total order as the freers' seq_cst loads.
+         * A failure (someone counted, or closed, meanwhile) reloads g: only
+         * another thread's RMW can fail it, so the loop is lock-free. */
+        if (cas32_seq_cst(&a->gate, &g, g | GATE_CLOSED)) {
+            MIDATLAS_HOOK(MIDATLAS_HOOK_CLOSED, 0);
+            return MIDATLAS_OK;
+        }
+    }
 }
 
 /* ---- midatlas_associate_wait -------------------------------------------- */

@@ -42,9 +42,11 @@
  *                  wake every queued waiter with ECLOSED, unlock; then for
  *                  every slot: CAS LIVE -> FREE (its context to the
  *                  visitor), push, load the gate, serve if anyone waits.
- *   close          fetch_or(gate, CLOSED); if the old count was not zero:
- *                  lock, mark every queued waiter CLOSED, unlink it, signal
- *                  it, unlock.
+ *   close          nobody counted in the gate: CAS it to CLOSED (a CAS that
+ *                  fails, or a load that finds waiters counted, goes on as
+ *                  below); waiters counted: lock, fetch_or(gate, CLOSED),
+ *                  mark every queued waiter CLOSED, unlink it, signal it,
+ *                  unlock.
  *   destroy        after every other process finished (close, join,
  *                  destroy): visit every live slot's context once.
  * Not modelled: discard/release (a tombstone is simply not free here),
@@ -68,7 +70,8 @@
  *     by the popper, a grant goes to a WAITING record, and at destroy every
  *     slot is LIVE or listed, nothing in hand;
  *   - ECLOSED only after close (or drain, which wakes the queue) started,
- *     and no grant after close returned;
+ *     and no grant once close has taken effect (its bit set): API.md's
+ *     "every waiter wakes with ECLOSED";
  *   - without CLOSE every waiter gets a MID (there are as many frees as
  *     waiters): no lost wakeup between a freer and a waiter;
  *   - ownership at destroy: every context has exactly one owner.  A waiter
@@ -95,6 +98,9 @@
  *      with a context the visitor already owns: issue 9 item 1)
  *   5  drain frees slots without serving the queue afterwards (a waiter
  *      that queued after drain read the gate sleeps for ever)
+ *   6  the old close: the bit set first, the lock taken after to wake the
+ *      queue (a free in between serves the queue: a waiter is granted a
+ *      MID after close took effect; tests/lifecycle/test_close_grant.c)
  */
 
 #ifndef NSLOTS
@@ -260,7 +266,7 @@ inline serve()
             publish(s, w + 1);
             d_step {
                 assert(wstate[w] == WAITING);                /* granted once */
-                assert(!close_done);                         /* no grant after close returned */
+                assert(!gclosed);                            /* no grant once close took effect */
                 wslot[w] = s; wgen[w] = gen[s]; wstate[w] = GRANTED;
                 unlink(w);
                 sig[w] = 1;
@@ -411,18 +417,38 @@ proctype closer()
     byte w, k, old;
 
     ready;
+#if MUTANT == 6
+    /* mutant: the old close, the bit set before the lock is taken */
     atomic {                                                 /* or32_seq_cst(&gate, CLOSED) */
         old = gcount; gclosed = 1; close_started = 1;
         printf("P%d close: CLOSED set, count was %d\n", _pid, old)
     };
-#if MUTANT == 1
-    old = 0;                                                 /* mutant: nobody is woken */
-#endif
     if
     :: old != 0 ->                                           /* midatlas__wait_wake_all */
         lock_acquire(); wake_all(); lock_release()
     :: else -> skip
     fi;
+#else
+    /* The gate word as close finds it: nobody counted, and the CAS sets
+     * the bit; or waiters counted (a load, or a failed CAS), and the bit
+     * is set under the lock, the queue woken in the same hold. */
+    if
+    :: atomic { gcount == 0 ->                               /* cas32_seq_cst(&gate, 0, CLOSED) */
+            gclosed = 1; close_started = 1;
+            printf("P%d close: CLOSED set by CAS, nobody counted\n", _pid)
+        }
+    :: atomic { gcount != 0 -> skip } ->                     /* close_queued */
+        lock_acquire();
+        atomic {                                             /* or32_seq_cst, lock held */
+            gclosed = 1; close_started = 1;
+            printf("P%d close: CLOSED set under the lock, count %d\n", _pid, gcount)
+        };
+#if MUTANT != 1
+        wake_all();                                          /* mutant 1: nobody is woken */
+#endif
+        lock_release()
+    fi;
+#endif
     atomic { close_done = 1; finished++ }
 }
 

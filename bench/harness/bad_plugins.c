@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bad_plugins.c - two plugins the harness must refuse (ctest plugin.refuse.*):
+ * bad_plugins.c - plugins the harness must refuse (ctest plugin.refuse.*):
  * one built for another ABI version, one whose features promise a call it
- * does not have.  Nothing here is ever called.
+ * does not have, one whose name a report cannot carry (a '/' splits a
+ * benchmark's name).  Nothing here is ever called.
  */
 #include "impl.h"
 
@@ -49,5 +50,11 @@ const struct mid_impl bad_missing_call = {
     .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
     .features = MID_IMPL_HAS_DRAIN, /* ...but no drain */
     .name = "bad-missing-call",
+    NEVER_CALLS,
+};
+
+const struct mid_impl bad_name = {
+    .abi_version = MIDATLAS_HARNESS_ABI_VERSION,
+    .name = "mine/v2",
     NEVER_CALLS,
 };

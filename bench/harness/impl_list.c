@@ -70,6 +70,26 @@ static const char *feature_call_missing(const struct mid_impl *m)
     return NULL;
 }
 
+/* A name a report can carry: 1 to IMPL_NAME_MAX characters of
+ * [A-Za-z0-9._+-].  Benchmark names are split on '/', the implementation
+ * lists of the reports on ',', and '@' is the harness's own (NAME@FILE). */
+static bool name_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '+' || c == '-';
+}
+
+static bool name_ok(const char *name)
+{
+    size_t n = strnlen(name, IMPL_NAME_MAX + 1);
+    if (n == 0 || n > IMPL_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!name_char_ok(name[i]))
+            return false;
+    return true;
+}
+
 const char *impl_abi_problem(const struct mid_impl *m)
 {
     static char msg[160];
@@ -84,6 +104,11 @@ const char *impl_abi_problem(const struct mid_impl *m)
     }
     if (m->name == NULL || m->name[0] == '\0')
         return "its table has no name";
+    if (!name_ok(m->name)) {
+        snprintf(msg, sizeof msg, "its name \"%.*s\" is not 1 to %d of A-Z a-z 0-9 . _ + -",
+                 IMPL_NAME_MAX + 1, m->name, IMPL_NAME_MAX);
+        return msg;
+    }
     if (!m->create || !m->destroy || !m->associate || !m->map || !m->dissociate)
         return "a required call (create, destroy, associate, map, dissociate) is NULL";
     if (m->max_capacity != 0 && (m->max_capacity < 64 || m->max_capacity > 65536u))
@@ -175,9 +200,20 @@ static bool name_taken(const struct impl_list *l, const char *name)
     return false;
 }
 
+/* "NAME@" and s into name (room n), every character of s that a name may
+ * not hold written '_' (a '/' of a path among them). */
+static void name_at(char *name, size_t n, const char *table_name, const char *s)
+{
+    size_t at = (size_t)snprintf(name, n, "%s@%s", table_name, s);
+    for (size_t i = strlen(table_name) + 1; i < at && i < n; i++)
+        if (!name_char_ok(name[i]))
+            name[i] = '_';
+}
+
 /* A copy of table m, calls unchanged, named "NAME@FILE" after the file at
  * path, or "NAME@PATH" when that name is listed already (two files of
- * one name in two directories).  NULL after an error line. */
+ * one name in two directories), with '_' for every '/' of the path.  NULL
+ * after an error line. */
 static const struct mid_impl *named_by_file(const struct impl_list *l, const char *arg,
                                             const struct mid_impl *m, const char *path)
 {
@@ -191,12 +227,21 @@ static const struct mid_impl *named_by_file(const struct impl_list *l, const cha
         fprintf(stderr, "%s: %s: out of memory\n", l->prog, arg);
         return NULL;
     }
-    snprintf(name, n, "%s@%s", m->name, base ? base + 1 : path);
+    name_at(name, n, m->name, base ? base + 1 : path);
     if (find(l, name))
-        snprintf(name, n, "%s@%s", m->name, path);
+        name_at(name, n, m->name, path);
     *copy = *m;
     copy->name = name;
     return copy;
+}
+
+/* Is name a compiled-in table's, listed or not? */
+static bool builtin_name(const struct impl_list *l, const char *name)
+{
+    for (size_t i = 0; l->builtins[i]; i++)
+        if (strcmp(l->builtins[i]->name, name) == 0)
+            return true;
+    return false;
 }
 
 /* dlopen path, check its table, add it (renamed when the name is taken). */
@@ -227,7 +272,9 @@ static bool load(struct impl_list *l, const char *arg, const char *path)
         if (l->handles[i] == h)
             return true; /* this file is listed already: as builtins are */
     const char *table_name = m->name;
-    if (name_taken(l, table_name)) {
+    /* A compiled-in table's name is the compiled-in table's, whether or not
+     * it is listed yet (its --impl may come later). */
+    if (name_taken(l, table_name) || builtin_name(l, table_name)) {
         /* Every plugin of this name is listed by its file from now on, the
          * one listed before included (a compiled-in table keeps its name). */
         for (size_t i = 0; i < l->n; i++)

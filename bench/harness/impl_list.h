@@ -18,6 +18,8 @@ extern "C" {
 #endif
 
 #define IMPL_LIST_MAX 32
+/* The longest table name a plugin may give (impl_abi_problem). */
+#define IMPL_NAME_MAX 64
 
 struct impl_list {
     const char *prog; /* program name for error lines */
@@ -50,8 +52,9 @@ const char *impl_abi_problem(const struct mid_impl *impl);
  * NAME looked up as NAME.so and libmidatlas-NAME.so in the directories of
  * $MIDATLAS_PLUGIN_PATH (colon-separated) and then the installed plugin
  * directory.  A plugin whose table name is a compiled-in table's is listed
- * as "NAME@FILE" (FILE: the file's name; its path when another plugin of
- * that name has the same file name).  When two plugins give one name, both
+ * as "NAME@FILE", whichever --impl comes first (FILE: the file's name; its
+ * path, with '_' for '/', when another plugin of that name has the same
+ * file name).  When two plugins give one name, both
  * are listed by file, whichever came first, so that their names do not
  * depend on the order of the --impl options (two builds of one allocator,
  * tools/bench-ab.sh).  One file listed twice (by any path, or through a

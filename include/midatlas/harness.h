@@ -30,7 +30,9 @@
  *       (abi_version is the first member in every version, so any harness can
  *       read it);
  *     - a required call (create, destroy, associate, map, dissociate) is NULL,
- *       name is NULL or empty, or a feature bit is set whose calls are NULL;
+ *       or a feature bit is set whose calls are NULL;
+ *     - name is not 1 to 64 characters of A-Z a-z 0-9 . _ + - (reports split
+ *       benchmark names on '/' and lists on ',');
  *     - features has a bit this harness does not know;
  *     - max_capacity is neither 0 nor 64..65536.
  *   A program asked to run something the plugin's features do not cover

@@ -1,15 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check_plugin_names.sh CYCLE PLUGIN
+# check_plugin_names.sh CYCLE PLUGIN BUILTIN_PLUGIN
 # How the harness programs name plugins (bench/harness/impl_list.h): two
 # files whose tables give one name are listed as NAME@FILE, both of them,
 # whichever comes first; one file listed twice (by any path) is listed once;
 # a plugin of a compiled-in table's name is NAME@FILE beside the compiled-in
-# NAME.
+# NAME, whichever comes first.  No name has a '/' (benchmark names and the
+# reports split on it): two files of one name in two directories are told
+# apart by their paths with '/' written '_'.
 # CYCLE is midatlas-cycle (it prints the names in its table), PLUGIN a
-# plugin whose table is not compiled in (idr.so).
+# plugin whose table is not compiled in (idr.so), BUILTIN_PLUGIN one whose
+# table name is a compiled-in table's (midatlas.so).
 set -eu
-cycle=$1 plugin=$2
+cycle=$1 plugin=$2 builtin_plugin=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cp "$plugin" "$dir/one.so"
@@ -45,5 +48,11 @@ want "$(names --impl midatlas --impl "$dir/one.so")" "midatlas $name" "distinct 
 mkdir "$dir/sub"
 cp "$plugin" "$dir/sub/one.so"
 want "$(names --impl "$dir/one.so" --impl "$dir/sub/one.so")" \
-    "$name@one.so $name@$dir/sub/one.so" "one file name in two directories"
+    "$name@one.so $name@$(echo "$dir/sub/one.so" | tr / _)" "one file name in two directories"
+# A plugin of a compiled-in name, before or after the compiled-in table: both
+# run, each under its own name (the plugin first once hid the compiled-in
+# table, whose --impl then found "midatlas" listed already).
+cp "$builtin_plugin" "$dir/m.so"
+want "$(names --impl midatlas --impl "$dir/m.so")" "midatlas midatlas@m.so" "compiled-in, plugin"
+want "$(names --impl "$dir/m.so" --impl midatlas)" "midatlas@m.so midatlas" "plugin, compiled-in"
 exit $fail

@@ -224,10 +224,20 @@ struct mid_impl {
 
 typedef const struct mid_impl *midatlas_harness_entry_fn(void);
 
+/* C linkage for the entry point where a plugin is C++: the macro expands at
+ * the plugin's file scope, outside this header's extern "C". */
+#ifdef __cplusplus
+#define MIDATLAS_HARNESS_EXTERN_C extern "C"
+#else
+#define MIDATLAS_HARNESS_EXTERN_C
+#endif
+
 /* Defines the entry point, exported, returning &table. */
 #define MIDATLAS_HARNESS_PLUGIN(table)                                                     \
-    __attribute__((visibility("default"))) const struct mid_impl *midatlas_harness_impl(void); \
-    __attribute__((visibility("default"))) const struct mid_impl *midatlas_harness_impl(void) \
+    MIDATLAS_HARNESS_EXTERN_C __attribute__((visibility("default"))) const struct mid_impl * \
+    midatlas_harness_impl(void);                                                           \
+    MIDATLAS_HARNESS_EXTERN_C __attribute__((visibility("default"))) const struct mid_impl * \
+    midatlas_harness_impl(void)                                                            \
     {                                                                                      \
         return &(table);                                                                   \
     }

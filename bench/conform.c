@@ -12,6 +12,7 @@
  *   map-exact         map of all 65536 wire values answers exactly the live
  *                     MIDs (NULL for free, stale and out-of-range values)
  *   dissociate-once   a second dissociate fails and leaves *ctx untouched
+ *                     (a non-NULL marker there: writing NULL is a change)
  *   stale-inert       stale MIDs can neither be dissociated nor reassociated
  *   reassociate-if    a wrong expected changes nothing; the right one swaps
  *   no-leak           after emptying, the full capacity is usable again
@@ -26,8 +27,9 @@
  *   reassociate       (reassociate) swaps and returns the old context
  *   discard-release   (discard) a tombstone maps to NULL, is EDISCARDED, is
  *                     never handed out, release frees it, EBUSY when live
- *   drain             (drain) every live context to the visitor once, then
- *                     empty; tombstones released
+ *   drain             (drain) every live context to the visitor once, with
+ *                     its MID, and nothing else; then empty; tombstones
+ *                     released
  *   stats             (stats) live/discarded/free/associations agree, validate
  * Threads use xorshift streams seeded from --seed (default: the clock).
  *
@@ -98,6 +100,12 @@ static void *ctx_of(uint32_t tag, uint32_t i)
     CHECK(tag <= CTX_TAG_MAX && i <= CTX_I_MASK, "ctx_of(%u, %u): does not fit", tag, i);
     return (void *)(uintptr_t)((((uint64_t)tag + 1) << (CTX_I_BITS + 3)) | ((uint64_t)i << 3));
 }
+
+/* What a failing call's out-parameter holds before the call, and must
+ * still hold after it: not NULL, which a plugin may write by mistake
+ * (plugin.catch.null-ctx). */
+static char untouched_marker;
+#define UNTOUCHED ((void *)&untouched_marker)
 
 static void thread_enter(void)
 {
@@ -182,9 +190,10 @@ static void single_thread(uint32_t capacity)
         int st = impl->dissociate(tab, mids[i], &got);
         CHECK(st == MIDATLAS_OK && got == ctx_of(1, i), "dissociate(0x%04x): %d", mids[i], st);
         expect[mids[i]] = NULL;
-        got = NULL;
+        got = UNTOUCHED;
         st = impl->dissociate(tab, mids[i], &got);
-        CHECK(st < 0 && got == NULL, "second dissociate(0x%04x): %d", mids[i], st);
+        CHECK(st < 0 && got == UNTOUCHED, "second dissociate(0x%04x): %d, *ctx %p", mids[i], st,
+              got);
     }
     sweep(tab, "after dissociating half");
 
@@ -206,9 +215,10 @@ static void single_thread(uint32_t capacity)
     for (uint32_t i = 0; i < capacity; i += 2) {
         if (expect[mids[i]] != NULL)
             continue;
-        void *got = NULL;
+        void *got = UNTOUCHED;
         int st = impl->dissociate(tab, mids[i], &got);
-        CHECK(st < 0 && got == NULL, "dissociate of stale 0x%04x: %d", mids[i], st);
+        CHECK(st < 0 && got == UNTOUCHED, "dissociate of stale 0x%04x: %d, *ctx %p", mids[i], st,
+              got);
         if (has_rif()) {
             st = impl->reassociate_if(tab, mids[i], ctx_of(1, i), ctx_of(3, i));
             CHECK(st < 0, "reassociate_if of stale 0x%04x: %d", mids[i], st);
@@ -399,13 +409,13 @@ static void *racer(void *p)
         pthread_barrier_wait(&r->swapped);
         for (uint32_t k = 0; k < RACE_MIDS; k++) {
             uint32_t i = (RACE_MIDS - 1 - k + a->t * (RACE_MIDS / RACE_THREADS)) % RACE_MIDS;
-            void *got = NULL;
+            void *got = UNTOUCHED;
             int st = impl->dissociate(r->tab, r->mids[i], &got);
             if (st == MIDATLAS_OK) {
                 atomic_fetch_add_explicit(&r->end_wins[i], 1, memory_order_relaxed);
                 atomic_store_explicit(&r->ended_ctx[i], got, memory_order_relaxed);
             } else {
-                CHECK(st < 0 && got == NULL, "losing dissociate: %d, %p", st, got);
+                CHECK(st < 0 && got == UNTOUCHED, "losing dissociate: %d, *ctx %p", st, got);
             }
         }
         pthread_barrier_wait(&r->ended);
@@ -587,14 +597,21 @@ static void discard_rules(void)
 }
 
 static unsigned drained_seen[64];
+static unsigned drained_wrong; /* visits of a context not handed out, or
+                                  with another context's MID */
 
+/* arg: the MIDs of contexts ctx_of(24, 0 .. 63). */
 static void drain_visit(void *ctx, uint16_t mid, void *arg)
 {
-    (void)mid;
-    (void)arg;
+    const uint16_t *mids = arg;
     for (uint32_t i = 0; i < 64; i++)
-        if (ctx == ctx_of(24, i))
+        if (ctx == ctx_of(24, i)) {
             drained_seen[i]++;
+            if (mid != mids[i])
+                drained_wrong++;
+            return;
+        }
+    drained_wrong++;
 }
 
 static void drain_rules(void)
@@ -603,12 +620,15 @@ static void drain_rules(void)
     uint16_t mids[64];
     void *tab = table_with(64, 40, 24, mids);
     memset(drained_seen, 0, sizeof drained_seen);
+    drained_wrong = 0;
     uint32_t live = 40;
     if (has(MID_IMPL_HAS_DISCARD))
         for (uint32_t i = 0; i < 40; i += 8, live--)
             CHECK(impl->discard(tab, mids[i], NULL) == MIDATLAS_OK, "discard");
-    size_t n = impl->drain(tab, drain_visit, NULL);
+    size_t n = impl->drain(tab, drain_visit, mids);
     CHECK(n == live, "drain returned %zu, %u were live", n, live);
+    CHECK(drained_wrong == 0,
+          "drain visited %u contexts it never handed out, or with another's MID", drained_wrong);
     for (uint32_t i = 0; i < 40; i++) {
         unsigned want = has(MID_IMPL_HAS_DISCARD) && i % 8 == 0 ? 0 : 1;
         CHECK(drained_seen[i] == want, "context %u visited %u times", i, drained_seen[i]);

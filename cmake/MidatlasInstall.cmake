@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
-# Install rules of the library, in two components that become the two Debian
-# packages (cmake/MidatlasPackaging.cmake):
+# Install rules of the library, in two components that become two of the
+# Debian packages (cmake/MidatlasPackaging.cmake; bench/ and stress/ add the
+# third, `tools`):
 #   runtime      the shared library's real file and its SONAME link
-#   development  headers, the static library, the libmidatlas.so link, the
-#                CMake package, the pkg-config file, the man pages
+#   development  headers (the plugin ABI's harness.h: bench/), the static
+#                library, the libmidatlas.so link, the CMake package, the
+#                pkg-config file, the man pages
 # Both generated package files locate the prefix from where they were
 # installed, so `cmake --install --prefix P` and moving the tree both work.
 include(CMakePackageConfigHelpers)
@@ -64,8 +66,13 @@ configure_file(${PROJECT_SOURCE_DIR}/src/midatlas.pc.in
 install(FILES ${PROJECT_BINARY_DIR}/midatlas.pc DESTINATION ${MIDATLAS_PKGCONFIG_DIR}
         COMPONENT development)
 
-# The license travels with the library itself, the change log with the headers.
+# The license travels with each package as /usr/share/doc/PACKAGE/copyright
+# (Debian policy), the change log with the headers.
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
-        DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/libmidatlas${MIDATLAS_SOVERSION}
+        RENAME copyright COMPONENT runtime)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/libmidatlas-dev RENAME copyright
+        COMPONENT development)
 install(FILES ${PROJECT_SOURCE_DIR}/CHANGELOG.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT development)

@@ -90,7 +90,11 @@ struct stripe {
     atomic_u64 releases;      /* tombstones released (release and drain)   */
     atomic_u64 count_wraps;   /* claims that took a count past 2^15 handouts */
     atomic_u64 count_skips;   /* counts skipped over a reserved MID value  */
-    atomic_u64 spare_;        /* keeps the stripe one line              */
+    /* Non-zero once two CPUs were seen sweeping this one cursor (several
+     * CPUs map to the stripe): from then on no CPU acquires chunks here,
+     * and its claims go by CAS (sweep.c, take_slow; own.c, sweeps_home).
+     * Set once, never cleared; a hint read relaxed. */
+    atomic_u64 shared;
 };
 
 _Static_assert(sizeof(struct stripe) == MIDATLAS_CACHE_LINE, "a stripe is one cache line");

@@ -152,12 +152,17 @@ static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t 
  * each time (reuse.lap.migrating.rseq.interrupted: a slot back after 387
  * handouts at capacity 512, where a thread moving between two CPUs may
  * see one after 448).  The CS of acquire runs on cpu or aborts, so the
- * stripe compared here is the one acquired for.
+ * stripe compared here is the one acquired for.  And not in a stripe that
+ * several CPUs share (stripe->shared): there each CPU met the other's
+ * chunk in its own cursor and moved on from it half swept.
  */
-static bool sweeps_home(const struct midatlas *a, uint32_t cpu)
+static bool sweeps_home(struct midatlas *a, uint32_t cpu)
 {
     const struct midatlas__sweep_tls *t = sweep_hints();
-    return t->scarce_serial != a->serial && ((cpu ^ t->own) & a->stripe_mask) == 0;
+    /* relaxed: a hint; an acquisition that misses a fresh mark is taken
+     * back by the next CPU that meets it (take_slow). */
+    return t->scarce_serial != a->serial && ((cpu ^ t->own) & a->stripe_mask) == 0 &&
+           load_relaxed(&stripe_of(a, cpu)->shared) == 0;
 }
 
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,

@@ -352,6 +352,7 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
         c = rehome(a, t, midatlas__current_cpu(t->own), &s);
     uint32_t skipped = 0;
     bool rehomed = false;
+    bool unshared = false; /* a shared stripe's foreign chunk was taken back */
     bool fresh = false; /* c is a chunk the rotor has just handed out */
 
     for (uint32_t chunks = 0; chunks <= a->nchunks;) {
@@ -399,10 +400,30 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
                 fresh = false;
                 break;
             }
-            /* Still another CPU's: the next one.  (A chunk in a stripe's
-             * cursor is acquired only by that stripe's CPUs, own.c,
-             * sweeps_home: so this is a stripe that several CPUs share,
-             * or a thread that moved CPUs again within this call.) */
+            /* Still another CPU's, and a chunk in a stripe's cursor is
+             * acquired only by that stripe's CPUs (own.c, sweeps_home): if
+             * this thread's CPU maps to this stripe too, several CPUs
+             * share it (an atlas created by a thread pinned to one CPU,
+             * CPUs that outnumber the stripes or whose numbers collide).
+             * Moving on from the chunk half swept, each CPU at every move
+             * of a thread between them, cut the rotation's lap to a few
+             * slots a chunk (reuse.lap.migrating.rseq.1stripe: slot 63
+             * back within 16 handouts at capacity 1000).  So the stripe is
+             * marked shared (no CPU acquires there from now on; its claims
+             * go by CAS), and the chunk is taken back (once per call) and
+             * swept on from the cursor. */
+            if (!unshared) {
+                uint32_t cpu = midatlas__current_cpu(t->own);
+                unshared = true;
+                if (((cpu ^ t->own) & a->stripe_mask) == 0) {
+                    /* relaxed: a hint (atlas.h, struct stripe). */
+                    store_relaxed(&s->shared, 1);
+                    midatlas__own_reclaim(a, cursor_chunk(a, c));
+                    break;
+                }
+            }
+            /* Else a thread that moved CPUs again within this call: the
+             * next chunk. */
             c = stripe_next_chunk(a, s);
             fresh = true;
             chunks++;

@@ -373,8 +373,10 @@ static inline bool context_storable(const void *ctx)
  * as its caller has room for). */
 void midatlas__stats_fill(struct midatlas *a, struct midatlas_stats *st);
 
-/* cpus.c: CPUs this process may run on (or $MIDATLAS_STRIPES), at least 1. */
-uint32_t midatlas__cpus_usable(void);
+/* cpus.c: the stripes that give each CPU this process may run on a stripe
+ * of its own (the highest CPU number plus one; or $MIDATLAS_STRIPES), at
+ * least 1. */
+uint32_t midatlas__cpus_span(void);
 /* cpus.c: may claims prefetch slot lines for writing (prefetch.h)?  The
  * CPU can (PREFETCHW) and $MIDATLAS_PREFETCH is not 0. */
 bool midatlas__cpus_prefetch(void);

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpus.c - how many threads of this process can run at once: the stripe
- * count of a new atlas follows it (create.c).
+ * cpus.c - how many stripes a new atlas wants so that no two CPUs this
+ * process may run on share one: the stripe count follows it (create.c).
  *
  * A stripe holds the sweep cursor of the threads running on its CPU
- * (sweep.h).  More stripes than CPUs only add cursors nobody uses and, in a
- * small atlas, cut the chunks smaller (at least two chunks per stripe,
- * create.c).  Fewer stripes than CPUs make threads that run at once share a
- * cursor.  The CPUs this process may run on
- * (sched_getaffinity, so a container's or taskset's limit counts) are the
- * measure; MIDATLAS_STRIPES in the environment overrides it (tests use it to
+ * (sweep.h); a CPU's stripe is its number modulo the count.  More stripes
+ * than CPUs only add cursors nobody uses and, in a small atlas, cut the
+ * chunks smaller (at least two chunks per stripe, create.c).  Two CPUs on
+ * one stripe make threads that run at once share a cursor: slow on every
+ * path (two threads: churn at 15 M/s against 118 M/s with a stripe each),
+ * and on the rseq path such a stripe is swept by CAS (sweep.c, take_slow).
+ * So the measure is the highest number among the CPUs the process may run
+ * on, plus one (sched_getaffinity, so a container's or taskset's limit
+ * counts; CPUs 0 and 2 want 4 stripes), over the calling thread's CPUs and
+ * the main thread's: an atlas created by a thread pinned to one CPU serves
+ * the whole process (it once got one stripe; tests/test_stripes.c).
+ * MIDATLAS_STRIPES in the environment overrides it (tests use it to
  * exercise 16 stripes on a 2-core machine).
  *
  * And whether claims may prefetch slot lines for writing (prefetch.h).
@@ -36,7 +42,18 @@ uint32_t midatlas__current_cpu(uint32_t fallback)
     return cpu >= 0 ? (uint32_t)cpu : fallback;
 }
 
-uint32_t midatlas__cpus_usable(void)
+#ifdef CPU_COUNT
+/* The highest CPU number in set, plus one (0 for an empty set). */
+static uint32_t cpu_span(const cpu_set_t *set)
+{
+    for (int c = CPU_SETSIZE - 1; c >= 0; c--)
+        if (CPU_ISSET(c, set))
+            return (uint32_t)c + 1;
+    return 0;
+}
+#endif
+
+uint32_t midatlas__cpus_span(void)
 {
     const char *env = getenv("MIDATLAS_STRIPES");
     if (env && *env) {
@@ -45,9 +62,12 @@ uint32_t midatlas__cpus_usable(void)
             return n > (long)MIDATLAS_MAX_STRIPES ? MIDATLAS_MAX_STRIPES : (uint32_t)n;
     }
 #ifdef CPU_COUNT
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return (uint32_t)CPU_COUNT(&set);
+    cpu_set_t set, main_thread;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) {
+        if (sched_getaffinity(getpid(), sizeof main_thread, &main_thread) == 0)
+            CPU_OR(&set, &set, &main_thread);
+        return cpu_span(&set);
+    }
 #endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (uint32_t)n : 1;

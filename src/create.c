@@ -19,13 +19,14 @@ static uint32_t ceil_log2(uint32_t n)
     return bits;
 }
 
-/* Stripes: a power of two, at most MIDATLAS_MAX_STRIPES, no more than the
- * CPUs that can run this process's threads at once (cpus.c) rounded up, and
- * few enough that each starts with MIDATLAS_MIN_SLOTS_PER_STRIPE free slots. */
+/* Stripes: a power of two, at most MIDATLAS_MAX_STRIPES, enough that no two
+ * CPUs this process may run on share one (cpus.c: the highest CPU number
+ * plus one) rounded up, and few enough that each starts with
+ * MIDATLAS_MIN_SLOTS_PER_STRIPE free slots. */
 static uint32_t stripe_count(uint32_t capacity)
 {
-    uint32_t cpus = midatlas__cpus_usable(), n = 1;
-    while (n < MIDATLAS_MAX_STRIPES && n < cpus &&
+    uint32_t span = midatlas__cpus_span(), n = 1;
+    while (n < MIDATLAS_MAX_STRIPES && n < span &&
            (uint64_t)n * 2 * MIDATLAS_MIN_SLOTS_PER_STRIPE <= capacity)
         n *= 2;
     return n;

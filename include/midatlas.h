@@ -133,7 +133,9 @@
  *   stale; it is never delivered to another request.
  *
  *   Guaranteed for one thread with W requests in flight (G = generation
- *   bits), while fewer than half the usable slots are in use:
+ *   bits), while fewer than half the usable slots are in use and the
+ *   thread is not in a scarce spell (below: a thread that met the atlas
+ *   more than half in use is in one for its next 64 to 4096 associates):
  *     same MID value again after >= (2^G - 1) * (usable - W) handouts
  *
  *     capacity  G    W = 1     W = 32    (measured, tests/reuse: W=1, W=32)
@@ -177,11 +179,18 @@
  *
  *   An atlas more than half in use: when an associate had to pass over half
  *   the usable slots in use before it found a free one, rotation cannot buy
- *   much distance any more, and for a while that thread's associates first
- *   try the slot the same thread freed last (as a LIFO free list would).
- *   The stale window then shrinks towards (free slots) * 2^G handouts, and
- *   below that for a thread that frees and takes at once; keep an atlas
- *   sized so that it is less than half full if late replies matter.  A
+ *   much distance any more, and for a while (a scarce spell) that thread's
+ *   associates first try the slot the same thread freed last (as a LIFO
+ *   free list would).  The stale window then shrinks towards (free slots)
+ *   * 2^G handouts, and below that for a thread that frees and takes at
+ *   once: a MID value may come back after 2^G of its handouts.  A spell
+ *   lasts 64 associates of that thread; at its end the thread looks at one
+ *   chunk, and while that is more than half in use the next spell is twice
+ *   as long, up to 4096.  The spell runs out even if the atlas empties
+ *   meanwhile: nothing cheaper than a look at every slot tells how full
+ *   the atlas is, so the bound above holds for the thread's handouts from
+ *   the end of its spell.  Keep an atlas sized so that it is less than
+ *   half full if late replies matter.  A
  *   full atlas (FULL mode, "No slot in hand") hands out the freed slots
  *   themselves, the freeing thread's own first: a slot may come back on
  *   the next handout.

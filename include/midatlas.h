@@ -490,8 +490,10 @@ MIDATLAS_API int midatlas_release(struct midatlas *atlas, uint16_t mid);
 /** Dissociate every live MID, calling fn(ctx, mid, arg) for each (fn may be
  * NULL), and release every tombstone.  Returns the number of contexts that
  * went to fn.  May race every other call: a context reaches fn only if this
- * drain won its MID, and never twice.  MIDs associated while drain runs may or
- * may not be drained.  Lock-free; 0 for a NULL atlas. */
+ * drain won its MID, and once for each association.  MIDs associated while
+ * drain runs may or may not be drained, fn's own among them: a context fn
+ * associates again may come to fn again in the same call.  Lock-free; 0
+ * for a NULL atlas. */
 MIDATLAS_API size_t midatlas_drain(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
 
 /** Fill *stats.  live, discarded, associations and full_failures are exact when

@@ -68,7 +68,9 @@ VOID RxIterateMidAtlasAndRemove(PRX_MID_ATLAS MidAtlas, PCONTEXT_ITERATOR Contex
 
     /* drain dissociates each MID (one CAS it must win) before it calls the
      * visitor, which is the documented order: the iterator may free the
-     * context or associate it again.  0 and nothing done for NULL. */
+     * context.  It may also associate it again, but that new association
+     * may be removed in the same walk and handed to the iterator once more
+     * (midatlax.h).  0 and nothing done for NULL. */
     (void)midatlas_drain(MidAtlas, ContextIterator ? call_rdbss_callback : NULL, &cb);
 }
 
@@ -83,6 +85,7 @@ NTSTATUS RxAssociateContextWithMid(PRX_MID_ATLAS MidAtlas, PVOID Context, PUSHOR
     case MIDATLAS_OK:
         return STATUS_SUCCESS;
     case MIDATLAS_EFULL:
+    case MIDATLAS_ECLOSED: /* midatlas_close on an RDBSS atlas: no MID for anyone */
         return STATUS_UNSUCCESSFUL;
     default: /* EINVAL: NULL atlas, context or NewMid, or a context above 48 bits */
         return STATUS_INVALID_PARAMETER;

@@ -19,13 +19,17 @@
  *       live context (Destructor may be NULL), then frees the atlas.
  *   RxIterateMidAtlasAndRemove(a, It)    dissociates each live MID and then
  *       calls It(ctx) for its context; the atlas stays usable (empty) after.
- *       It may be NULL (the contexts are then only dropped).
+ *       It may be NULL (the contexts are then only dropped).  A context It
+ *       associates again (a request to resend) may be dissociated by the
+ *       same walk and passed to It once more: associate again after the
+ *       call returns.
  *   RxMapMidToContext(a, Mid)            the context of Mid, or NULL for any
  *       MID without one.
  *   RxAssociateContextWithMid(a, Ctx, &Mid)  STATUS_SUCCESS and a new MID in
  *       *NewMid; STATUS_UNSUCCESSFUL at once when no MID is free (it never
- *       waits); STATUS_INVALID_PARAMETER for a NULL atlas, context or NewMid,
- *       or a context midatlas cannot store (above 48 bits, see midatlas.h).
+ *       waits) or the atlas was closed (midatlas_close); STATUS_INVALID_PARAMETER
+ *       for a NULL atlas, context or NewMid, or a context midatlas cannot
+ *       store (above 48 bits, see midatlas.h).
  *   RxMapAndDissociateMidFromContext(a, Mid, &Ctx)  ends Mid's association
  *       and returns its context in *ContextPointer.
  *   RxReassociateMid(a, Mid, NewCtx)     binds a live Mid to NewContext; the
@@ -85,7 +89,7 @@
  *   RxDestroyMidAtlas                 midatlas_destroy
  *   RxIterateMidAtlasAndRemove        midatlas_drain
  *   RxMapMidToContext                 midatlas_map
- *   RxAssociateContextWithMid         midatlas_associate (EFULL ->
+ *   RxAssociateContextWithMid         midatlas_associate (EFULL, ECLOSED ->
  *                                     STATUS_UNSUCCESSFUL, EINVAL ->
  *                                     STATUS_INVALID_PARAMETER)
  *   RxMapAndDissociateMidFromContext  midatlas_dissociate (any failure ->

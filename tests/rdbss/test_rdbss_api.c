@@ -549,6 +549,29 @@ static void test_midatlas_tombstone_on_rdbss_atlas(void **state)
     RxDestroyMidAtlas(a, NULL);
 }
 
+/* A closed atlas has no MID for anyone: STATUS_UNSUCCESSFUL, as for a full
+ * one, not STATUS_INVALID_PARAMETER (the arguments are fine; midatlas_close
+ * on an RDBSS atlas once made them look wrong).  *NewMid stays untouched,
+ * and the MIDs in flight still complete. */
+static void test_closed_atlas_is_unsuccessful(void **state)
+{
+    PRX_MID_ATLAS a = RxCreateMidAtlas(4, 4);
+    struct req reqs[1], more;
+    USHORT mid = 0x3333;
+    void *ctx = NULL;
+
+    (void)state;
+    assert_non_null(a);
+    memset(reqs, 0, sizeof(reqs));
+    associate_all(a, reqs, 1);
+    assert_int_equal(midatlas_close(a), MIDATLAS_OK);
+    assert_int_equal(RxAssociateContextWithMid(a, &more, &mid), STATUS_UNSUCCESSFUL);
+    assert_int_equal(mid, 0x3333);
+    assert_int_equal(RxMapAndDissociateMidFromContext(a, reqs[0].mid, &ctx), STATUS_SUCCESS);
+    assert_ptr_equal(ctx, &reqs[0]);
+    RxDestroyMidAtlas(a, NULL);
+}
+
 /* --------------------------------- macros --------------------------------- */
 
 static void test_macros(void **state)
@@ -605,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_destroy_calls_destructor_once_per_live_context),
         cmocka_unit_test(test_destroy_null_destructor_and_null_atlas),
         cmocka_unit_test(test_midatlas_tombstone_on_rdbss_atlas),
+        cmocka_unit_test(test_closed_atlas_is_unsuccessful),
         cmocka_unit_test(test_macros),
     };
 

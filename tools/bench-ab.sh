@@ -135,8 +135,13 @@ fi
 [ "$deps" = 1 ] && "$root/tools/install-deps.sh" base
 
 mkdir -p "$out"
-# Absolute: the builds link the pad objects from their own trees.
 out=$(cd "$out" && pwd)
+# The pad objects: in a folder of their own, absolute (the builds link them
+# from their own trees) and without blanks, since the linker flags that
+# name them are split on blanks (an --out with a space failed to link:
+# "cannot find /tmp/rt/ab").
+pad_dir=$(mktemp -d /tmp/midatlas-ab-pad.XXXXXX)
+trap 'rm -rf "$pad_dir"' EXIT
 jobs=$(nproc 2>/dev/null || echo 2)
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
@@ -165,7 +170,7 @@ configure_release() {
 # (configure_release), so each layout moves them by whole lines, 576, 1088...
 # bytes: another offset in a page, other cache sets).
 pad_object() {
-    local o=$out/pad-$1.o
+    local o=$pad_dir/pad-$1.o
     [ -f "$o" ] || printf 'void midatlas_ab_pad(void) { __asm__(".skip %d"); }\n' "$1" |
         cc -x c -c -o "$o" - || return 1
     echo "$o"

@@ -15,7 +15,8 @@
 #                                   2-core VM, the build included
 #   tools/bench.sh --long           every workload, capacities 64 and 4096,
 #                                   min_time 0.5 s, one repetition each
-#                                   (512 benchmarks: about 14+
+#                                   (704 benchmarks with the
+#                                   lookup diagnostics: about 20
 #                                   minutes)
 #   tools/bench.sh --compare A.json B.json
 #                                   Google Benchmark's compare.py on two runs
@@ -55,7 +56,7 @@
 #   --out DIR         results (default out/)
 #   --no-clean        reuse the build tree instead of rebuilding it
 #   --no-deps         do not run tools/install-deps.sh
-#   -h, --help        this text
+#   -h, --help        this text;  --version  the midatlas version
 # Environment: MIDATLAS_RSEQ=0 measures midatlas (and its plugin) without
 # the rseq claim path, claiming by CAS (README, "Design");
 # MIDATLAS_PREFETCH=0 without the claims' prefetch (bench/RESULTS.md,
@@ -80,6 +81,17 @@ usage() {
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
 }
 
+# One line on stderr, a hint, exit 2: what a bad command line gets.
+usage_error() {
+    echo "bench.sh: $1 (try 'tools/bench.sh --help')" >&2
+    exit 2
+}
+
+# need OPTION ARGC [N]: the option takes N values (default 1).
+need() {
+    [ "$2" -gt "${3:-1}" ] || usage_error "$1 needs ${3:-1} value(s)"
+}
+
 filter='^(churn|window|pipeline|lookup)/[^/]+/cap:(64|4096)/'
 min_time=0.05
 repetitions=3
@@ -93,22 +105,27 @@ impls=()
 peers=1
 while [ $# -gt 0 ]; do
     case "$1" in
-        --impl) impls+=(--impl "$2"); shift ;;
+        --impl) need "$1" $#; impls+=(--impl "$2"); shift ;;
         --no-peers) peers=0 ;;
         --long) filter='.'; min_time=0.5; repetitions=1 ;;
-        --filter) filter=$2; shift ;;
-        --min-time) min_time=$2; shift ;;
-        --threads) threads_flag=(--threads="$2"); shift ;;
-        --repetitions) repetitions=$2; shift ;;
-        --processes) processes=$2; shift ;;
-        --run-budget) run_budget=$2; shift ;;
-        --build-dir) build=$2; shift ;;
-        --out) out=$2; shift ;;
+        --filter) need "$1" $#; filter=$2; shift ;;
+        --min-time) need "$1" $#; min_time=$2; shift ;;
+        --threads) need "$1" $#; threads_flag=(--threads="$2"); shift ;;
+        --repetitions) need "$1" $#; repetitions=$2; shift ;;
+        --processes) need "$1" $#; processes=$2; shift ;;
+        --run-budget) need "$1" $#; run_budget=$2; shift ;;
+        --build-dir) need "$1" $#; build=$2; shift ;;
+        --out) need "$1" $#; out=$2; shift ;;
         --no-clean) clean=0 ;;
         --no-deps) deps=0 ;;
-        --compare) compare=("$2" "$3"); shift 2 ;;
+        --compare) need "$1" $# 2; compare=("$2" "$3"); shift 2 ;;
         -h|--help) usage; exit 0 ;;
-        *) echo "bench.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+        --version)
+            echo "tools/bench.sh (midatlas $(sed -n 's/^#define MIDATLAS_VERSION "\(.*\)"$/\1/p' \
+                "$root/include/midatlas/version.h"))"
+            exit 0 ;;
+        -*) usage_error "unknown option '$1'" ;;
+        *) usage_error "unexpected argument '$1'" ;;
     esac
     shift
 done
@@ -119,7 +136,7 @@ install_deps() {
 }
 
 case "$processes" in
-    ''|*[!0-9]*|0) echo "bench.sh: --processes needs a positive number" >&2; exit 2 ;;
+    ''|*[!0-9]*|0) usage_error "--processes needs a positive number" ;;
 esac
 
 # ------------------------------------------------------------------ compare

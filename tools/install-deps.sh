@@ -16,7 +16,8 @@
 #   bench      libbenchmark-tools (Google Benchmark's compare.py)
 #   plot       gnuplot-nox, python3-matplotlib (benchmark figures)
 #   docs       doxygen (API reference, man pages), man-db (man -l),
-#              dpkg-dev (dpkg-shlibdeps for cpack -G DEB)
+#              dpkg-dev (dpkg-shlibdeps for cpack -G DEB), file (cpack's
+#              shlibs file)
 #   i386       gcc-multilib, cmocka and liburcu for i386 (tools/test.sh's i386
 #              tree, the 9P client's included; adds the i386 architecture)
 #   aarch64    clang's cross tools for arm64, qemu-user and cmocka for arm64
@@ -41,16 +42,19 @@ usage_error() {
 
 # The packages of each set.  gcc/g++ because a bare Debian image has no
 # compiler at all; llvm for llvm-symbolizer, which clang's sanitizers need to
-# print readable stacks; libclang-rt-14-dev for clang's sanitizer runtimes.
+# print readable stacks; libclang-rt-14-dev for clang's sanitizer runtimes;
+# python3 for the report scripts (bench-report.py, bench-ab-report.py) and
+# the tests that run them, which no other package pulls in on a minimal
+# image; file for cpack's shlibs and the package test's check of stripping.
 set_lib=(gcc make cmake)
 set_base=(cmake pkg-config ninja-build gcc g++ libcmocka-dev liburcu-dev libck-dev
-          libbenchmark-dev clang libclang-rt-14-dev llvm)
+          libbenchmark-dev clang libclang-rt-14-dev llvm python3)
 set_model=(spin)
 set_transport=(diod)
 set_valgrind=(valgrind)
 set_bench=(libbenchmark-tools)
 set_plot=(gnuplot-nox python3-matplotlib)
-set_docs=(doxygen man-db dpkg-dev)
+set_docs=(doxygen man-db dpkg-dev file)
 # Another architecture's libraries come from dpkg's multiarch (name:arch).
 # Not Debian's gcc-aarch64-linux-gnu: it conflicts with gcc-multilib, so the
 # aarch64 tree compiles with clang --target and links with the cross

@@ -9,6 +9,7 @@
 #                 command is `ctest --test-dir BUILD_DIR -L stress`
 #   -t SECONDS    stop starting new runs after SECONDS (default: no limit)
 #   -n RUNS       stop after RUNS runs (default: no limit)
+#   -h, --help    this text;  --version  the midatlas version
 #   -- COMMAND    repeat COMMAND instead, e.g.
 #                 -- build/stress/midatlas-stress --impl all --impl build/plugins/idr.so \
 #                    --workload all --seconds 5
@@ -19,23 +20,42 @@
 # elapsed time.  Exit status: 0 when every run passed, 1 at a failure, 2 usage.
 set -u
 
+# One line on stderr, a hint, exit 2: what a bad command line gets.
+usage_error() {
+    echo "stress-loop.sh: $1 (try 'tools/stress-loop.sh --help')" >&2
+    exit 2
+}
+
+# number OPTION VALUE: VALUE is a whole number of seconds or runs.
+number() {
+    case "$2" in
+    ''|*[!0-9]*) usage_error "$1 needs a whole number, not '$2'" ;;
+    esac
+}
+
 build=build
 limit_s=0
 limit_runs=0
 while [ $# -gt 0 ]; do
     case "$1" in
-    -b) build=$2; shift 2 ;;
-    -t) limit_s=$2; shift 2 ;;
-    -n) limit_runs=$2; shift 2 ;;
+    -b) [ $# -ge 2 ] || usage_error "-b needs a build tree"; build=$2; shift 2 ;;
+    -t) [ $# -ge 2 ] || usage_error "-t needs a number"; number -t "$2"; limit_s=$2; shift 2 ;;
+    -n) [ $# -ge 2 ] || usage_error "-n needs a number"; number -n "$2"; limit_runs=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "stress-loop.sh: unknown option $1 (see -h)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+    --version)
+        echo "tools/stress-loop.sh (midatlas $(sed -n 's/^#define MIDATLAS_VERSION "\(.*\)"$/\1/p' \
+            "$(dirname "$0")/../include/midatlas/version.h"))"
+        exit 0 ;;
+    -*) usage_error "unknown option '$1'" ;;
+    *) usage_error "unexpected argument '$1' (a command goes after --)" ;;
     esac
 done
 if [ $# -eq 0 ]; then
     [ -d "$build" ] || { echo "stress-loop.sh: no build tree at $build (use -b)" >&2; exit 2; }
-    # ctest -V shows the harness's SUMMARY lines, which are what we sum.
-    set -- ctest --test-dir "$build" -L stress -V
+    # ctest -V shows the harness's SUMMARY lines, which are what we sum;
+    # --no-tests=error: a tree without stress tests is a failure, not a pass.
+    set -- ctest --test-dir "$build" -L stress -V --no-tests=error
 fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/stress-loop.XXXXXX")
@@ -51,6 +71,9 @@ report() {
     printf 'STRESS-LOOP runs=%d harness_runs=%d ops=%s violations=%s elapsed_s=%d status=%s\n' \
         "$runs" "$summaries" "$ops" "$violations" $((now - start)) "$1"
 }
+
+# Ctrl-C is how an unlimited run ends: report what ran, leave no log.
+trap 'rm -f "$log"; report INTERRUPTED; exit 130' INT TERM
 
 while :; do
     if [ "$limit_runs" -gt 0 ] && [ "$runs" -ge "$limit_runs" ]; then break; fi

@@ -24,7 +24,11 @@
  *        take one slot;
  *     5  a visit of a chunk never ends (sweep.h, visit_on): a thread that
  *        comes back to a cursor left behind hands out slots the sweep has
- *        just handed out (tests/reuse/stale.c must catch it).
+ *        just handed out (tests/reuse/stale.c must catch it);
+ *     6  dissociate, discard and the other endings ignore the MID's
+ *        generation: a stale MID ends whatever association its slot holds
+ *        now, another request's (the stress harness's cancel workload must
+ *        catch it).
  */
 #ifndef MIDATLAS_HOOKS_H
 #define MIDATLAS_HOOKS_H

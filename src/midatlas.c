@@ -289,6 +289,10 @@ static int end_live(struct midatlas *a, uint16_t mid, const void *expected, enum
     uint64_t w = load_relaxed(slot);
 
     for (;;) {
+#if MIDATLAS_BROKEN == 6
+        /* Deliberately broken: the slot's own generation, not the MID's. */
+        gen = slot_is_free(w) ? gen : slot_mid_gen(a, w);
+#endif
         int rc = slot_status(a, w, gen);
         if (rc != MIDATLAS_OK)
             return rc;

@@ -140,6 +140,19 @@ static int parse_cpus(struct stress_cfg *c, const char *s)
     return c->ncpus ? 0 : -1;
 }
 
+/* A 32-bit option value: strtoul's, but a value above 32 bits is an error
+ * (it was cut to its low bits: --capacity 4294967297 ran at capacity 1).
+ * *end as strtoul sets it; UINT32_MAX + 1 ends the parse as junk does. */
+static uint32_t parse_u32(const char *s, char **end)
+{
+    unsigned long long v = strtoull(s, end, 10);
+    if (v > UINT32_MAX || *s == '-') {
+        *end = (char *)s; /* reported as a bad number */
+        return 0;
+    }
+    return (uint32_t)v;
+}
+
 static int parse_args(int argc, char **argv, struct stress_cfg *c)
 {
     static const struct option opts[] = {
@@ -169,11 +182,11 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
                 return 2;
             break;
         case 'w': c->workload = optarg; break;
-        case 't': c->threads = (unsigned)strtoul(optarg, &end, 10); break;
+        case 't': c->threads = parse_u32(optarg, &end); break;
         case 's': c->seconds = strtod(optarg, &end); break;
-        case 'c': c->capacity = (uint32_t)strtoul(optarg, &end, 10); break;
+        case 'c': c->capacity = parse_u32(optarg, &end); break;
         case 'S': c->seed = strtoull(optarg, &end, 0); break;
-        case 'W': c->window = (uint32_t)strtoul(optarg, &end, 10); break;
+        case 'W': c->window = parse_u32(optarg, &end); break;
         case 'C':
             if (parse_cpus(c, optarg) != 0)
                 return cli_usage_error(PROG, "bad --cpus list '%s'", optarg);
@@ -181,10 +194,10 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         case 'q': c->quiet = true; break;
         case 'K': c->skip = optarg; break;
         case 'N': c->no_stats_check = true; break;
-        case 'X': c->chaos = (uint32_t)strtoul(optarg, &end, 10); break;
+        case 'X': c->chaos = parse_u32(optarg, &end); break;
         case 'O': c->ops = strtoull(optarg, &end, 10); break;
-        case 'P': c->preempt = (uint32_t)strtoul(optarg, &end, 10); break;
-        case 'M': c->migrate = (uint32_t)strtoul(optarg, &end, 10); break;
+        case 'P': c->preempt = parse_u32(optarg, &end); break;
+        case 'M': c->migrate = parse_u32(optarg, &end); break;
         default: return cli_other_option(PROG, o, argv, usage);
         }
         if (end && (*end || end == optarg))
@@ -196,6 +209,10 @@ static int parse_args(int argc, char **argv, struct stress_cfg *c)
         return cli_usage_error(PROG, "--threads must be 1..%u", STRESS_MAX_THREADS);
     if (c->capacity < 1 || c->capacity > MIDATLAS_MAX_CAPACITY)
         return cli_usage_error(PROG, "--capacity must be 1..%u", MIDATLAS_MAX_CAPACITY);
+    /* No thread can hold more than a table's MIDs; larger, the request
+     * records' size overflowed (--window 536870912 hung in pow2_ceil). */
+    if (c->window > MIDATLAS_MAX_CAPACITY)
+        return cli_usage_error(PROG, "--window must be 0..%u", MIDATLAS_MAX_CAPACITY);
     if (!(c->seconds > 0))
         return cli_usage_error(PROG, "--seconds must be above 0");
     if (impls.n == 0 && !impl_list_add(&impls, "midatlas"))
@@ -489,6 +506,22 @@ static void check_stats_running(struct stress_run *run)
                          (unsigned long long)st.associations, (unsigned long long)made);
 }
 
+/* The end-of-run checks run after the monitor has stopped: a table whose
+ * call never returns there (an associate that spins on a full table instead
+ * of answering EFULL) hung the program with no word.  They get this long,
+ * then the alarm ends the run as a violation. */
+#define FINAL_LIMIT_S 120u
+
+static void final_checks_hung(int sig)
+{
+    (void)sig;
+    static const char msg[] = "VIOLATION: the end-of-run checks did not finish within 120 s "
+                              "(a call of the table never returned)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
+    (void)w;
+    _exit(1);
+}
+
 static void monitor(struct stress_run *run)
 {
     double start = now_s(), last = start, last_change = start;
@@ -614,8 +647,12 @@ static uint64_t run_one(const struct stress_cfg *cfg, const struct mid_impl *imp
      * destroy): it registers like a worker (liburcu needs it). */
     if (impl->thread_init)
         impl->thread_init();
-    if (atomic_load_explicit(&run->violations, memory_order_relaxed) == 0)
+    if (atomic_load_explicit(&run->violations, memory_order_relaxed) == 0) {
+        signal(SIGALRM, final_checks_hung);
+        alarm(FINAL_LIMIT_S);
         stress_final_checks(run);
+        alarm(0);
+    }
 
     uint64_t sum = 0, lo = UINT64_MAX, hi = 0;
     unsigned lo_t = 0;

@@ -16,7 +16,10 @@
  *              ownership stays strict; a sender's discard can only reach a
  *              MID the receiver freed and handed out again after the MID
  *              value wrapped, and then it wins that request, which is still
- *              exactly once.
+ *              exactly once; every context an ending returns must be of a
+ *              request given that very MID (an ending that ignored the
+ *              MID's generation and ended another request went unseen
+ *              here once: MIDATLAS_BROKEN=6, stress.catches.broken6).
  *              With three threads or more, thread 1 is a canceller that
  *              discards the post each receiver is about to answer.
  *   teardown   (+ drain) cancel plus a thread calling drain in
@@ -64,8 +67,8 @@ static void sender_cancel(struct stress_thread *th, uint16_t mid, void *ctx)
     if (rc == MIDATLAS_OK) {
         if (got != ctx && !stress_ctx_valid(run, got))
             stress_violation(run, "discard(0x%04x) returned %p, not a context", mid, got);
-        else
-            stress_complete(run, got, got == ctx ? (long)mid : -1, "discard");
+        else /* another request only if it was given this very MID (stress_complete) */
+            stress_complete(run, got, (long)mid, "discard");
     } else if (rc != MIDATLAS_EDISCARDED && rc != MIDATLAS_EFREE && rc != MIDATLAS_ESTALE) {
         stress_violation(run, "discard(0x%04x) returned %d (%s)", mid, rc, midatlas_strerror(rc));
     }
@@ -137,7 +140,7 @@ static void receive_racing(struct stress_thread *th, uint16_t mid, void *ctx, en
             stress_violation(run, "receiver: dissociate(0x%04x) returned %p, the post says %u/%u",
                              mid, got, ctx_tid(ctx), ctx_seq(ctx));
         else
-            stress_complete(run, got, got == ctx ? (long)mid : -1, "reply");
+            stress_complete(run, got, (long)mid, "reply");
         return;
     }
     if (rc == MIDATLAS_EDISCARDED) {
@@ -217,7 +220,7 @@ static void canceller(struct stress_thread *th)
         if (peek == 2)
             sched_yield(); /* nothing pending: leave the core to the others */
         if (rc == MIDATLAS_OK)
-            stress_complete(run, got, -1, "discard (canceller)");
+            stress_complete(run, got, (long)mid, "discard (canceller)");
         else if (rc != MIDATLAS_EDISCARDED && rc != MIDATLAS_EFREE && rc != MIDATLAS_ESTALE)
             stress_violation(run, "canceller: discard(0x%04x) returned %d (%s)", mid, rc,
                              midatlas_strerror(rc));

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lying_plugins.c - tables that break one rule of the plugin ABI quietly,
- * which midatlas-conform must catch (ctest plugin.catch.*).  Each is the
- * midatlas library behind the required calls, plus one lie:
+ * which midatlas-conform must catch (ctest plugin.catch.*), and one that
+ * keeps every rule with the required calls alone (required_only: the
+ * harness must not call what a table does not have; midatlas-stress's
+ * churn once called its missing reassociate_if and died, ctest
+ * stress.required-only).  Each is the midatlas library behind the required
+ * calls, the lying ones with one lie:
  *   lying_null_ctx    a dissociate that fails writes NULL into *ctx (the
  *                     ABI: a failed call leaves out-parameters untouched);
  *                     conform once checked that with NULL as its marker
@@ -62,6 +66,12 @@ const struct mid_impl lying_null_ctx = {
     LIE_CALLS,
     .name = "lying-null-ctx",
     .dissociate = null_ctx_dissociate,
+};
+
+const struct mid_impl required_only = {
+    LIE_CALLS,
+    .name = "required-only",
+    .dissociate = honest_dissociate,
 };
 
 const struct mid_impl lying_junk_drain = {

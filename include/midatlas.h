@@ -371,10 +371,11 @@ typedef struct midatlas_stats midatlas_stats_t;
  * line per chunk below 16 chunks): the tickets that end a stopped thread's
  * part of the sweep ("Stale window"), whatever the number of threads that
  * use it.  Stripes (each holds
- * the sweep cursor of the threads running on its CPUs): as many as the CPUs
- * this process may run on (sched_getaffinity), rounded up to a power of two,
- * at most 16 and at most capacity / 8; $MIDATLAS_STRIPES overrides the CPU
- * count.  So at most 8 bytes per slot (32 spread) + 2.9 KiB up to capacity
+ * the sweep cursor of the threads running on its CPUs): enough that no two
+ * CPUs this process may run on share one (a CPU's stripe is its number
+ * modulo the count: the highest CPU number plus one, rounded up to a power
+ * of two), at most 16 and at most capacity / 4; $MIDATLAS_STRIPES overrides
+ * that count.  So at most 8 bytes per slot (32 spread) + 2.9 KiB up to capacity
  * 16384, and + 1.9 KiB + capacity / 16 bytes above; an atlas that uses the
  * rseq claim path (below) has 1 KiB of owner bytes and one more line per
  * stripe: 2 KiB more.

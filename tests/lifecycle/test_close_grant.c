@@ -2,7 +2,8 @@
 /*
  * test_close_grant.c - once close has taken effect, no waiter is granted a
  * MID: "from then on associate and associate_wait answer ECLOSED and every
- * waiter wakes with ECLOSED" (API.md, close).
+ * waiter wakes with ECLOSED" (the project's contract for close; the
+ * header's midatlas_close says when close takes effect).
  *
  * Found in review (2026-12-05): close set GATE_CLOSED and only then took
  * the queue lock to wake the waiters, and a free in between still served

@@ -70,8 +70,8 @@
  *     by the popper, a grant goes to a WAITING record, and at destroy every
  *     slot is LIVE or listed, nothing in hand;
  *   - ECLOSED only after close (or drain, which wakes the queue) started,
- *     and no grant once close has taken effect (its bit set): API.md's
- *     "every waiter wakes with ECLOSED";
+ *     and no grant once close has taken effect (its bit set): the
+ *     contract's "every waiter wakes with ECLOSED" (midatlas.h, close);
  *   - without CLOSE every waiter gets a MID (there are as many frees as
  *     waiters): no lost wakeup between a freer and a waiter;
  *   - ownership at destroy: every context has exactly one owner.  A waiter

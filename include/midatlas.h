@@ -437,7 +437,9 @@ MIDATLAS_API int midatlas_create(struct midatlas **atlas, uint32_t capacity, uns
  * free the atlas.  Tombstones are dropped silently.  Only after every other
  * call on the atlas has returned, and none may follow: to stop threads that
  * may be waiting in midatlas_associate_wait, call midatlas_close first and
- * join them.  NULL atlas: no-op. */
+ * join them.  A call found still queued there is that breach, seen: destroy
+ * then prints which and aborts rather than free the atlas under it.  NULL
+ * atlas: no-op. */
 MIDATLAS_API void midatlas_destroy(struct midatlas *atlas, midatlas_visit_fn *fn, void *arg);
 
 /** Hand out a free MID bound to ctx, stored in *mid.

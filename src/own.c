@@ -239,6 +239,15 @@ void midatlas__own_leave(struct midatlas *a, uint32_t k)
         (void)rseq_release_owner((uint32_t)cpu, own, (uint8_t)(cpu + 1));
 }
 
+bool midatlas__own_by_stripe_mate(struct midatlas *a, uint32_t k, uint32_t cpu)
+{
+    if (!a->owners || k >= a->nchunks)
+        return false;
+    uint8_t o = load8_relaxed(owner_of(a, k)); /* relaxed: a hint, as own_reclaim's */
+    uint32_t owner = (uint32_t)o - 1;
+    return owned_by_a_cpu(o) && owner != cpu && ((owner ^ cpu) & a->stripe_mask) == 0;
+}
+
 void midatlas__own_reclaim(struct midatlas *a, uint32_t k)
 {
     if (!a->owners || k >= a->nchunks)
@@ -287,6 +296,14 @@ void midatlas__own_leave(struct midatlas *a, uint32_t k)
 {
     (void)a;
     (void)k;
+}
+
+bool midatlas__own_by_stripe_mate(struct midatlas *a, uint32_t k, uint32_t cpu)
+{
+    (void)a;
+    (void)k;
+    (void)cpu;
+    return false;
 }
 
 void midatlas__own_reclaim(struct midatlas *a, uint32_t k)

@@ -68,6 +68,10 @@ void midatlas__own_leave(struct midatlas *a, uint32_t k);
  * owner's CPU), so that the sweep does not pass it by lap after lap
  * (own.c; sweep.c, take_slow, says when). */
 void midatlas__own_reclaim(struct midatlas *a, uint32_t k);
+/* Does a CPU other than cpu that maps to cpu's stripe own chunk k?  Then
+ * several CPUs share the stripe (sweep.c, take_slow).  A chunk a revoker
+ * holds (REVOKING) or an acquirer is taking (PENDING) is nobody's: no. */
+bool midatlas__own_by_stripe_mate(struct midatlas *a, uint32_t k, uint32_t cpu);
 
 /* FULL mode began (sweep.c, take_exact): revoke every owned chunk, so that
  * FULL mode's takes meet none (own.c). */

@@ -415,7 +415,13 @@ static bool take_slow(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint32_t 
             if (!unshared) {
                 uint32_t cpu = midatlas__current_cpu(t->own);
                 unshared = true;
-                if (((cpu ^ t->own) & a->stripe_mask) == 0) {
+                /* Only another CPU's chunk says so: a revoker's REVOKING
+                 * or an acquirer's PENDING is met here as well (a prover,
+                 * FULL mode), and marking the stripe for that ended this
+                 * CPU's acquisitions for good (test_rseq,
+                 * revoking_does_not_share). */
+                if (((cpu ^ t->own) & a->stripe_mask) == 0 &&
+                    midatlas__own_by_stripe_mate(a, cursor_chunk(a, c), cpu)) {
                     /* relaxed: a hint (atlas.h, struct stripe). */
                     store_relaxed(&s->shared, 1);
                     midatlas__own_reclaim(a, cursor_chunk(a, c));

@@ -510,12 +510,15 @@ static void check_stats_running(struct stress_run *run)
  * call never returns there (an associate that spins on a full table instead
  * of answering EFULL) hung the program with no word.  They get this long,
  * then the alarm ends the run as a violation. */
-#define FINAL_LIMIT_S 120u
+#define FINAL_LIMIT_S 120
+#define FINAL_STR(x) #x
+#define FINAL_LIMIT_STR(x) FINAL_STR(x)
 
 static void final_checks_hung(int sig)
 {
     (void)sig;
-    static const char msg[] = "VIOLATION: the end-of-run checks did not finish within 120 s "
+    static const char msg[] = "VIOLATION: the end-of-run checks did not finish within "
+                              FINAL_LIMIT_STR(FINAL_LIMIT_S) " s "
                               "(a call of the table never returned)\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
     (void)w;

@@ -3,10 +3,11 @@
 // plugin.cxx-entry): MIDATLAS_HARNESS_PLUGIN must define the entry point
 // with C linkage there too, or dlsym finds no midatlas_harness_impl (the
 // macro once expanded outside the header's extern "C", and a C++ plugin
-// exported only the mangled _Z21midatlas_harness_implv).  The table is the
-// mutex baseline's, compiled as C beside this file.
+// exported only the mangled _Z21midatlas_harness_implv).  The C++ twin of
+// plugin_entry.c (midatlas_plugin's ENTRY): the table, MID_PLUGIN_TABLE, is
+// compiled as C beside this file.
 #include "midatlas/harness.h"
 
-extern "C" const struct mid_impl mid_impl_mutex;
+extern "C" const struct mid_impl MID_PLUGIN_TABLE;
 
-MIDATLAS_HARNESS_PLUGIN(mid_impl_mutex)
+MIDATLAS_HARNESS_PLUGIN(MID_PLUGIN_TABLE)

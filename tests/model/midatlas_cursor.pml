@@ -59,6 +59,38 @@
  *   4  (CS 1) the CS stores the cursor without comparing it with c: a
  *      worker stopped between its re-check and its CS sets the cursor back
  *      over what the other claimed and freed meanwhile.
+ *   5  (CPUS 1) a sweep's claim does not check that the cursor is still
+ *      where its move put it (the C code before 2026-12-05).
+ *   6  (CPUS 1) it checks before a claim CAS but not inside a claim's CS:
+ *      a thread moved back to the owning CPU claims by CS behind a cursor
+ *      that the owner's CS put back (C: a chunk this CPU owns, rseq.h).
+ *
+ * CPUS 1: the workers run on two CPUs, which CS 1 above cannot show: it
+ * takes the common take's CS for one step, and a CS is atomic only
+ * against the threads of its own CPU.  Worker k runs on CPU k; CPU k may
+ * own the stripe's claims (C: the solo word of a small atlas, solo.h, or
+ * a chunk's owner byte, rseq.h; `owner`: CPU k + 1, REVOKING, SHARED).
+ *   common take  only on the owning CPU: the CS in its three steps, its
+ *             checks (the owner is its CPU, the cursor still c, word[i]
+ *             still w), the cursor's store, the commit.  A fence on that
+ *             CPU, or another thread run there, aborts it between any two.
+ *             Anywhere else the full take (the common take's CAS path when
+ *             the worker read SHARED at the start of its associate).
+ *   the claim after a sweep's move, on the worker's CPU or, migrated
+ *             back, on the other's (the other's thread is preempted: its CS
+ *             aborts): the owner is this CPU -> one CS whose checks also
+ *             compare the cursor with the value the move stored; SHARED ->
+ *             load the cursor, the same compare, then the claim CAS;
+ *             REVOKING -> help (a fence on each CPU, then REVOKING of the
+ *             same epoch -> SHARED); another CPU -> take over (REVOKING,
+ *             epoch + 1, a fence on that CPU, then this CPU or SHARED).  A
+ *             cursor that moved since its move: start again from the
+ *             cursor (C: OWN_MOVED, SWEEP_MOVED), nothing claimed.
+ * The flaw it shows (mutant 5): the owner's CS checks cursor == c; a
+ * thread that moved to the other CPU in mid-chunk moves the cursor past a
+ * later slot by CAS; the CS stores its own "past i" over it, back before
+ * that slot; the mover takes the atlas over and claims the slot, which,
+ * ended, comes again in the same visit.
  */
 
 #ifndef NSLOTS
@@ -78,6 +110,13 @@
 #endif
 #ifndef MUTANT
 #define MUTANT 0
+#endif
+#ifndef CPUS
+#define CPUS 0
+#endif
+#ifndef MOVES
+#define MOVES 2 /* CPUS: take-overs that may move the ownership (C: a
+                   migration or a handover; solo.h), then only shares */
 #endif
 
 #define CNTMOD 8
@@ -101,6 +140,7 @@ bit g_handed[NSLOTS];  /* RECEIVER: claimed, not yet ended */
 byte g_workers_done;
 
 
+
 /* The claim CAS of slot i with the word w loaded FREE: ok 1 on success. */
 inline claim_cas()
 {
@@ -117,6 +157,95 @@ inline claim_cas()
         fi
     }
 }
+
+#if CPUS
+#define OWN_SHARED 0
+#define OWN_REVOKING 3
+#define CPU_OWNS(p) ((p) + 1)
+byte owner = CPU_OWNS(0); /* CPU 0 owns the claims at the start */
+byte epoch;               /* moves into REVOKING (C: the solo word's epoch) */
+bit in_cs[2];             /* worker k's common take is past its CS's checks */
+bit cs_aborted[2];        /* ... and a fence or a preemption aborted it */
+
+/* membarrier on CPU p (C: midatlas__rseq_fence_cpu): a CS in flight there
+ * takes no further step. */
+inline fence(p)
+{
+    atomic { cs_aborted[p] = in_cs[p] }
+}
+
+/* Does the cursor still hold the move's value c (mutant 5: not asked; 6:
+ * not in the CS)? */
+#if MUTANT == 5
+#define CURSOR_HELD true
+#else
+#define CURSOR_HELD (cursor == c)
+#endif
+#if MUTANT == 5 || MUTANT == 6
+#define CURSOR_HELD_CS true
+#else
+#define CURSOR_HELD_CS (cursor == c)
+#endif
+
+/* The claim of slot i (word w loaded FREE) after a sweep's move to c, on
+ * CPU cpu (solo.c, midatlas__solo_claim, and own.h, own_claim, with the
+ * cursor's check): ok 1 claimed; ok 0 and moved 0 lost; moved 1: the
+ * cursor moved since, nothing claimed. */
+inline claim_owned()
+{
+    moved = 0;
+    if
+    :: cpu = id
+    :: cpu = 1 - id /* migrated to the other CPU: its thread is preempted */
+    fi;
+    do
+    :: atomic {
+           owner == CPU_OWNS(cpu) ->
+           if
+           :: cpu != id -> cs_aborted[cpu] = in_cs[cpu]
+           :: else -> skip
+           fi;
+           if
+           :: word[i] == w && CURSOR_HELD_CS ->
+               word[i] = LIVE_WORD((W_CNT(w) + 1) % CNTMOD);
+               assert(!g_claimed[i]);
+               g_claimed[i] = 1;
+               HAND_OVER;
+               ok = 1
+           :: else -> ok = 0; moved = !CURSOR_HELD_CS
+           fi
+       };
+       break
+    :: atomic { owner == OWN_SHARED -> moved = !CURSOR_HELD };
+       if
+       :: moved -> ok = 0
+       :: else -> claim_cas()
+       fi;
+       break
+    :: atomic { owner == OWN_REVOKING -> e = epoch };
+       fence(0);
+       fence(1);
+       atomic {
+           if
+           :: owner == OWN_REVOKING && epoch == e -> owner = OWN_SHARED
+           :: else -> skip
+           fi
+       }
+    :: atomic {
+           owner != OWN_SHARED && owner != OWN_REVOKING && owner != CPU_OWNS(cpu) ->
+           tmp = owner; owner = OWN_REVOKING; epoch++; e = epoch
+       };
+       fence(tmp - 1);
+       atomic {
+           if
+           :: owner == OWN_REVOKING && epoch == e && e < MOVES -> owner = CPU_OWNS(cpu)
+           :: owner == OWN_REVOKING && epoch == e -> owner = OWN_SHARED
+           :: else -> skip
+           fi
+       }
+    od
+}
+#endif
 
 /* The mutants' move after a successful claim (MUTANT 1 to 3). */
 inline move_after()
@@ -140,12 +269,15 @@ inline move_after()
 #endif
 }
 
-proctype worker()
+proctype worker(byte id)
 {
-    byte r, c, i, w, tmp;
-    bit ok, fast;
+    byte r, c, i, w, tmp, cpu, e;
+    bit ok, fast, moved, bycas;
     for (r : 1 .. ROUNDS) {
         fast = 1;
+#if CPUS
+        bycas = (owner == OWN_SHARED); /* C: claim_by_of, once per associate */
+#endif
 again:
         c = cursor;
         i = c;
@@ -189,6 +321,46 @@ sweep:
         :: else -> skip
         fi;
 #endif
+#if CPUS
+        /* The common take on the owning CPU: the CS, step by step. */
+        if
+        :: fast && !bycas ->
+            atomic {
+                if
+                :: owner == CPU_OWNS(id) && cursor == c && word[i] == w ->
+                    in_cs[id] = 1; cs_aborted[id] = 0; ok = 1
+                :: else -> ok = 0
+                fi
+            };
+            if
+            :: ok ->
+                atomic {
+                    if
+                    :: !cs_aborted[id] -> cursor = i + 1
+                    :: else -> ok = 0
+                    fi
+                };
+                atomic {
+                    if
+                    :: ok && !cs_aborted[id] ->
+                        word[i] = LIVE_WORD((W_CNT(w) + 1) % CNTMOD);
+                        assert(!g_claimed[i]);
+                        g_claimed[i] = 1;
+                        HAND_OVER
+                    :: else -> ok = 0
+                    fi;
+                    in_cs[id] = 0;
+                    cs_aborted[id] = 0
+                }
+            :: else -> skip
+            fi;
+            if
+            :: ok -> goto claimed
+            :: else -> w = 0; fast = 0; goto again /* missed: the full take */
+            fi
+        :: else -> skip
+        fi;
+#endif
 #if MUTANT == 2
         /* the first fix: past used slots, a move onto slot i first */
         if
@@ -206,7 +378,7 @@ sweep:
         :: else -> skip
         fi;
 #endif
-#if MUTANT == 0 || MUTANT == 4
+#if MUTANT == 0 || MUTANT >= 4
         /* the move past slot i, before the claim */
         atomic {
             if
@@ -219,7 +391,19 @@ sweep:
         :: else -> c = i + 1
         fi;
 #endif
+#if CPUS
+        if
+        :: fast && bycas -> claim_cas() /* the common take's CAS path */
+        :: else ->
+            claim_owned();
+            if
+            :: moved -> w = 0; fast = 0; goto again
+            :: else -> skip
+            fi
+        fi;
+#else
         claim_cas();
+#endif
         if
         :: !ok -> w = 0; i++; c = i; fast = 0; goto sweep
         :: else -> skip
@@ -278,8 +462,8 @@ init {
             :: else -> word[k] = FREE_WORD(0)
             fi
         }
-        run worker();
-        run worker();
+        run worker(0);
+        run worker(1);
         run old_holder();
 #if RECEIVER
         run receiver()

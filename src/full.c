@@ -150,7 +150,7 @@ static bool take_cell(struct midatlas *a, uint32_t k, uint64_t ctx, uint32_t *id
     uint64_t w = load_acquire(slot_word(a, i));
     /* OWN_REVOKE: a recorded FREE slot is claimed or lost to a claim, never
      * skipped because a CPU owns its chunk (rseq.h). */
-    if (!slot_is_free(w) || own_claim(a, i, w, ctx, count, OWN_REVOKE) != OWN_CLAIMED)
+    if (!slot_is_free(w) || own_claim(a, i, w, ctx, count, OWN_REVOKE, NULL) != OWN_CLAIMED)
         return false;
     *idx = i;
     return true;

@@ -57,6 +57,12 @@ enum midatlas_hook_point {
      * waiters (wait.c, "Closing"); index 0.  A free made here must not
      * grant a waiter: close has taken effect. */
     MIDATLAS_HOOK_CLOSED = 5,
+    /* a sweep moved its stripe's cursor past slot `index` by CAS and has
+     * not yet claimed the slot (sweep.h, sweep_chunk): an rseq CS of
+     * another CPU that compared the cursor before that move may still
+     * store its own value over it (sweep.h, "Cursor"; a test makes that
+     * late store here) */
+    MIDATLAS_HOOK_CURSOR_MOVED = 6,
 };
 
 typedef void midatlas_hook_fn(enum midatlas_hook_point point, uint32_t index);

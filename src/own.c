@@ -89,9 +89,13 @@ static atomic_u64 *announce_count(struct midatlas *a)
 }
 
 /* The claim CAS, announced in cas_active so that no acquirer confirms the
- * chunk meanwhile; only in a chunk nobody owns. */
+ * chunk meanwhile; only in a chunk nobody owns, and for a sweep's claim
+ * only while its cursor holds its move (own.h, struct own_at: the owner
+ * load that saw NONE comes after the release or revoke that ended the
+ * last owner's CSes). */
 static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32_t idx,
-                                      uint64_t w, uint64_t ctx, uint32_t *count)
+                                      uint64_t w, uint64_t ctx, uint32_t *count,
+                                      const struct own_at *at)
 {
     /* seq_cst: the Dekker pair with acquire (its CAS to PENDING and its
      * loads of cas_active). */
@@ -100,7 +104,9 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
     enum own_claim r = OWN_FOREIGN;
     /* seq_cst: the other half of that pair. */
     if (load8_seq_cst(own) == OWNER_NONE)
-        r = slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+        r = !own_at_holds(at)                   ? OWN_MOVED
+            : slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED
+                                                : OWN_LOST;
     /* release: keeps the claim CAS before the retreat for an acquirer that
      * reads cas_active 0 afterwards (its seq_cst load acquires it). */
     sub_release(announce, 1);
@@ -119,7 +125,8 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
  * (no fence) and 14 (no announce).
  */
 static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t idx,
-                                   uint64_t w, uint64_t ctx, uint32_t *count)
+                                   uint64_t w, uint64_t ctx, uint32_t *count,
+                                   const struct own_at *at)
 {
     /* seq_cst: as claim_announced's. */
     atomic_u64 *announce = announce_count(a);
@@ -130,7 +137,9 @@ static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t 
         midatlas__rseq_fence_all();
         uint8_t o = load8_seq_cst(own); /* seq_cst: as above */
         if (o == OWNER_NONE || o == OWNER_REVOKING || o == OWNER_PENDING)
-            r = slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+            r = !own_at_holds(at)                   ? OWN_MOVED
+                : slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED
+                                                    : OWN_LOST;
     }
     /* release: as claim_announced's. */
     sub_release(announce, 1);
@@ -166,7 +175,8 @@ static bool sweeps_home(struct midatlas *a, uint32_t cpu)
 }
 
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
-                                        uint64_t ctx, uint32_t *count, enum own_how how)
+                                        uint64_t ctx, uint32_t *count, enum own_how how,
+                                        const struct own_at *at)
 {
     atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
     for (;;) {
@@ -176,13 +186,13 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
         uint8_t o = load8_relaxed(own); /* a hint: every branch checks again */
 
         if (rseq_ok && o == mine)
-            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how, at);
         /* An unowned chunk: acquire it if it is this CPU's to sweep
          * (sweeps_home), else claim by CAS below. */
         if (rseq_ok && o == OWNER_NONE && how == OWN_SWEEP && sweeps_home(a, (uint32_t)cpu)) {
             switch (acquire(a, own, (uint32_t)cpu)) {
             case ACQ_MINE:
-                return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+                return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how, at);
             case ACQ_BACKED_OFF:
                 break; /* claim by CAS below */
             case ACQ_REFUSED:
@@ -195,14 +205,14 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
          * revoker's own later store would then wipe out the next owner,
          * mutant 9). */
         if (how == OWN_REVOKE && o == OWNER_REVOKING) {
-            enum own_claim r = claim_fenced(a, own, idx, w, ctx, count);
+            enum own_claim r = claim_fenced(a, own, idx, w, ctx, count, at);
             if (r != OWN_FOREIGN)
                 return r;
         } else if (how == OWN_REVOKE &&
                    (o == OWNER_PENDING || (owned_by_a_cpu(o) && !(rseq_ok && o == mine)))) {
             revoke(own, o);
         }
-        enum own_claim r = claim_announced(a, own, idx, w, ctx, count);
+        enum own_claim r = claim_announced(a, own, idx, w, ctx, count, at);
         if (r != OWN_FOREIGN || how != OWN_REVOKE)
             return r;
         /* OWN_REVOKE met an owner, PENDING or REVOKING again: the owner
@@ -212,16 +222,17 @@ enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64
 }
 
 enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uint64_t w,
-                                           uint64_t ctx, uint32_t *count, enum own_how how)
+                                           uint64_t ctx, uint32_t *count, enum own_how how,
+                                           const struct own_at *at)
 {
     atomic_u8 *own = owner_of(a, idx >> a->chunk_shift);
     for (;;) {
         int32_t cpu = rseq_cpu();
         if (cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU || load8_relaxed(own) != (uint8_t)(cpu + 1))
-            return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
-        enum rseq_result r = own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own);
+            return midatlas__own_claim_slow(a, idx, w, ctx, count, how, at);
+        enum rseq_result r = own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, at);
         if (r != RSEQ_ABORTED)
-            return r == RSEQ_DONE ? OWN_CLAIMED : OWN_LOST;
+            return r == RSEQ_DONE ? OWN_CLAIMED : own_changed(at);
     }
 }
 
@@ -286,9 +297,10 @@ void midatlas__own_revoke_all(struct midatlas *a)
 #else /* !MIDATLAS_HAVE_RSEQ: a->owners is always NULL */
 
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
-                                        uint64_t ctx, uint32_t *count, enum own_how how)
+                                        uint64_t ctx, uint32_t *count, enum own_how how,
+                                        const struct own_at *at)
 {
-    (void)how;
+    (void)how, (void)at;
     return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
 }
 

@@ -38,8 +38,43 @@ static inline atomic_u8 *owner_of(const struct midatlas *a, uint32_t k)
 enum own_claim {
     OWN_CLAIMED, /* *count is the new count                                 */
     OWN_LOST,    /* the word changed: another call claimed the slot         */
-    OWN_FOREIGN  /* another CPU owns the chunk, or its acquisition is going  */
+    OWN_FOREIGN, /* another CPU owns the chunk, or its acquisition is going  */
+    OWN_MOVED    /* a sweep's claim (struct own_at): the cursor no longer
+                    holds its move; nothing claimed                          */
 };
+
+/*
+ * A sweep's claim (sweep.h, sweep_chunk): it moved its stripe's cursor to
+ * `held`, past the slot, by CAS; NULL for every other claim.
+ *
+ * Why the claim checks the cursor again: an rseq CS (the common take's,
+ * rseq.h rseq_claim_store_at) compares the cursor and then stores its own
+ * value, which is atomic only against the threads of its CPU.  A thread
+ * that moved to another CPU in mid-chunk still sweeps its old stripe's
+ * cursor by CAS (sweep.c, take_slow): the old CPU's CS may compare before
+ * that move and store after it, back behind the slot.  Claimed anyway, the
+ * slot would come again in the same visit once ended
+ * (tests/model/midatlas_cursor.pml, CPUS 1, mutants 5 and 6;
+ * tests/lifecycle/test_cursor_put_back.c).  So a claim whose CAS or CS no
+ * CS of another CPU can overlap any more checks that the cursor is still
+ * `held`: inside its own CS, or, for a CAS claim, after the load that saw
+ * the ownership end (a CS of the old owner stored before the fence or the
+ * release that ended it).  A cursor moved on by another claimer fails the
+ * check as well: the slot stays FREE behind the cursor, for the next lap.
+ */
+struct own_at {
+    atomic_u64 *cursor;
+    uint64_t held;
+};
+
+/* Does a claim at `at` (NULL: not a sweep's) still find its cursor where
+ * its move put it?  relaxed: the caller's load of the owner (seq_cst, or
+ * the solo word's acquire) ordered this load after the end of every CS
+ * that compared the cursor before the move (struct own_at). */
+static inline bool own_at_holds(const struct own_at *at)
+{
+    return !at || load_relaxed(at->cursor) == at->held;
+}
 
 enum own_how {
     OWN_SWEEP,  /* a sweeper: may acquire an unowned chunk; foreign -> skip  */
@@ -51,14 +86,15 @@ enum own_how {
 /* Claim slot idx, whose word was read as the FREE word w, in an atlas whose
  * solo word is not SHARED (solo.h): by a CS under this CPU's ownership,
  * after acquiring, moving, sharing or helping as the word says (solo.c).
- * OWN_CLAIMED or OWN_LOST (the word changed: another call claimed it),
- * never OWN_FOREIGN. */
+ * OWN_CLAIMED, OWN_LOST (the word changed: another call claimed it) or,
+ * for a sweep's claim, OWN_MOVED; never OWN_FOREIGN. */
 enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
-                                    uint32_t *count);
+                                    uint32_t *count, const struct own_at *at);
 
 /* Out of line (own.c): everything but a claim in a chunk this CPU owns. */
 enum own_claim midatlas__own_claim_slow(struct midatlas *a, uint32_t idx, uint64_t w,
-                                        uint64_t ctx, uint32_t *count, enum own_how how);
+                                        uint64_t ctx, uint32_t *count, enum own_how how,
+                                        const struct own_at *at);
 
 /* The sweep left chunk k: give it up if this CPU owns it (own.c). */
 void midatlas__own_leave(struct midatlas *a, uint32_t k);
@@ -89,13 +125,15 @@ uint32_t midatlas__own_count(struct midatlas *a);
  * lost slot (FULL mode and the exact path count on that), so try again
  * while the thread still runs on an owning CPU, else as own_claim would. */
 enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uint64_t w,
-                                           uint64_t ctx, uint32_t *count, enum own_how how);
+                                           uint64_t ctx, uint32_t *count, enum own_how how,
+                                           const struct own_at *at);
 
 /* One CS claiming FREE word w of slot idx, in a chunk CPU cpu owns (owner
- * byte own), by a plain store.  RSEQ_DONE sets *count and the statistics. */
+ * byte own), by a plain store; for a sweep's claim (at) only while the
+ * cursor still holds its move.  RSEQ_DONE sets *count and the statistics. */
 static inline enum rseq_result own_try_rseq(struct midatlas *a, uint32_t idx, uint64_t w,
                                             uint64_t ctx, uint32_t *count, uint32_t cpu,
-                                            atomic_u8 *own)
+                                            atomic_u8 *own, const struct own_at *at)
 {
     bool skipped;
     /* Only w and desired live across the CS: the count and whether a
@@ -106,8 +144,10 @@ static inline enum rseq_result own_try_rseq(struct midatlas *a, uint32_t idx, ui
     /* The store publishes the caller's writes to *ctx as the claim CAS's
      * release does (slot_claim), pairing with the same acquire loads: x86
      * stores are releases, and the CS is one thread's program order. */
-    enum rseq_result r = rseq_claim_store(cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w,
-                                          desired);
+    enum rseq_result r =
+        at ? rseq_claim_store_held(cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w, desired,
+                                   at->cursor, at->held)
+           : rseq_claim_store(cpu, own, (uint8_t)(cpu + 1), slot_word(a, idx), w, desired);
     if (__builtin_expect(r == RSEQ_DONE, 1)) {
         uint32_t next = slot_count(desired);
         slot_claim_end(a, w, next, next != ((slot_count(w) + 1) & SLOT_COUNT_MASK));
@@ -116,21 +156,29 @@ static inline enum rseq_result own_try_rseq(struct midatlas *a, uint32_t idx, ui
     return r;
 }
 
+/* A claim's CS found the slot word, or a sweep's cursor, changed: which
+ * (the cursor first: then the sweep follows it). */
+static inline enum own_claim own_changed(const struct own_at *at)
+{
+    return own_at_holds(at) ? OWN_LOST : OWN_MOVED;
+}
+
 /* Claim in a chunk this CPU owns; the rare outcomes go out of line, so
  * that the sweep around this keeps its values in registers. */
 static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, uint64_t w,
                                             uint64_t ctx, uint32_t *count, uint32_t cpu,
-                                            atomic_u8 *own, enum own_how how)
+                                            atomic_u8 *own, enum own_how how,
+                                            const struct own_at *at)
 {
-    switch (own_try_rseq(a, idx, w, ctx, count, cpu, own)) {
+    switch (own_try_rseq(a, idx, w, ctx, count, cpu, own, at)) {
     case RSEQ_DONE:
         return OWN_CLAIMED;
     case RSEQ_CHANGED:
-        return OWN_LOST;
+        return own_changed(at);
     case RSEQ_ABORTED:
         break;
     }
-    return midatlas__own_claim_aborted(a, idx, w, ctx, count, how);
+    return midatlas__own_claim_aborted(a, idx, w, ctx, count, how, at);
 }
 #endif
 
@@ -197,9 +245,11 @@ static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, 
     return slot_claim_cas(a, idx, w, desired);
 }
 
-/* Claim slot idx, whose word was read as the FREE word w (how: who asks). */
+/* Claim slot idx, whose word was read as the FREE word w (how: who asks;
+ * at: a sweep's cursor, else NULL). */
 static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_t w,
-                                       uint64_t ctx, uint32_t *count, enum own_how how)
+                                       uint64_t ctx, uint32_t *count, enum own_how how,
+                                       const struct own_at *at)
 {
 #if MIDATLAS_HAVE_RSEQ
     if (a->owners) {
@@ -211,17 +261,23 @@ static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_
         /* Deliberately broken: claim by store in any chunk, owned or not,
          * by this CPU or another (the CS checks no owner either). */
         if (cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU)
-            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
+            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how, at);
 #endif
         if (cpu >= 0 && (uint32_t)cpu <= OWNER_MAX_CPU &&
             load8_relaxed(own) == (uint8_t)(cpu + 1))
-            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how);
-        return midatlas__own_claim_slow(a, idx, w, ctx, count, how);
+            return own_claim_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, how, at);
+        return midatlas__own_claim_slow(a, idx, w, ctx, count, how, at);
     }
-    if (solo_on(a))
-        return midatlas__solo_claim(a, idx, w, ctx, count);
+    /* solo.c also takes a sweep's claim in an atlas made SHARED after a CPU
+     * owned it (its solo word is then not 0: the epoch counts the moves
+     * into REVOKING, solo.h), for the check of struct own_at: a CS of the
+     * old owner may have put the cursor back before its ownership ended.
+     * A word of 0 never had an owner: no CS ever claimed there. */
+    if (solo_on(a) || (at && solo_word(a) != 0))
+        return midatlas__solo_claim(a, idx, w, ctx, count, at);
 #else
-    (void)how;
+    /* No CS anywhere: every cursor store is a CAS (struct own_at). */
+    (void)how, (void)at;
 #endif
     return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
 }

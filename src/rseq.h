@@ -175,8 +175,8 @@ enum rseq_result { RSEQ_DONE, RSEQ_CHANGED, RSEQ_ABORTED };
  * either way in the other, and lookup 1 ns faster without it in both
  * (bench/RESULTS.md, "Floors for the 1-thread cells", `rseq_cs` left set). */
 
-/* The checks both claim CSes make before their stores, and the operands
- * they share (rseq_claim_store, rseq_claim_store_at): still on CPU cpu,
+/* The checks the claim CSes make before their stores, and the operands
+ * they share (rseq_claim_store, _at, _held): still on CPU cpu,
  * *owner still mine (not in MIDATLAS_BROKEN=4), *slot still expect. */
 #if MIDATLAS_BROKEN != 4
 #define RSEQ_CLAIM_OWNER_CHECK                                                                 \
@@ -244,6 +244,36 @@ static inline enum rseq_result rseq_claim_store_at(uint32_t cpu, _Atomic uint8_t
                  RSEQ_CS_ABORT("aborted")
                  :
                  : RSEQ_CLAIM_INPUTS, [cursor] "m"(*(uint64_t *)cursor), [c] "r"(c), [on] "r"(on)
+                 : "memory", "cc", "rax"
+                 : aborted, changed);
+    return RSEQ_DONE;
+aborted:
+    return RSEQ_ABORTED;
+changed:
+    return RSEQ_CHANGED;
+}
+
+/*
+ * rseq_claim_store, for a sweep's claim after it moved the stripe's cursor
+ * to `held` by CAS (sweep.h, sweep_chunk): the same CS also checks that
+ * *cursor is still `held`, else RSEQ_CHANGED.  Another CPU's CS may have
+ * compared the cursor before that move and stored its own value after it,
+ * back behind the slot; claimed anyway, the slot would come again in the
+ * same visit once ended (own.h, struct own_at; test_cursor_put_back.c).
+ */
+static inline enum rseq_result rseq_claim_store_held(uint32_t cpu, _Atomic uint8_t *owner,
+                                                     uint8_t mine, atomic_u64 *slot,
+                                                     uint64_t expect, uint64_t desired,
+                                                     atomic_u64 *cursor, uint64_t held)
+{
+    struct rseq *rs = rseq_area();
+    __asm__ goto(RSEQ_CS_ENTER RSEQ_CLAIM_CHECKS
+                 "cmpq %[held], %[cursor]\n\t"
+                 "jnz %l[changed]\n\t"
+                 "movq %[desired], %[slot]\n\t" /* the commit */
+                 RSEQ_CS_ABORT("aborted")
+                 :
+                 : RSEQ_CLAIM_INPUTS, [cursor] "m"(*(uint64_t *)cursor), [held] "r"(held)
                  : "memory", "cc", "rax"
                  : aborted, changed);
     return RSEQ_DONE;

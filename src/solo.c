@@ -108,7 +108,7 @@ static void solo_help(struct midatlas *a, uint64_t word)
 }
 
 enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
-                                    uint32_t *count)
+                                    uint32_t *count, const struct own_at *at)
 {
     for (;;) {
         int32_t cpu = rseq_cpu();
@@ -125,15 +125,20 @@ enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w
         if (cpu >= 0 && s != SOLO_SHARED)
             s = (uint8_t)(cpu + 1);
 #endif
+        /* A sweep's claim checks its cursor (own.h, struct own_at) after
+         * this acquire load, or in its CS: the SHARED read here came after
+         * the fence that ended the old owner's last CS. */
         if (s == SOLO_SHARED)
-            return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
+            return !own_at_holds(at)                   ? OWN_MOVED
+                   : slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED
+                                                       : OWN_LOST;
         if (cpu >= 0 && s == (uint8_t)(cpu + 1)) {
             enum rseq_result r =
-                own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, solo_owner_byte(a));
+                own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, solo_owner_byte(a), at);
             if (r == RSEQ_DONE)
                 return OWN_CLAIMED;
             if (r == RSEQ_CHANGED)
-                return OWN_LOST;
+                return own_changed(at);
             continue; /* preempted, migrated, signalled or revoked: look again */
         }
         if (s == SOLO_UNOWNED) {
@@ -162,8 +167,9 @@ const char *midatlas__solo_check(struct midatlas *a)
 #else /* !MIDATLAS_HAVE_RSEQ: the solo word is always SHARED */
 
 enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w, uint64_t ctx,
-                                    uint32_t *count)
+                                    uint32_t *count, const struct own_at *at)
 {
+    (void)at;
     return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;
 }
 

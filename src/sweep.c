@@ -192,7 +192,7 @@ static bool claim_last_freed(struct midatlas *a, uint64_t ctx, uint32_t *idx, ui
         return false;
     /* acquire: as in sweep_chunk. */
     uint64_t w = load_acquire(slot_word(a, t->freed));
-    if (!slot_is_free(w) || own_claim(a, t->freed, w, ctx, count, OWN_TAKE) != OWN_CLAIMED)
+    if (!slot_is_free(w) || own_claim(a, t->freed, w, ctx, count, OWN_TAKE, NULL) != OWN_CLAIMED)
         return false;
     *idx = t->freed;
     return true;
@@ -233,7 +233,7 @@ static bool collect_claim(struct midatlas *a, uint64_t ctx, uint32_t *idx, uint3
         if (slot_is_free(w)) {
             /* OWN_REVOKE: a chunk another CPU owns is revoked, so that a
              * FREE word is claimed or lost to a claim, never skipped. */
-            if (own_claim(a, i, w, ctx, count, OWN_REVOKE) == OWN_CLAIMED) {
+            if (own_claim(a, i, w, ctx, count, OWN_REVOKE, NULL) == OWN_CLAIMED) {
                 *idx = i;
                 return true;
             }

@@ -93,6 +93,19 @@
  * CAS path one more locked instruction per take (the cursor's line is the
  * stripe's own); on the rseq paths a compare and a store inside the
  * claim's CS.
+ *   The CS's compare and store are one step only for the threads of its
+ * CPU.  A thread that moved to another CPU in mid-chunk sweeps the old
+ * stripe's cursor by CAS (sweep.c, take_slow), so a CS of the old CPU
+ * may compare before that move and store its value after it, behind the
+ * slot the move passed.  The full sweep's claim therefore checks, where a
+ * CS could have done so, that the cursor still holds its move, and
+ * follows the cursor if not (own.h, struct own_at; found in review on
+ * 2026-12-05, tests/model/midatlas_cursor.pml with CPUS 1,
+ * tests/lifecycle/test_cursor_put_back.c).  The common take needs no such
+ * check: its CS runs on the owning CPU, and its CAS path runs only in an
+ * atlas it read SHARED, whose last owner's stores that read orders before
+ * the cursor's CAS (x86: a load is not passed by a later locked
+ * instruction).
  *
  * Laps.  A stripe's cursor can be left behind: its threads stop in the
  * middle of a chunk (descheduled, or busy elsewhere) while the others go
@@ -373,7 +386,9 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
         uint64_t past = cursor_at(c, sweep_step(a, i, end, true));
         if (!cursor_move(s, c, past))
             return SWEEP_MOVED;
-        switch (own_claim(a, i, w, ctx, count, OWN_SWEEP)) {
+        MIDATLAS_HOOK(MIDATLAS_HOOK_CURSOR_MOVED, i);
+        struct own_at at = {&s->cursor, past};
+        switch (own_claim(a, i, w, ctx, count, OWN_SWEEP, &at)) {
         case OWN_CLAIMED:
             MIDATLAS_HOOK(MIDATLAS_HOOK_CLAIMED, i);
             *idx = i;
@@ -388,6 +403,11 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
              * passed it (nothing was claimed: moving back is safe). */
             cursor_move(s, past, cursor_at(c, i));
             return SWEEP_FOREIGN;
+        case OWN_MOVED:
+            /* The cursor no longer holds our move: put back behind slot i
+             * by a CS of another CPU, or moved on (own.h, struct own_at).
+             * Nothing was claimed: follow it. */
+            return SWEEP_MOVED;
         }
     }
     return SWEEP_DRY;

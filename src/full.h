@@ -49,7 +49,8 @@
  * recorded before the first load were seen in the cells; a recording
  * between the two loads bumped the version, so the loads differ and the
  * associate looks again.  That is the "in hand of a call in progress"
- * exception of API.md; with no call in progress EFULL is exact.
+ * exception of midatlas.h ("MIDATLAS_EFULL means"); with no call in
+ * progress EFULL is exact.
  */
 #ifndef MIDATLAS_FULL_H
 #define MIDATLAS_FULL_H

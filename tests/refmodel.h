@@ -2,7 +2,7 @@
 /*
  * refmodel.h - a small sequential reference model of one midatlas atlas.
  *
- * It follows /work/shared/API.md and the MID layout of include/midatlas.h and
+ * It follows the contract and the MID layout of include/midatlas.h and
  * nothing of the implementation: an array of slots, each free, live or
  * discarded, with the generation of its latest handout.  Tests run the same
  * calls on the model and on the library and compare every result.

@@ -245,6 +245,25 @@ static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, 
     return slot_claim_cas(a, idx, w, desired);
 }
 
+/* Would a sweep's claim of slot idx meet another CPU's chunk (OWN_FOREIGN:
+ * an owner byte that is neither NONE nor this CPU's)?  relaxed: a hint,
+ * read before the sweep moves the cursor; the claim decides. */
+static inline bool own_by_another(struct midatlas *a, uint32_t idx)
+{
+#if MIDATLAS_HAVE_RSEQ
+    if (!a->owners)
+        return false;
+    uint8_t o = load8_relaxed(owner_of(a, idx >> a->chunk_shift));
+    if (o == OWNER_NONE)
+        return false;
+    int32_t cpu = rseq_cpu();
+    return cpu < 0 || (uint32_t)cpu > OWNER_MAX_CPU || o != (uint8_t)(cpu + 1);
+#else
+    (void)a, (void)idx;
+    return false;
+#endif
+}
+
 /* Claim slot idx, whose word was read as the FREE word w (how: who asks;
  * at: a sweep's cursor, else NULL). */
 static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_t w,

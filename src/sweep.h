@@ -99,8 +99,13 @@
  * may compare before that move and store its value after it, behind the
  * slot the move passed.  The full sweep's claim therefore checks, where a
  * CS could have done so, that the cursor still holds its move, and
- * follows the cursor if not (own.h, struct own_at; found in review on
- * 2026-12-05, tests/model/midatlas_cursor.pml with CPUS 1,
+ * follows the cursor if not (own.h, struct own_at).  And a sweep looks at
+ * the chunk's owner before its move, so that it never moves the cursor
+ * back: a move back onto the slot it passed, after its claim met another
+ * CPU's chunk, succeeded even where that CPU's CS had meanwhile claimed
+ * the slot and stored the very value the move had (sweep_chunk,
+ * OWN_FOREIGN).  Both found in review on 2026-12-05
+ * (tests/model/midatlas_cursor.pml with CPUS 1;
  * tests/lifecycle/test_cursor_put_back.c).  The common take needs no such
  * check: its CS runs on the owning CPU, and its CAS path runs only in an
  * atlas it read SHARED, whose last owner's stores that read orders before
@@ -382,6 +387,10 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             return SWEEP_MOVED;
         if (__builtin_expect(!visit_on(a, c, i), 0))
             return SWEEP_DRY;
+        /* Another CPU's chunk is left to that CPU before the cursor moves
+         * (OWN_FOREIGN below says why the cursor must not move back). */
+        if (__builtin_expect(own_by_another(a, i), 0))
+            return SWEEP_FOREIGN;
         /* Move the cursor past slot i before claiming it ("Cursor"). */
         uint64_t past = cursor_at(c, sweep_step(a, i, end, true));
         if (!cursor_move(s, c, past))
@@ -398,10 +407,19 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             c = past;
             break;
         case OWN_FOREIGN:
-            /* Another CPU owns this chunk (rseq.h): leave it to that CPU
-             * (take_slow says how), and slot i to the sweep, which has not
-             * passed it (nothing was claimed: moving back is safe). */
-            cursor_move(s, past, cursor_at(c, i));
+            /* Another CPU took the chunk since own_by_another looked (an
+             * acquisition, rare): leave it to that CPU (take_slow says
+             * how).  Slot i stays FREE behind the cursor until the chunk's
+             * next visit.  Moving the cursor back onto it, as the sweep
+             * did before 2026-12-05 (and with no look before the move, at
+             * every meeting of another CPU's chunk), is not safe: that
+             * CPU's CS may have compared the cursor before our move,
+             * claimed slot i and stored the very value we stored, so the
+             * CAS back succeeds and the cursor stands at a slot claimed in
+             * this visit (tests/model/midatlas_cursor.pml, mutant 7;
+             * tests/lifecycle/test_cursor_put_back.c, foreign_move_back).
+             * Leaving a slot behind at every meeting instead brought slots
+             * back within half a lap (reuse.lap.migrating.rseq). */
             return SWEEP_FOREIGN;
         case OWN_MOVED:
             /* The cursor no longer holds our move: put back behind slot i

@@ -21,7 +21,8 @@
  *             end).  Within one visit positions only grow (C: the cursor
  *             also carries the visit's ticket, so a value of another visit
  *             never equals it; C's one move back, after a claim that met a
- *             chunk another CPU owns, claimed nothing and is not modelled).
+ *             chunk another CPU owns, was taken out on 2026-12-05: mutant
+ *             7 models it).
  *   associate load the cursor as c; from i = c: load word[i] (acquire); not
  *             FREE -> i + 1; FREE -> the re-check: load the cursor; not c
  *             -> start again from the cursor; else move the cursor past
@@ -64,6 +65,16 @@
  *   6  (CPUS 1) it checks before a claim CAS but not inside a claim's CS:
  *      a thread moved back to the owning CPU claims by CS behind a cursor
  *      that the owner's CS put back (C: a chunk this CPU owns, rseq.h).
+ *   7  (CPUS 1, FOREIGN 1) a sweep whose claim met another CPU's chunk
+ *      moves the cursor back onto the slot it passed (the C code before
+ *      2026-12-05, which met every such chunk that way, with no look
+ *      before its move): the owner, which acquired the chunk after the
+ *      look, has a CS that compared before the sweep's move, stored the
+ *      same value and claimed that slot, so the CAS back succeeds and the
+ *      cursor stands at a slot claimed in this visit.
+ *   8  (CPUS 1) the check in the claim's CS but not before a claim CAS:
+ *      a thread that took the ownership over, or found it SHARED, claims
+ *      behind a cursor the old owner's CS put back.
  *
  * CPUS 1: the workers run on two CPUs, which CS 1 above cannot show: it
  * takes the common take's CS for one step, and a CS is atomic only
@@ -86,6 +97,18 @@
  *             epoch + 1, a fence on that CPU, then this CPU or SHARED).  A
  *             cursor that moved since its move: start again from the
  *             cursor (C: OWN_MOVED, SWEEP_MOVED), nothing claimed.
+ *             FOREIGN 1: as a chunk's owner byte (rseq.h), not the solo
+ *             word: SHARED is NONE (claims by the announced CAS, which is
+ *             one step here: its announce keeps acquirers off), worker 0
+ *             may acquire the chunk from NONE, or release it, at the start
+ *             of any associate (C: a sweeper in its own stripe; own_leave,
+ *             a CS on its CPU), the common take
+ *             never claims by CAS (C: CLAIM_BY_CHUNK), and nobody takes
+ *             over: a sweep looks at the owner before its move, on either
+ *             CPU (C: own_by_another), and a sweep that meets another
+ *             CPU's ownership there or in its claim claims nothing and
+ *             leaves the stripe (C: OWN_FOREIGN, SWEEP_FOREIGN, a thread
+ *             that moved goes on from its new CPU's cursor).
  * The flaw it shows (mutant 5): the owner's CS checks cursor == c; a
  * thread that moved to the other CPU in mid-chunk moves the cursor past a
  * later slot by CAS; the CS stores its own "past i" over it, back before
@@ -113,6 +136,9 @@
 #endif
 #ifndef CPUS
 #define CPUS 0
+#endif
+#ifndef FOREIGN
+#define FOREIGN 0
 #endif
 #ifndef MOVES
 #define MOVES 2 /* CPUS: take-overs that may move the ownership (C: a
@@ -162,7 +188,11 @@ inline claim_cas()
 #define OWN_SHARED 0
 #define OWN_REVOKING 3
 #define CPU_OWNS(p) ((p) + 1)
+#if FOREIGN
+byte owner = OWN_SHARED;  /* the chunk starts unowned (NONE) */
+#else
 byte owner = CPU_OWNS(0); /* CPU 0 owns the claims at the start */
+#endif
 byte epoch;               /* moves into REVOKING (C: the solo word's epoch) */
 bit in_cs[2];             /* worker k's common take is past its CS's checks */
 bit cs_aborted[2];        /* ... and a fence or a preemption aborted it */
@@ -175,8 +205,8 @@ inline fence(p)
 }
 
 /* Does the cursor still hold the move's value c (mutant 5: not asked; 6:
- * not in the CS)? */
-#if MUTANT == 5
+ * not in the CS; 8: not before the claim CAS)? */
+#if MUTANT == 5 || MUTANT == 8
 #define CURSOR_HELD true
 #else
 #define CURSOR_HELD (cursor == c)
@@ -194,6 +224,7 @@ inline fence(p)
 inline claim_owned()
 {
     moved = 0;
+    foreign = 0;
     if
     :: cpu = id
     :: cpu = 1 - id /* migrated to the other CPU: its thread is preempted */
@@ -231,6 +262,13 @@ inline claim_owned()
            :: else -> skip
            fi
        }
+#if FOREIGN
+    :: atomic {
+           owner != OWN_SHARED && owner != OWN_REVOKING && owner != CPU_OWNS(cpu) ->
+           foreign = 1; ok = 0
+       };
+       break
+#else
     :: atomic {
            owner != OWN_SHARED && owner != OWN_REVOKING && owner != CPU_OWNS(cpu) ->
            tmp = owner; owner = OWN_REVOKING; epoch++; e = epoch
@@ -243,6 +281,7 @@ inline claim_owned()
            :: else -> skip
            fi
        }
+#endif
     od
 }
 #endif
@@ -272,10 +311,23 @@ inline move_after()
 proctype worker(byte id)
 {
     byte r, c, i, w, tmp, cpu, e;
-    bit ok, fast, moved, bycas;
+    bit ok, fast, moved, bycas, foreign;
     for (r : 1 .. ROUNDS) {
         fast = 1;
-#if CPUS
+#if CPUS && FOREIGN
+        bycas = 0;
+        if
+        :: id == 0 ->
+            atomic {
+                if
+                :: owner == OWN_SHARED -> owner = CPU_OWNS(0) /* acquire */
+                :: owner == CPU_OWNS(0) -> owner = OWN_SHARED /* release */
+                :: true
+                fi
+            }
+        :: else -> skip
+        fi;
+#elif CPUS
         bycas = (owner == OWN_SHARED); /* C: claim_by_of, once per associate */
 #endif
 again:
@@ -378,6 +430,17 @@ sweep:
         :: else -> skip
         fi;
 #endif
+#if CPUS && FOREIGN
+        /* the look before the move (C: own_by_another), on either CPU */
+        if
+        :: tmp = id
+        :: tmp = 1 - id
+        fi;
+        if
+        :: owner != OWN_SHARED && owner != CPU_OWNS(tmp) -> goto over
+        :: else -> skip
+        fi;
+#endif
 #if MUTANT == 0 || MUTANT >= 4
         /* the move past slot i, before the claim */
         atomic {
@@ -398,6 +461,16 @@ sweep:
             claim_owned();
             if
             :: moved -> w = 0; fast = 0; goto again
+            :: foreign ->
+#if MUTANT == 7
+                atomic {
+                    if
+                    :: cursor == c -> cursor = i
+                    :: else -> skip
+                    fi
+                };
+#endif
+                goto over /* C: SWEEP_FOREIGN, the thread's own CPU's cursor */
             :: else -> skip
             fi
         fi;

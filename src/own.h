@@ -250,7 +250,7 @@ static inline bool own_claim_fast(struct midatlas *a, uint32_t idx, uint64_t w, 
  * read before the sweep moves the cursor; the claim decides. */
 static inline bool own_by_another(struct midatlas *a, uint32_t idx)
 {
-#if MIDATLAS_HAVE_RSEQ
+#if MIDATLAS_HAVE_RSEQ && MIDATLAS_BROKEN != 4 /* broken: claims in any chunk */
     if (!a->owners)
         return false;
     uint8_t o = load8_relaxed(owner_of(a, idx >> a->chunk_shift));

@@ -407,10 +407,11 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
             c = past;
             break;
         case OWN_FOREIGN:
-            /* Another CPU took the chunk since own_by_another looked (an
-             * acquisition, rare): leave it to that CPU (take_slow says
-             * how).  Slot i stays FREE behind the cursor until the chunk's
-             * next visit.  Moving the cursor back onto it, as the sweep
+            /* The chunk became another CPU's, or REVOKING, since
+             * own_by_another looked, or this thread moved to another CPU
+             * since (rare windows of a few instructions): leave it to that
+             * CPU (take_slow says how).  Slot i stays FREE behind the
+             * cursor until the chunk's next visit.  Moving the cursor back onto it, as the sweep
              * did before 2026-12-05 (and with no look before the move, at
              * every meeting of another CPU's chunk), is not safe: that
              * CPU's CS may have compared the cursor before our move,

@@ -106,9 +106,23 @@
  *             never claims by CAS (C: CLAIM_BY_CHUNK), and nobody takes
  *             over: a sweep looks at the owner before its move, on either
  *             CPU (C: own_by_another), and a sweep that meets another
- *             CPU's ownership there or in its claim claims nothing and
- *             leaves the stripe (C: OWN_FOREIGN, SWEEP_FOREIGN, a thread
- *             that moved goes on from its new CPU's cursor).
+ *             CPU's ownership (or REVOKING) there or in its claim claims
+ *             nothing and leaves the stripe (C: OWN_FOREIGN,
+ *             SWEEP_FOREIGN, a thread that moved goes on from its new
+ *             CPU's cursor).  Knobs (a review's, 2026-12-05; the
+ *             foreign.reclaim run sets them all):
+ *               RECLAIM    once, a sweep that met another CPU's chunk
+ *                          revokes it (REVOKING, a fence on its CPU,
+ *                          NONE) and sweeps again from the cursor it had
+ *                          read (C: take_slow's fresh and unshared
+ *                          branches, own_reclaim, then sweep_chunk with
+ *                          its old c)
+ *               ACQCLAIM   the claim on CPU 0 may acquire the unowned
+ *                          chunk (C: own_claim_slow's acquire), ANYACQ by
+ *                          either worker (a thread moved to CPU 0 sweeps
+ *                          CPU 0's stripe there: its home)
+ *               LOOKABORT  a look made on the other worker's CPU preempts
+ *                          that worker: its CS aborts
  * The flaw it shows (mutant 5): the owner's CS checks cursor == c; a
  * thread that moved to the other CPU in mid-chunk moves the cursor past a
  * later slot by CAS; the CS stores its own "past i" over it, back before
@@ -139,6 +153,18 @@
 #endif
 #ifndef FOREIGN
 #define FOREIGN 0
+#endif
+#ifndef LOOKABORT /* FOREIGN knobs (see above) */
+#define LOOKABORT 0
+#endif
+#ifndef RECLAIM
+#define RECLAIM 0
+#endif
+#ifndef ANYACQ
+#define ANYACQ 0
+#endif
+#ifndef ACQCLAIM
+#define ACQCLAIM 0
 #endif
 #ifndef MOVES
 #define MOVES 2 /* CPUS: take-overs that may move the ownership (C: a
@@ -247,13 +273,28 @@ inline claim_owned()
            fi
        };
        break
+#if FOREIGN && ACQCLAIM
+    :: atomic {
+           owner == OWN_SHARED && (id == 0 || ANYACQ) && cpu == 0 ->
+           if
+           :: cpu != id -> cs_aborted[cpu] = in_cs[cpu]
+           :: else -> skip
+           fi;
+           owner = CPU_OWNS(0)
+       }
+#endif
     :: atomic { owner == OWN_SHARED -> moved = !CURSOR_HELD };
        if
        :: moved -> ok = 0
        :: else -> claim_cas()
        fi;
        break
-    :: atomic { owner == OWN_REVOKING -> e = epoch };
+#if FOREIGN
+    /* C, a chunk: OWN_SWEEP meets REVOKING in claim_announced: FOREIGN */
+    :: atomic { owner == OWN_REVOKING -> foreign = 1; ok = 0 };
+       break
+#endif
+    :: atomic { !FOREIGN && owner == OWN_REVOKING -> e = epoch };
        fence(0);
        fence(1);
        atomic {
@@ -311,7 +352,8 @@ inline move_after()
 proctype worker(byte id)
 {
     byte r, c, i, w, tmp, cpu, e;
-    bit ok, fast, moved, bycas, foreign;
+    bit ok, fast, moved, bycas, foreign, reclaimed;
+    byte cstart;
     for (r : 1 .. ROUNDS) {
         fast = 1;
 #if CPUS && FOREIGN
@@ -333,6 +375,7 @@ proctype worker(byte id)
 again:
         c = cursor;
         i = c;
+        cstart = c;
 sweep:
         if
         :: i >= NSLOTS -> goto over
@@ -435,9 +478,12 @@ sweep:
         if
         :: tmp = id
         :: tmp = 1 - id
+#if LOOKABORT
+            ; cs_aborted[tmp] = in_cs[tmp]
+#endif
         fi;
         if
-        :: owner != OWN_SHARED && owner != CPU_OWNS(tmp) -> goto over
+        :: owner != OWN_SHARED && owner != CPU_OWNS(tmp) -> goto foreign_met
         :: else -> skip
         fi;
 #endif
@@ -470,7 +516,7 @@ sweep:
                     fi
                 };
 #endif
-                goto over /* C: SWEEP_FOREIGN, the thread's own CPU's cursor */
+                goto foreign_met /* C: SWEEP_FOREIGN, the thread's own CPU's cursor */
             :: else -> skip
             fi
         fi;
@@ -490,6 +536,35 @@ claimed:
         atomic { word[i] = FREE_WORD(W_CNT(word[i])); w = 0 }
 #endif
     }
+#if CPUS
+foreign_met:
+#if RECLAIM
+        /* C take_slow: fresh / unshared: own_reclaim, then sweep_chunk again
+         * from take_slow's c (the value at the start of the sweep_chunk);
+         * once per worker here (C: once per call) */
+        if
+        :: !reclaimed ->
+            reclaimed = 1;
+            atomic {
+                if
+                :: owner == CPU_OWNS(0) || owner == CPU_OWNS(1) ->
+                    tmp = owner; owner = OWN_REVOKING
+                :: else -> tmp = 0
+                fi
+            };
+            if
+            :: tmp != 0 ->
+                fence(tmp - 1);
+                atomic { owner = OWN_SHARED }
+            :: else -> skip
+            fi;
+            c = cstart; i = c; w = 0; fast = 0;
+            goto sweep
+        :: true -> skip
+        fi;
+#endif
+        goto over;
+#endif
 over:
     atomic { g_workers_done++ }
 }

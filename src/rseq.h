@@ -63,6 +63,13 @@
  *               that passed its owner check before that REVOKING is over),
  *               then claim by CAS if the owner is NONE, REVOKING or
  *               PENDING; retreat.  So nobody waits for a revoker either.
+ *   cursor      the common take's CS also compares the stripe's cursor
+ *               and stores it on: one step only for its CPU's threads.  A
+ *               sweep from another CPU (a thread that moved in mid-chunk)
+ *               looks at the owner byte before it moves the cursor, never
+ *               moves it back, and claims only while the cursor holds its
+ *               move (sweep.h, "Cursor"; own.h, struct own_at;
+ *               tests/model/midatlas_cursor.pml with CPUS 1).
  * Orders: every access of the protocol that orders anything is a locked
  * instruction, a CS on one CPU or membarrier, so x86's TSO gives the
  * sequential consistency the model assumes; the C11 orders named at each

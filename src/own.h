@@ -54,13 +54,15 @@ enum own_claim {
  * cursor by CAS (sweep.c, take_slow): the old CPU's CS may compare before
  * that move and store after it, back behind the slot.  Claimed anyway, the
  * slot would come again in the same visit once ended
- * (tests/model/midatlas_cursor.pml, CPUS 1, mutants 5 and 6;
+ * (tests/model/midatlas_cursor.pml, CPUS 1, mutants 5, 6 and 8;
  * tests/lifecycle/test_cursor_put_back.c).  So a claim whose CAS or CS no
  * CS of another CPU can overlap any more checks that the cursor is still
  * `held`: inside its own CS, or, for a CAS claim, after the load that saw
  * the ownership end (a CS of the old owner stored before the fence or the
  * release that ended it).  A cursor moved on by another claimer fails the
- * check as well: the slot stays FREE behind the cursor, for the next lap.
+ * check as well: the slot stays FREE behind the cursor, for the next lap
+ * (what that costs two threads on one stripe: bench/RESULTS.md, "What the
+ * cursor's checks against another CPU's CS cost").
  */
 struct own_at {
     atomic_u64 *cursor;
@@ -295,7 +297,8 @@ static inline enum own_claim own_claim(struct midatlas *a, uint32_t idx, uint64_
     if (solo_on(a) || (at && solo_word(a) != 0))
         return midatlas__solo_claim(a, idx, w, ctx, count, at);
 #else
-    /* No CS anywhere: every cursor store is a CAS (struct own_at). */
+    /* No CS anywhere: nothing stores the cursor behind a sweep's move
+     * (struct own_at). */
     (void)how, (void)at;
 #endif
     return slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED : OWN_LOST;

@@ -33,11 +33,13 @@
  * stops the vCPU can), so the CS's late stores are made where the race
  * needs them: a hook (src/hooks.h, MIDATLAS_HOOK_CURSOR_MOVED) fires in
  * sweep_chunk between the move and the claim.  Before the fixes every
- * case failed: "slot y handed out again one handout later".
+ * case failed: "slot y handed out again one handout later" (solo_shared
+ * and chunk_cas, written after the first fix, with its checks before a
+ * claim CAS taken out).
  *
  * Each case pins its threads (CPU 0, and CPU 1 where two CPUs take part:
  * skipped on one CPU) and needs the rseq path (else skipped: without a CS
- * nothing stores a cursor without a CAS).  The reviewer's reproducer of
+ * nothing stores the cursor behind a sweep's move).  The reviewer's reproducer of
  * the move back is the base of the last case.
  */
 #define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET, sched_getcpu */

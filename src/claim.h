@@ -104,6 +104,45 @@ static inline uint64_t cursor_at(uint64_t c, uint32_t pos)
     return (c & ~(uint64_t)CURSOR_SLOT_MASK) | pos;
 }
 
+/* Is the chunk that ends at end (a whole one) swept in descending order?
+ * The even ones are: in an atlas of two chunks, each sweep then walks away
+ * from the other chunk (sweep.h, "Order"). */
+static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
+{
+    return (end & a->chunk_slots) != 0;
+}
+
+/* The place of slot pos in the sweep of the chunk that ends at end (sweep.h,
+ * sweep_step): 0 for the slot a visit claims first; end itself, the cursor
+ * past every slot, is after all of them.  A whole chunk visits pair p at
+ * offset 8 (p mod L) + 2 (p / L) from its start (L packed lines of 8
+ * slots), or from its end going down (sweep.h, sweep_pair_ahead); a
+ * partial last chunk goes in index order. */
+static inline uint32_t sweep_rank(const struct midatlas *a, uint32_t pos, uint32_t end)
+{
+    if (pos >= end)
+        return UINT32_MAX;
+    if (end > a->perm_end)
+        return pos - a->perm_end;
+    uint32_t base = end - a->chunk_slots;
+    uint32_t off = sweep_descends(a, end) ? a->perm_back - (pos - base) : pos - base;
+    uint32_t p = ((off & 7) >> 1 << (a->chunk_shift - 3)) + (off >> 3);
+    return 2 * p + (off & 1);
+}
+
+/* A sweep moved its stripe's cursor to `held` (past the slot it claims)
+ * and now reads `now` there: is the cursor still at or after `held` in its
+ * visit's sweep order (or in another visit)?  Claimers only move a
+ * cursor on; only a late rseq CS of another CPU puts it back (own.h,
+ * struct own_at), and never past the slot the move passed. */
+static inline bool cursor_not_behind(const struct midatlas *a, uint64_t now, uint64_t held)
+{
+    if (now == held || (now ^ held) >> CURSOR_SLOT_BITS) /* the same, or another visit */
+        return true;
+    uint32_t end = cursor_end(held);
+    return sweep_rank(a, cursor_pos(now), end) >= sweep_rank(a, cursor_pos(held), end);
+}
+
 /* ---- the claim ---------------------------------------------------------- */
 
 /* A claim of slot idx, whose word was read as the FREE word w, is about to

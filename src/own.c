@@ -104,7 +104,7 @@ static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32
     enum own_claim r = OWN_FOREIGN;
     /* seq_cst: the other half of that pair. */
     if (load8_seq_cst(own) == OWNER_NONE)
-        r = !own_at_holds(at)                   ? OWN_MOVED
+        r = !own_at_holds(a, at)                ? OWN_MOVED
             : slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED
                                                 : OWN_LOST;
     /* release: keeps the claim CAS before the retreat for an acquirer that
@@ -137,7 +137,7 @@ static enum own_claim claim_fenced(struct midatlas *a, atomic_u8 *own, uint32_t 
         midatlas__rseq_fence_all();
         uint8_t o = load8_seq_cst(own); /* seq_cst: as above */
         if (o == OWNER_NONE || o == OWNER_REVOKING || o == OWNER_PENDING)
-            r = !own_at_holds(at)                   ? OWN_MOVED
+            r = !own_at_holds(a, at)                ? OWN_MOVED
                 : slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED
                                                     : OWN_LOST;
     }
@@ -232,7 +232,7 @@ enum own_claim midatlas__own_claim_aborted(struct midatlas *a, uint32_t idx, uin
             return midatlas__own_claim_slow(a, idx, w, ctx, count, how, at);
         enum rseq_result r = own_try_rseq(a, idx, w, ctx, count, (uint32_t)cpu, own, at);
         if (r != RSEQ_ABORTED)
-            return r == RSEQ_DONE ? OWN_CLAIMED : own_changed(at);
+            return r == RSEQ_DONE ? OWN_CLAIMED : own_changed(a, at);
     }
 }
 

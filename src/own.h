@@ -59,10 +59,15 @@ enum own_claim {
  * CS of another CPU can overlap any more checks that the cursor is still
  * `held`: inside its own CS, or, for a CAS claim, after the load that saw
  * the ownership end (a CS of the old owner stored before the fence or the
- * release that ended it).  A cursor moved on by another claimer fails the
- * check as well: the slot stays FREE behind the cursor, for the next lap
- * (what that costs two threads on one stripe: bench/RESULTS.md, "What the
- * cursor's checks against another CPU's CS cost").
+ * release that ended it).  A CAS claim also keeps its slot when another
+ * claimer has moved the cursor on past `held` (claim.h, cursor_not_behind):
+ * a CS's late store lands at or before the slot, never after `held`, and a
+ * sweep that passed the slot since would have claimed it first (the claim
+ * CAS then fails).  The CS compares for equality: one that finds the
+ * cursor moved on gives the slot up, for the next lap (what giving up cost
+ * two threads on one stripe before the CAS claims kept their slots:
+ * bench/RESULTS.md, "What the cursor's checks against another CPU's CS
+ * cost").
  */
 struct own_at {
     atomic_u64 *cursor;
@@ -70,12 +75,12 @@ struct own_at {
 };
 
 /* Does a claim at `at` (NULL: not a sweep's) still find its cursor where
- * its move put it?  relaxed: the caller's load of the owner (seq_cst, or
- * the solo word's acquire) ordered this load after the end of every CS
- * that compared the cursor before the move (struct own_at). */
-static inline bool own_at_holds(const struct own_at *at)
+ * its move put it, or further on?  relaxed: the caller's load of the owner
+ * (seq_cst, or the solo word's acquire) ordered this load after the end of
+ * every CS that compared the cursor before the move (struct own_at). */
+static inline bool own_at_holds(const struct midatlas *a, const struct own_at *at)
 {
-    return !at || load_relaxed(at->cursor) == at->held;
+    return !at || cursor_not_behind(a, load_relaxed(at->cursor), at->held);
 }
 
 enum own_how {
@@ -159,10 +164,10 @@ static inline enum rseq_result own_try_rseq(struct midatlas *a, uint32_t idx, ui
 }
 
 /* A claim's CS found the slot word, or a sweep's cursor, changed: which
- * (the cursor first: then the sweep follows it). */
-static inline enum own_claim own_changed(const struct own_at *at)
+ * (a cursor put back first: then the sweep follows it). */
+static inline enum own_claim own_changed(const struct midatlas *a, const struct own_at *at)
 {
-    return own_at_holds(at) ? OWN_LOST : OWN_MOVED;
+    return own_at_holds(a, at) ? OWN_LOST : OWN_MOVED;
 }
 
 /* Claim in a chunk this CPU owns; the rare outcomes go out of line, so
@@ -176,7 +181,7 @@ static inline enum own_claim own_claim_rseq(struct midatlas *a, uint32_t idx, ui
     case RSEQ_DONE:
         return OWN_CLAIMED;
     case RSEQ_CHANGED:
-        return own_changed(at);
+        return own_changed(a, at);
     case RSEQ_ABORTED:
         break;
     }

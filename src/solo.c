@@ -129,7 +129,7 @@ enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w
          * this acquire load, or in its CS: the SHARED read here came after
          * the fence that ended the old owner's last CS. */
         if (s == SOLO_SHARED)
-            return !own_at_holds(at)                   ? OWN_MOVED
+            return !own_at_holds(a, at)                ? OWN_MOVED
                    : slot_claim(a, idx, w, ctx, count) ? OWN_CLAIMED
                                                        : OWN_LOST;
         if (cpu >= 0 && s == (uint8_t)(cpu + 1)) {
@@ -138,7 +138,7 @@ enum own_claim midatlas__solo_claim(struct midatlas *a, uint32_t idx, uint64_t w
             if (r == RSEQ_DONE)
                 return OWN_CLAIMED;
             if (r == RSEQ_CHANGED)
-                return own_changed(at);
+                return own_changed(a, at);
             continue; /* preempted, migrated, signalled or revoked: look again */
         }
         if (s == SOLO_UNOWNED) {

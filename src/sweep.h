@@ -201,14 +201,6 @@ void midatlas__sweep_sample_high_water(struct midatlas *a);
 
 enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED, SWEEP_FOREIGN };
 
-/* Is the chunk that ends at end (a whole one) swept in descending order?
- * The even ones are: in an atlas of two chunks, each sweep then walks away
- * from the other chunk ("Order", above). */
-static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
-{
-    return (end & a->chunk_slots) != 0;
-}
-
 /* The first slot of the pair `steps` pairs after slot i's in the sweep of
  * i's whole chunk (descending: its direction), round the chunk.  The
  * order (sweep_step) visits pair p of a chunk of L packed lines (8 slots

@@ -91,7 +91,9 @@
  *             back, on the other's (the other's thread is preempted: its CS
  *             aborts): the owner is this CPU -> one CS whose checks also
  *             compare the cursor with the value the move stored; SHARED ->
- *             load the cursor, the same compare, then the claim CAS;
+ *             load the cursor, claim by CAS if it is at or past that value
+ *             (another claimer may have moved it on; a CS's late store
+ *             lands at or before the slot);
  *             REVOKING -> help (a fence on each CPU, then REVOKING of the
  *             same epoch -> SHARED); another CPU -> take over (REVOKING,
  *             epoch + 1, a fence on that CPU, then this CPU or SHARED).  A
@@ -230,12 +232,14 @@ inline fence(p)
     atomic { cs_aborted[p] = in_cs[p] }
 }
 
-/* Does the cursor still hold the move's value c (mutant 5: not asked; 6:
- * not in the CS; 8: not before the claim CAS)? */
+/* Is the cursor still where the move put it, c, or further on (before a
+ * claim CAS: C's cursor_not_behind compares places in the sweep order,
+ * here positions), or exactly c (inside a claim's CS, CURSOR_HELD_CS)?
+ * Mutant 5: not asked; 6: not in the CS; 8: not before the claim CAS. */
 #if MUTANT == 5 || MUTANT == 8
 #define CURSOR_HELD true
 #else
-#define CURSOR_HELD (cursor == c)
+#define CURSOR_HELD (cursor >= c)
 #endif
 #if MUTANT == 5 || MUTANT == 6
 #define CURSOR_HELD_CS true

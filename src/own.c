@@ -90,9 +90,9 @@ static atomic_u64 *announce_count(struct midatlas *a)
 
 /* The claim CAS, announced in cas_active so that no acquirer confirms the
  * chunk meanwhile; only in a chunk nobody owns, and for a sweep's claim
- * only while its cursor holds its move (own.h, struct own_at: the owner
- * load that saw NONE comes after the release or revoke that ended the
- * last owner's CSes). */
+ * only while its cursor is not behind its move (own.h, struct own_at: the
+ * owner load that saw NONE comes after the release or revoke that ended
+ * the last owner's CSes). */
 static enum own_claim claim_announced(struct midatlas *a, atomic_u8 *own, uint32_t idx,
                                       uint64_t w, uint64_t ctx, uint32_t *count,
                                       const struct own_at *at)

@@ -39,8 +39,8 @@ enum own_claim {
     OWN_CLAIMED, /* *count is the new count                                 */
     OWN_LOST,    /* the word changed: another call claimed the slot         */
     OWN_FOREIGN, /* another CPU owns the chunk, or its acquisition is going  */
-    OWN_MOVED    /* a sweep's claim (struct own_at): the cursor no longer
-                    holds its move; nothing claimed                          */
+    OWN_MOVED    /* a sweep's claim (struct own_at): the cursor is behind
+                    its move (or, in a CS, moved at all); nothing claimed    */
 };
 
 /*

@@ -98,13 +98,14 @@
  * stripe's cursor by CAS (sweep.c, take_slow), so a CS of the old CPU
  * may compare before that move and store its value after it, behind the
  * slot the move passed.  The full sweep's claim therefore checks, where a
- * CS could have done so, that the cursor still holds its move, and
- * follows the cursor if not (own.h, struct own_at).  And a sweep looks at
- * the chunk's owner before its move, so that it never moves the cursor
- * back: a move back onto the slot it passed, after its claim met another
- * CPU's chunk, succeeded even where that CPU's CS had meanwhile claimed
- * the slot and stored the very value the move had (sweep_chunk,
- * OWN_FOREIGN).  Both found in review on 2026-12-05
+ * CS could have done so, that the cursor is not behind its move (a CAS
+ * claim compares places in the sweep order, claim.h cursor_not_behind; a
+ * CS, equality), and follows the cursor if it is (own.h, struct own_at).
+ * And a sweep looks at the chunk's owner before its move, so that it
+ * never moves the cursor back: a move back onto the slot it passed, after
+ * its claim met another CPU's chunk, succeeded even where that CPU's CS
+ * had meanwhile claimed the slot and stored the very value the move had
+ * (sweep_chunk, OWN_FOREIGN).  Both found in review on 2026-12-05
  * (tests/model/midatlas_cursor.pml with CPUS 1;
  * tests/lifecycle/test_cursor_put_back.c).  The common take needs no such
  * check: its CS runs on the owning CPU, and its CAS path runs only in an

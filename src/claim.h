@@ -112,22 +112,35 @@ static inline bool sweep_descends(const struct midatlas *a, uint32_t end)
     return (end & a->chunk_slots) != 0;
 }
 
+/* Slot i's offset in its whole chunk, counted from the end the sweep
+ * starts at (descending: its last slot). */
+static inline uint32_t sweep_offset(const struct midatlas *a, uint32_t i, bool descending)
+{
+    uint32_t base = i & ~a->perm_back;
+    return descending ? a->perm_back - (i - base) : i - base;
+}
+
+/* The pair of the sweep's order (sweep.h, sweep_step) that offset off
+ * lies in.  The order visits pair p of a chunk of L packed lines (8 slots
+ * each) at offset 8 (p mod L) + 2 (p / L): the first pair of every packed
+ * line, then the second of every line, and so on. */
+static inline uint32_t sweep_pair_of(const struct midatlas *a, uint32_t off)
+{
+    return ((off & 7) >> 1 << (a->chunk_shift - 3)) + (off >> 3);
+}
+
 /* The place of slot pos in the sweep of the chunk that ends at end (sweep.h,
  * sweep_step): 0 for the slot a visit claims first; end itself, the cursor
- * past every slot, is after all of them.  A whole chunk visits pair p at
- * offset 8 (p mod L) + 2 (p / L) from its start (L packed lines of 8
- * slots), or from its end going down (sweep.h, sweep_pair_ahead); a
- * partial last chunk goes in index order. */
+ * past every slot, is after all of them.  A partial last chunk goes in
+ * index order. */
 static inline uint32_t sweep_rank(const struct midatlas *a, uint32_t pos, uint32_t end)
 {
     if (pos >= end)
         return UINT32_MAX;
     if (end > a->perm_end)
         return pos - a->perm_end;
-    uint32_t base = end - a->chunk_slots;
-    uint32_t off = sweep_descends(a, end) ? a->perm_back - (pos - base) : pos - base;
-    uint32_t p = ((off & 7) >> 1 << (a->chunk_shift - 3)) + (off >> 3);
-    return 2 * p + (off & 1);
+    uint32_t off = sweep_offset(a, pos, sweep_descends(a, end));
+    return 2 * sweep_pair_of(a, off) + (off & 1);
 }
 
 /* A sweep moved its stripe's cursor to `held` (past the slot it claims)

@@ -203,19 +203,16 @@ void midatlas__sweep_sample_high_water(struct midatlas *a);
 enum sweep_result { SWEEP_CLAIMED, SWEEP_DRY, SWEEP_MOVED, SWEEP_FOREIGN };
 
 /* The first slot of the pair `steps` pairs after slot i's in the sweep of
- * i's whole chunk (descending: its direction), round the chunk.  The
- * order (sweep_step) visits pair p of a chunk of L packed lines (8 slots
- * each) at offset 8 (p mod L) + 2 (p / L) from the chunk's start, or from
- * its end going down: the first pair of every packed line, then the
- * second of every line, and so on. */
+ * i's whole chunk (descending: its direction), round the chunk (the pairs'
+ * order: claim.h, sweep_pair_of). */
 static inline uint32_t sweep_pair_ahead(const struct midatlas *a, uint32_t i, uint32_t steps,
                                         bool descending)
 {
     uint32_t base = i & ~a->perm_back;
-    uint32_t off = descending ? a->perm_back - (i - base) : i - base;
+    uint32_t off = sweep_offset(a, i, descending);
     uint32_t shift = a->chunk_shift - 3; /* L = 2^shift packed lines */
     uint32_t lines = (uint32_t)1 << shift;
-    uint32_t p = ((off & 7) >> 1 << shift) + (off >> 3);
+    uint32_t p = sweep_pair_of(a, off);
     p = (p + steps) & ((a->chunk_slots >> 1) - 1);
     uint32_t to = 8 * (p & (lines - 1)) + 2 * (p >> shift);
     return descending ? base + a->perm_back - to : base + to;
@@ -404,21 +401,22 @@ static inline enum sweep_result sweep_chunk(struct midatlas *a, struct stripe *s
              * own_by_another looked, or this thread moved to another CPU
              * since (rare windows of a few instructions): leave it to that
              * CPU (take_slow says how).  Slot i stays FREE behind the
-             * cursor until the chunk's next visit.  Moving the cursor back onto it, as the sweep
-             * did before 2026-12-05 (and with no look before the move, at
-             * every meeting of another CPU's chunk), is not safe: that
-             * CPU's CS may have compared the cursor before our move,
-             * claimed slot i and stored the very value we stored, so the
-             * CAS back succeeds and the cursor stands at a slot claimed in
-             * this visit (tests/model/midatlas_cursor.pml, mutant 7;
+             * cursor until the chunk's next visit.  Moving the cursor back
+             * onto it, as the sweep did before 2026-12-05 (and with no
+             * look before the move, at every meeting of another CPU's
+             * chunk), is not safe: that CPU's CS may have compared the
+             * cursor before our move, claimed slot i and stored the very
+             * value we stored, so the CAS back succeeds and the cursor
+             * stands at a slot claimed in this visit
+             * (tests/model/midatlas_cursor.pml, mutant 7;
              * tests/lifecycle/test_cursor_put_back.c, foreign_move_back).
              * Leaving a slot behind at every meeting instead brought slots
              * back within half a lap (reuse.lap.migrating.rseq). */
             return SWEEP_FOREIGN;
         case OWN_MOVED:
-            /* The cursor no longer holds our move: put back behind slot i
-             * by a CS of another CPU, or moved on (own.h, struct own_at).
-             * Nothing was claimed: follow it. */
+            /* The cursor is behind our move, put back by a CS of another
+             * CPU (or, for a claim by CS, moved at all: own.h, struct
+             * own_at).  Nothing was claimed: follow it. */
             return SWEEP_MOVED;
         }
     }

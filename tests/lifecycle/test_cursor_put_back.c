@@ -198,6 +198,36 @@ static uint16_t associate_on(struct midatlas *a, int cpu)
     return o.mid;
 }
 
+/* The next call into a (on any thread) makes the late stores of `kind`. */
+static void arm(struct midatlas *a, enum late kind)
+{
+    hooked_atlas = a;
+    late_kind = kind;
+}
+
+/* An associate on this thread with the late stores of `kind` made between
+ * its sweep's move and its claim; its MID. */
+static uint16_t associate_late(struct midatlas *a, enum late kind)
+{
+    arm(a, kind);
+    uint16_t mid = 0;
+    assert_int_equal(midatlas_associate(a, w_ctx(2), &mid), MIDATLAS_OK);
+    assert_null(hooked_atlas); /* the sweep moved the cursor, the hook ran */
+    return mid;
+}
+
+/* An atlas of chunks whose one stripe is marked shared, so that it
+ * acquires none and its sweeps claim by the announced CAS (own.c,
+ * sweeps_home); this thread's hints set. */
+static struct midatlas *shared_stripe_atlas(void)
+{
+    struct midatlas *a = atlas_with(4096, "1");
+    assert_non_null(a->owners);
+    store_relaxed(&stripe_of(a, 0)->shared, 1);
+    (void)cycle(a);
+    return a;
+}
+
 static void finish(struct midatlas *a, uint16_t held)
 {
     assert_int_equal(midatlas_dissociate(a, held, NULL), MIDATLAS_OK);
@@ -219,11 +249,7 @@ static void put_back_on_owner(uint32_t capacity, bool chunks)
     else
         assert_int_equal(solo_state(solo_word(a)), 1); /* CPU 0 + 1 */
     uint16_t held = cursor_at_held(a);
-    hooked_atlas = a;
-    late_kind = LATE_PUT_BACK;
-    uint16_t mid = 0;
-    assert_int_equal(midatlas_associate(a, w_ctx(2), &mid), MIDATLAS_OK);
-    assert_null(hooked_atlas); /* the sweep moved the cursor, the hook ran */
+    uint16_t mid = associate_late(a, LATE_PUT_BACK);
     assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
     check_not_again(a, mid, cycle(a));
     finish(a, held);
@@ -252,8 +278,7 @@ static void test_solo_shared(void **state)
     (void)cycle(a);
     assert_int_equal(solo_state(solo_word(a)), 1);
     uint16_t held = cursor_at_held(a);
-    hooked_atlas = a;
-    late_kind = LATE_PUT_BACK;
+    arm(a, LATE_PUT_BACK);
     uint16_t mid = associate_on(a, 1);
     assert_null(hooked_atlas);
     assert_int_equal(solo_state(solo_word(a)), SOLO_SHARED); /* shared, not moved */
@@ -269,18 +294,11 @@ static void test_chunk_cas(void **state)
     (void)state;
     need(1);
     pin(0);
-    struct midatlas *a = atlas_with(4096, "1");
-    assert_non_null(a->owners);
-    store_relaxed(&stripe_of(a, 0)->shared, 1);
-    (void)cycle(a);
+    struct midatlas *a = shared_stripe_atlas();
     uint16_t held = cursor_at_held(a);
     assert_int_equal(load8_relaxed(owner_of(a, mid_index(a, held) >> a->chunk_shift)),
                      OWNER_NONE);
-    hooked_atlas = a;
-    late_kind = LATE_PUT_BACK;
-    uint16_t mid = 0;
-    assert_int_equal(midatlas_associate(a, w_ctx(2), &mid), MIDATLAS_OK);
-    assert_null(hooked_atlas);
+    uint16_t mid = associate_late(a, LATE_PUT_BACK);
     assert_int_equal(midatlas_dissociate(a, mid, NULL), MIDATLAS_OK);
     check_not_again(a, mid, cycle(a));
     finish(a, held);
@@ -296,15 +314,9 @@ static void test_forward_keeps_slot(void **state)
     (void)state;
     need(1);
     pin(0);
-    struct midatlas *a = atlas_with(4096, "1");
-    store_relaxed(&stripe_of(a, 0)->shared, 1);
-    (void)cycle(a);
+    struct midatlas *a = shared_stripe_atlas();
     uint16_t held = cursor_at_held(a);
-    hooked_atlas = a;
-    late_kind = LATE_FORWARD;
-    uint16_t mid = 0;
-    assert_int_equal(midatlas_associate(a, w_ctx(2), &mid), MIDATLAS_OK);
-    assert_null(hooked_atlas);
+    uint16_t mid = associate_late(a, LATE_FORWARD);
     if (mid_index(a, mid) != moved_past)
         fail_msg("the sweep moved the cursor past slot %u but took slot %u: a cursor moved "
                  "on by another claimer cost the claim its slot",
@@ -335,11 +347,7 @@ static void test_foreign_move_back(void **state)
     store8_relaxed(owner_of(a, x >> a->chunk_shift), OWNER_NONE);
 
     pin(1); /* in mid-chunk: the home stays stripe 0 until the sweep leaves it */
-    hooked_atlas = a;
-    late_kind = LATE_CS_LANDS;
-    uint16_t mid = 0;
-    assert_int_equal(midatlas_associate(a, w_ctx(2), &mid), MIDATLAS_OK);
-    assert_null(hooked_atlas);
+    uint16_t mid = associate_late(a, LATE_CS_LANDS);
     assert_int_equal(mid_index(a, cs_mid), x);
     assert_int_not_equal(mid_index(a, mid), x);
 
